@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import type { MeshSettings } from '../../shared/contract/index.ts';
+import { ConfigError, defaultMeshSettings, meshSettingsFromEnv } from '../node/config.ts';
+
+export type HeadlessConfig = {
+  api: { host: string; port: number };
+  token: string;
+  /** True when the operator chose the token (PAKIT_API_TOKEN): it is then never printed. */
+  tokenFromEnv: boolean;
+  mesh: MeshSettings;
+  demo: boolean;
+};
+
+export const usage = `Usage: npm run node -- [options]      (or: node electron/headless/main.ts [options])
+
+Options:
+  --api HOST:PORT   where the console and API listen (env PAKIT_API, default 127.0.0.1:8080)
+  --demo            start with the embedded defaults (ignores MESH_* variables)
+  --help            show this help
+
+Environment:
+  PAKIT_API_TOKEN           console access token (default: a new random one each start);
+                            required to listen on anything but loopback
+  MESH_ENABLED              true|false
+  MESH_NETWORK_ID           network name (letters, digits, . _ -)
+  MESH_DISCOVERY_INTERVAL   seconds between discovery rounds (5-3600)
+  MESH_MAX_PEERS            1-500
+  MESH_BYZANTINE_THRESHOLD  0.0-1.0, peers scored below it are filtered out
+`;
+
+export class HelpRequested extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+export function parseHeadlessConfig(argv: string[], env: Env): HeadlessConfig {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { api: { type: 'string' }, demo: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+      strict: true,
+    });
+  } catch (error) {
+    throw new ConfigError('command line', argv.join(' '), `${(error as Error).message.replace(/\.$/, '')}; see --help`);
+  }
+  if (parsed.values.help) throw new HelpRequested(usage);
+  const apiSource = parsed.values.api !== undefined ? '--api' : 'PAKIT_API';
+  const api = parseListenAddress(apiSource, parsed.values.api ?? env.PAKIT_API ?? '127.0.0.1:8080');
+
+  const explicitToken = env.PAKIT_API_TOKEN?.trim();
+  if (explicitToken !== undefined && explicitToken !== '' && !/^[A-Za-z0-9_-]{16,128}$/.test(explicitToken)) {
+    throw new ConfigError('PAKIT_API_TOKEN', '(hidden)', '16 to 128 characters from A-Z a-z 0-9 _ -');
+  }
+  const tokenFromEnv = Boolean(explicitToken);
+  if (!tokenFromEnv && !isLoopback(api.host)) {
+    throw new ConfigError(
+      apiSource,
+      `${api.host}:${api.port}`,
+      'a loopback address (127.0.0.1, ::1, localhost) unless PAKIT_API_TOKEN is set: a node reachable from the network needs a token you chose',
+    );
+  }
+  return {
+    api,
+    token: tokenFromEnv && explicitToken ? explicitToken : randomBytes(24).toString('base64url'),
+    tokenFromEnv,
+    mesh: parsed.values.demo ? defaultMeshSettings : meshSettingsFromEnv(env),
+    demo: parsed.values.demo,
+  };
+}
+
+export function parseListenAddress(setting: string, raw: string): { host: string; port: number } {
+  const match = /^(?:\[([0-9a-fA-F:]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(raw.trim());
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) {
+    throw new ConfigError(setting, raw, 'HOST:PORT, e.g. 127.0.0.1:8080, 0.0.0.0:8080 or [::1]:8080 (port 0 picks a free one)');
+  }
+  return { host: match[1] ?? match[2] ?? '', port };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}

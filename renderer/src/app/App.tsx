@@ -1,0 +1,66 @@
+import { useEffect, useRef, useState } from 'react';
+import { Dashboard } from '../views/Dashboard.tsx';
+import { LogView } from '../views/LogView.tsx';
+import { Planned } from '../views/Planned.tsx';
+import { Settings } from '../views/Settings.tsx';
+import { StatusBar } from './StatusBar.tsx';
+import { viewFromHash, views, type ViewId } from './views.ts';
+
+export function App() {
+  const [view, setView] = useState<ViewId>(() => viewFromHash(window.location.hash));
+  const mainRef = useRef<HTMLElement>(null);
+
+  useEffect(() => {
+    const onHash = () => setView(viewFromHash(window.location.hash));
+    const onKey = (event: KeyboardEvent) => {
+      if (!event.altKey || event.ctrlKey || event.metaKey) return;
+      const target = views[Number(event.key) - 1];
+      if (target) {
+        event.preventDefault();
+        window.location.hash = `#/${target.id}`;
+      }
+    };
+    window.addEventListener('hashchange', onHash);
+    window.addEventListener('keydown', onKey);
+    return () => {
+      window.removeEventListener('hashchange', onHash);
+      window.removeEventListener('keydown', onKey);
+    };
+  }, []);
+
+  useEffect(() => {
+    mainRef.current?.focus();
+  }, [view]);
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main" onClick={(event) => (event.preventDefault(), mainRef.current?.focus())}>
+        Skip to content
+      </a>
+      <nav className="nav" aria-label="Views">
+        <div className="brand">Pakit Mesh</div>
+        <ul>
+          {views.map((item, index) => (
+            <li key={item.id}>
+              <a href={`#/${item.id}`} aria-current={item.id === view ? 'page' : undefined} aria-keyshortcuts={`Alt+${index + 1}`}>
+                <span>{item.label}</span>
+                <kbd aria-hidden="true">Alt+{index + 1}</kbd>
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main" ref={mainRef} tabIndex={-1} className="main" aria-label={views.find((item) => item.id === view)?.label}>
+        {view === 'dashboard' ? <Dashboard /> : null}
+        {view === 'settings' ? <Settings /> : null}
+        {view === 'log' ? <LogView /> : null}
+        {view === 'radio' ? <Planned title="Radio" what="Connect a Meshtastic radio (USB, TCP or Bluetooth), see the device, its mesh nodes and its log." /> : null}
+        {view === 'peers' ? <Planned title="Peers" what="Every peer on LoRa and IP, merged by identity, with its reputation and why." /> : null}
+        {view === 'index' ? <Planned title="Index" what="The DAG index of stored blocks and its sync state with each peer." /> : null}
+        {view === 'files' ? <Planned title="Files" what="Request small files by content id over LoRa, with progress, ETA, cancel and resume." /> : null}
+        {view === 'emergency' ? <Planned title="Emergency" what="Send a signed emergency broadcast to the whole mesh with one confirmed click." /> : null}
+      </main>
+      <StatusBar />
+    </div>
+  );
+}

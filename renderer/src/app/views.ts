@@ -1,0 +1,18 @@
+/** The console's views in navigation order; Alt+1..8 jumps to them. */
+export const views = [
+  { id: 'dashboard', label: 'Dashboard' },
+  { id: 'radio', label: 'Radio' },
+  { id: 'peers', label: 'Peers' },
+  { id: 'index', label: 'Index' },
+  { id: 'files', label: 'Files' },
+  { id: 'emergency', label: 'Emergency' },
+  { id: 'settings', label: 'Settings' },
+  { id: 'log', label: 'Log' },
+] as const;
+
+export type ViewId = (typeof views)[number]['id'];
+
+export function viewFromHash(hash: string): ViewId {
+  const id = hash.replace(/^#\/?/, '');
+  return views.find((view) => view.id === id)?.id ?? 'dashboard';
+}

@@ -1,0 +1,68 @@
+import { Area, AreaChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { formatBytes, formatDuration, formatTime } from '../format.ts';
+import { useNode } from '../stores/index.ts';
+
+const axis = { stroke: '#9fb0c3', fontSize: 12 };
+const tooltip = { contentStyle: { background: '#0b1118', border: '1px solid #3a4a5c', color: '#e8eef5' } };
+
+export function Dashboard() {
+  const { info, status, history } = useNode();
+  const series = history.map((sample) => ({
+    at: sample.sampledAt,
+    events: Number(sample.eventsPerSecond.toFixed(2)),
+    rssMiB: Number((sample.rssBytes / 1048576).toFixed(1)),
+    heapMiB: Number((sample.heapUsedBytes / 1048576).toFixed(1)),
+  }));
+  return (
+    <section className="view">
+      <h1>Dashboard</h1>
+      <div className="cards" data-testid="node-status">
+        <Stat label="Uptime" value={status ? formatDuration(status.uptimeS) : '—'} testId="uptime" />
+        <Stat label="Memory (RSS)" value={status ? formatBytes(status.rssBytes) : '—'} testId="rss" />
+        <Stat label="Heap used" value={status ? formatBytes(status.heapUsedBytes) : '—'} />
+        <Stat label="Events / s" value={status ? status.eventsPerSecond.toFixed(1) : '—'} testId="events-rate" />
+        <Stat label="Consoles" value={status ? String(status.consoleConnections) : '—'} />
+        <Stat label="Runs as" value={info ? (info.host === 'desktop' ? 'desktop app' : 'headless node') : '—'} />
+      </div>
+      <div className="charts">
+        <figure className="card chart" aria-label="Events per second over time">
+          <figcaption>Events per second</figcaption>
+          <ResponsiveContainer width="100%" height={220}>
+            <AreaChart data={series} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+              <CartesianGrid stroke="#243242" />
+              <XAxis dataKey="at" tickFormatter={formatTime} {...axis} minTickGap={48} />
+              <YAxis allowDecimals {...axis} width={40} />
+              <Tooltip labelFormatter={(at) => formatTime(Number(at))} {...tooltip} />
+              <Area type="stepAfter" dataKey="events" name="events/s" stroke="#5cc8ff" fill="#5cc8ff33" isAnimationActive={false} />
+            </AreaChart>
+          </ResponsiveContainer>
+        </figure>
+        <figure className="card chart" aria-label="Memory over time">
+          <figcaption>Memory (MiB)</figcaption>
+          <ResponsiveContainer width="100%" height={220}>
+            <LineChart data={series} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+              <CartesianGrid stroke="#243242" />
+              <XAxis dataKey="at" tickFormatter={formatTime} {...axis} minTickGap={48} />
+              <YAxis {...axis} width={48} />
+              <Tooltip labelFormatter={(at) => formatTime(Number(at))} {...tooltip} />
+              <Legend />
+              <Line type="monotone" dataKey="rssMiB" name="RSS" stroke="#ffd166" dot={false} isAnimationActive={false} />
+              <Line type="monotone" dataKey="heapMiB" name="heap" stroke="#7ee787" dot={false} isAnimationActive={false} />
+            </LineChart>
+          </ResponsiveContainer>
+        </figure>
+      </div>
+    </section>
+  );
+}
+
+function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
+  return (
+    <div className="card stat">
+      <div className="stat-label">{label}</div>
+      <div className="stat-value" data-testid={testId}>
+        {value}
+      </div>
+    </div>
+  );
+}

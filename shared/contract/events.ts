@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { LogEntry, NodeStatus } from './schemas.ts';
+
+/**
+ * How an event stream reaches a console, so that a busy mesh cannot flood the renderer:
+ * - `latest`: only the newest value is delivered, at most once per `intervalMs` (state snapshots).
+ * - `batch`: values are collected and delivered together every `intervalMs`; beyond `maxBatch` the
+ *   oldest are dropped and counted (streams where every item matters but a backlog does not).
+ */
+export type Delivery = { mode: 'latest'; intervalMs: number } | { mode: 'batch'; intervalMs: number; maxBatch: number };
+
+export type EventSpec<S extends z.ZodType = z.ZodType> = { summary: string; schema: S; delivery: Delivery };
+
+const event = <S extends z.ZodType>(spec: EventSpec<S>) => spec;
+
+export const events = {
+  'node.status': event({
+    summary: 'A status sample, once a second.',
+    schema: NodeStatus,
+    delivery: { mode: 'latest', intervalMs: 1000 },
+  }),
+  'log.entry': event({
+    summary: 'New log entries from the node and the radio.',
+    schema: LogEntry,
+    delivery: { mode: 'batch', intervalMs: 250, maxBatch: 500 },
+  }),
+} satisfies Record<string, EventSpec>;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]['schema']>;

@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifactsDir, launchChromium } from '../helpers/browser.ts';
+import { startHeadlessNode, type RunningNode } from '../helpers/headless-node.ts';
+
+describe('console in Chromium against a real headless node', () => {
+  let node: RunningNode;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    node = await startHeadlessNode();
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    expect(await node?.stop()).toBe(0);
+  });
+
+  it('connects through the token-checked WebSocket and shows live status', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+
+    await page.goto(node.consoleUrl);
+    await page.locator('[data-testid="connection-state"][data-phase="open"]').waitFor({ timeout: 10_000 });
+    expect(page.url()).not.toContain('token=');
+
+    const uptime = page.getByTestId('uptime');
+    await expect.poll(() => uptime.textContent(), { timeout: 10_000 }).toMatch(/\d+m \d+s/);
+    const first = await uptime.textContent();
+    // Live: the status stream keeps updating the dashboard without a reload.
+    await expect.poll(() => uptime.textContent(), { timeout: 10_000 }).not.toBe(first);
+    await expect.poll(() => page.locator('.recharts-area-area').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+
+    await page.screenshot({ path: join(artifactsDir, 'console-dashboard.png') });
+    expect(problems).toEqual([]);
+  });
+
+  it('is usable from the keyboard: Alt+8 opens the Log with the node’s entries', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    await page.goto(node.consoleUrl);
+    await page.locator('[data-testid="connection-state"][data-phase="open"]').waitFor();
+    await page.keyboard.press('Alt+8');
+    await expect.poll(() => page.locator('main h1').textContent()).toBe('Log');
+    await expect.poll(() => page.locator('.log li').allTextContents(), { timeout: 10_000 }).toContainEqual(expect.stringContaining('console connected'));
+    await page.screenshot({ path: join(artifactsDir, 'console-log.png') });
+  });
+
+  it('shows a refused token as such, without retrying', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${node.base}/#token=not-the-right-token`);
+    const state = page.getByTestId('connection-state');
+    await state.and(page.locator('[data-phase="closed"]')).waitFor({ timeout: 10_000 });
+    expect(await state.textContent()).toContain('access token is missing or wrong');
+  });
+});

@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+export const repoRoot = join(import.meta.dirname, '..', '..');
+
+export type RunningNode = {
+  process: ChildProcess;
+  consoleUrl: string;
+  base: string;
+  token: string;
+  stdout: () => string;
+  stderr: () => string;
+  stop(): Promise<number | null>;
+};
+
+/** Starts the real headless node CLI (the same `node electron/headless/main.ts` as `npm run node`). */
+export async function startHeadlessNode(args: string[] = ['--api', '127.0.0.1:0'], env: Record<string, string> = {}): Promise<RunningNode> {
+  const child = spawn(process.execPath, [join(repoRoot, 'electron/headless/main.ts'), ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const consoleUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`headless node did not start:\n${out}\n${err}`)), 15_000);
+    const check = () => {
+      const match = /console: (\S+)/.exec(out);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`headless node exited with ${code}:\n${out}\n${err}`));
+    });
+  });
+  const url = new URL(consoleUrl);
+  return {
+    process: child,
+    consoleUrl,
+    base: `${url.protocol}//${url.host}`,
+    token: new URLSearchParams(url.hash.slice(1)).get('token') ?? '',
+    stdout: () => out,
+    stderr: () => err,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Runs the CLI to completion (for start-up failures), returning its exit code and output. */
+export function runHeadlessNode(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'electron/headless/main.ts'), ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
