@@ -9,7 +9,8 @@ describe('console in Chromium against a real headless node', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    node = await startHeadlessNode();
+    // The same start as `npm run demo`, on a free port.
+    node = await startHeadlessNode(['--demo', '--api', '127.0.0.1:0']);
     browser = await launchChromium();
   });
 
