@@ -1,0 +1,28 @@
+export {
+  FRAME_HEADER_SIZE,
+  FRAME_START1,
+  FRAME_START2,
+  FrameDecoder,
+  MAX_FRAME_PAYLOAD,
+  MAX_LOG_LINE_BYTES,
+  encodeFrame,
+  stripAnsi,
+  type StreamItem,
+} from './framing.ts';
+export {
+  DEFAULT_MODEM_PRESET,
+  DUTY_CYCLE_WINDOW_MS,
+  MESH_HEADER_BYTES,
+  MODEM_PRESETS,
+  UNSET_REGION,
+  airtimeBudgetPerHourMs,
+  bitRate,
+  isModemPresetName,
+  regionRules,
+  symbolTimeMs,
+  timeOnAirMs,
+  type ModemPreset,
+  type ModemPresetName,
+  type RegionName,
+  type RegionRules,
+} from './airtime.ts';
