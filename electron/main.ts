@@ -1,10 +1,15 @@
 // The desktop app's composition root: builds the node, binds the contract to IPC, opens the window.
 import { join } from 'node:path';
-import { app, ipcMain } from 'electron';
+import { app, dialog, ipcMain, type BrowserWindow } from 'electron';
 import { meshSettingsFromEnv, ConfigError } from './node/config.ts';
+import { IdentityError, type SecretProtector } from './node/identity/index.ts';
 import { formatLogLine } from './node/log.ts';
+import { openNodeState, type NodeState } from './node/node-state.ts';
 import { PakitNode } from './node/node.ts';
+import { StorageError } from './node/storage/index.ts';
 import { registerConsoleScheme, serveConsole } from './shell/console-protocol.ts';
+import { dialogFiles } from './shell/files.ts';
+import { desktopKeyProtector } from './shell/secret-storage.ts';
 import { bindContractToIpc } from './shell/ipc.ts';
 import { createConsoleWindow } from './shell/window.ts';
 
@@ -16,30 +21,53 @@ if (!app.requestSingleInstanceLock()) app.quit();
 const preloadPath = join(import.meta.dirname, 'preload.js');
 const consoleDir = app.isPackaged ? join(process.resourcesPath, 'console') : join(app.getAppPath(), 'dist', 'console');
 
+/** Start-up stops on anything it cannot use, saying what and what to do; it never starts half-way. */
+function cannotStart(message: string, fix?: string): never {
+  dialog.showErrorBox('Pakit Mesh cannot start', fix ? `${message}\n\n${fix}` : message);
+  app.exit(2);
+  throw new Error(message);
+}
+
 async function start(): Promise<void> {
   let mesh;
   try {
     mesh = meshSettingsFromEnv(process.env);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    const { dialog } = await import('electron');
-    dialog.showErrorBox('Pakit Mesh cannot start', error.message);
-    app.exit(2);
-    return;
+    if (error instanceof ConfigError) cannotStart(error.message);
+    throw error;
   }
+  const dataDir = app.getPath('userData');
+  let state: NodeState;
+  let protector: SecretProtector | undefined;
+  try {
+    protector = desktopKeyProtector(dataDir);
+    if (!protector) return app.quit();
+    state = await openNodeState(dataDir, protector);
+  } catch (error) {
+    if (error instanceof IdentityError || error instanceof StorageError) cannotStart(error.message, error.fix);
+    throw error;
+  }
+  let window: BrowserWindow | undefined;
   const node = new PakitNode({
     host: 'desktop',
     version: app.getVersion(),
     mesh,
+    dataDir,
+    identity: state.identity,
+    protection: { level: protector.level, description: protector.description },
+    store: state.store,
+    hostFiles: dialogFiles(() => window),
+    resumeRadio: true,
     logSink: (entry) => process.stderr.write(`${formatLogLine(entry)}\n`),
   });
   serveConsole(consoleDir);
   await node.start();
-  const window = createConsoleWindow(preloadPath);
-  bindContractToIpc(node.api, ipcMain, window.webContents, (message) => node.log.warn('ipc', message));
+  const consoleWindow = createConsoleWindow(preloadPath);
+  window = consoleWindow;
+  bindContractToIpc(node.api, ipcMain, consoleWindow.webContents, (message) => node.log.warn('ipc', message));
   app.on('second-instance', () => {
-    if (window.isMinimized()) window.restore();
-    window.focus();
+    if (consoleWindow.isMinimized()) consoleWindow.restore();
+    consoleWindow.focus();
   });
   app.on('before-quit', () => void node.stop());
 }

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { MeshSettings } from '../../shared/contract/index.ts';
 import { ConfigError, defaultMeshSettings, meshSettingsFromEnv } from '../node/config.ts';
@@ -10,16 +12,24 @@ export type HeadlessConfig = {
   tokenFromEnv: boolean;
   mesh: MeshSettings;
   demo: boolean;
+  /** Where identity, store and radio state live; undefined in demo mode without --data-dir (a fresh temp folder). */
+  dataDir: string | undefined;
+  quotaBytes: number | undefined;
 };
 
 export const usage = `Usage: npm run node -- [options]      (or: node electron/headless/main.ts [options])
 
 Options:
   --api HOST:PORT   where the console and API listen (env PAKIT_API, default 127.0.0.1:8080)
-  --demo            start with the embedded defaults (ignores MESH_* variables)
+  --data-dir DIR    where the identity, the store and radio state live
+                    (env PAKIT_DATA_DIR, default $XDG_DATA_HOME/pakit-mesh or ~/.local/share/pakit-mesh)
+  --storage-quota N largest store size, e.g. 500M or 20G (env PAKIT_STORAGE_QUOTA, default: the disk)
+  --demo            a simulated 3-radio mesh, the embedded defaults (ignores MESH_*),
+                    and a throw-away identity and store unless --data-dir is given
   --help            show this help
 
 Environment:
+  PAKIT_KEY_PASSPHRASE      passphrase of the node key (asked on the terminal when unset)
   PAKIT_API_TOKEN           console access token (default: a new random one each start);
                             required to listen on anything but loopback
   MESH_ENABLED              true|false
@@ -38,7 +48,13 @@ export function parseHeadlessConfig(argv: string[], env: Env): HeadlessConfig {
   try {
     parsed = parseArgs({
       args: argv,
-      options: { api: { type: 'string' }, demo: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+      options: {
+        api: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'storage-quota': { type: 'string' },
+        demo: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
       strict: true,
     });
   } catch (error) {
@@ -66,6 +82,8 @@ export function parseHeadlessConfig(argv: string[], env: Env): HeadlessConfig {
     tokenFromEnv,
     mesh: parsed.values.demo ? defaultMeshSettings : meshSettingsFromEnv(env),
     demo: parsed.values.demo,
+    dataDir: parsed.values['data-dir'] ?? (parsed.values.demo ? undefined : (env.PAKIT_DATA_DIR ?? defaultDataDir(env))),
+    quotaBytes: parseSize(parsed.values['storage-quota'] !== undefined ? '--storage-quota' : 'PAKIT_STORAGE_QUOTA', parsed.values['storage-quota'] ?? env.PAKIT_STORAGE_QUOTA),
   };
 }
 
@@ -80,4 +98,16 @@ export function parseListenAddress(setting: string, raw: string): { host: string
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+const defaultDataDir = (env: Env) => join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'pakit-mesh');
+
+const sizeUnits: Record<string, number> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
+
+export function parseSize(setting: string, raw: string | undefined): number | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const match = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?$/i.exec(raw.trim());
+  const bytes = match ? Math.floor(Number(match[1]) * (sizeUnits[(match[2] ?? '').toUpperCase()] ?? NaN)) : NaN;
+  if (!Number.isFinite(bytes) || bytes < 2 ** 20) throw new ConfigError(setting, raw, 'a size of at least 1M, e.g. 500M or 20G');
+  return bytes;
 }

@@ -38,7 +38,8 @@ export class HttpHost {
     this.#server = createServer((request, response) => void this.#serveHttp(request, response));
     this.#wss = new WebSocketServer({
       noServer: true,
-      maxPayload: 256 * 1024,
+      // Room for one upload at the contract’s cap (8 MiB as base64) and its envelope.
+      maxPayload: 12 * 1024 * 1024,
       handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
     });
     this.#server.on('upgrade', (request, socket, head) => this.#upgrade(request, socket, head));

@@ -1,15 +1,26 @@
 // The headless node: `npm run node` / `npm run demo`. The same core as the desktop app, with the
 // contract over an authenticated WebSocket and the console served to a browser.
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../node/config.ts';
+import { askPassphrase, IdentityError, keyFileExists, passphraseProtector } from '../node/identity/index.ts';
 import { formatLogLine } from '../node/log.ts';
+import { identityKeyFile, openNodeState, type NodeState } from '../node/node-state.ts';
 import { PakitNode } from '../node/node.ts';
+import { StorageError } from '../node/storage/index.ts';
 import { HelpRequested, parseHeadlessConfig, type HeadlessConfig } from './config.ts';
+import { startDemoMesh, type DemoMesh } from './demo-mesh.ts';
 import { HttpHost } from './http-host.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+
+const fail = (message: string, fix?: string): never => {
+  process.stderr.write(`pakit: ${message}\n${fix ? `       ${fix}\n` : ''}`);
+  process.exit(2);
+};
 
 let config: HeadlessConfig;
 try {
@@ -19,17 +30,34 @@ try {
     process.stdout.write(error.message);
     process.exit(0);
   }
-  if (error instanceof ConfigError) {
-    process.stderr.write(`pakit: ${error.message}\n`);
-    process.exit(2);
-  }
+  if (error instanceof ConfigError) fail(error.message);
   throw error;
 }
 
+// The demo runs on a throw-away identity and store, whose passphrase lives only in this process.
+const dataDir = config.dataDir ?? mkdtempSync(join(tmpdir(), 'pakit-demo-'));
+mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+const passphrase = config.dataDir === undefined ? randomBytes(24).toString('base64url') : await keyPassphrase(dataDir);
+
+let state: NodeState;
+try {
+  state = await openNodeState(dataDir, passphraseProtector(passphrase), config.quotaBytes === undefined ? {} : { quotaBytes: config.quotaBytes });
+} catch (error) {
+  if (error instanceof IdentityError || error instanceof StorageError) fail(error.message, error.fix);
+  throw error;
+}
+
+const demoMesh: DemoMesh | undefined = config.demo ? await startDemoMesh() : undefined;
 const node = new PakitNode({
   host: 'headless',
   version,
   mesh: config.mesh,
+  dataDir,
+  identity: state.identity,
+  protection: { level: 'passphrase', description: config.dataDir === undefined ? 'passphrase (throw-away demo identity)' : 'passphrase' },
+  store: state.store,
+  ...(demoMesh ? { extraRadioPorts: () => demoMesh.ports } : {}),
+  resumeRadio: !config.demo,
   logSink: (entry) => {
     if (entry.level !== 'debug') process.stderr.write(`${formatLogLine(entry)}\n`);
   },
@@ -38,15 +66,20 @@ const host = new HttpHost({ node, token: config.token, consoleDir: join(root, 'd
 
 const address = await listen(config);
 await node.start();
+if (state.created) node.log.info('identity', `created a new node identity ${state.identity.fingerprint} in ${identityKeyFile(dataDir)}`);
+const firstSimulated = demoMesh?.ports[0];
+if (firstSimulated) void node.radio.connect(firstSimulated.port);
 
 const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
 const base = `http://${shownHost}:${address.port}`;
 process.stdout.write(
   [
-    `Pakit Mesh ${version} headless node${config.demo ? ' (demo)' : ''}`,
-    `  console: ${base}/#token=${config.tokenFromEnv ? '<PAKIT_API_TOKEN>' : config.token}`,
-    `  health:  ${base}/api/health`,
-    `  network: ${config.mesh.networkId}${config.mesh.enabled ? '' : ' (mesh disabled)'}`,
+    `Pakit Mesh ${version} headless node${config.demo ? ' (demo: simulated mesh of 3 radios)' : ''}`,
+    `  console:  ${base}/#token=${config.tokenFromEnv ? '<PAKIT_API_TOKEN>' : config.token}`,
+    `  health:   ${base}/api/health`,
+    `  identity: ${state.identity.fingerprint}`,
+    `  data:     ${dataDir}`,
+    `  network:  ${config.mesh.networkId}${config.mesh.enabled ? '' : ' (mesh disabled)'}`,
     '',
   ].join('\n'),
 );
@@ -59,9 +92,25 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void (async () => {
       await host.close();
       await node.stop();
+      await demoMesh?.close();
       process.exit(0);
     })();
   });
+}
+
+async function keyPassphrase(dir: string): Promise<string> {
+  const fromEnv = process.env.PAKIT_KEY_PASSPHRASE;
+  if (fromEnv) return fromEnv;
+  try {
+    if (keyFileExists(identityKeyFile(dir))) return await askPassphrase('Passphrase of the node key: ');
+    const first = await askPassphrase('New node identity. Choose a passphrase to protect its key: ');
+    if (first.length < 8) fail('That passphrase is too short.', 'Use at least 8 characters.');
+    if ((await askPassphrase('Type it again: ')) !== first) fail('The two passphrases differ; nothing was created.');
+    return first;
+  } catch (error) {
+    if (error instanceof IdentityError) fail(error.message, error.fix);
+    throw error;
+  }
 }
 
 async function listen(config: HeadlessConfig) {
@@ -79,7 +128,6 @@ async function listen(config: HeadlessConfig) {
       EACCES: `Not allowed to listen on ${where}. Ports below 1024 need privileges: choose a port above 1024.`,
       EADDRNOTAVAIL: `${config.api.host} is not an address of this machine. Use 127.0.0.1, 0.0.0.0 or one of its own addresses.`,
     };
-    process.stderr.write(`pakit: ${reasons[code ?? ''] ?? `cannot listen on ${where}: ${(error as Error).message}`}\n`);
-    process.exit(2);
+    return fail(reasons[code ?? ''] ?? `cannot listen on ${where}: ${(error as Error).message}`);
   }
 }

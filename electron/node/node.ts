@@ -1,15 +1,34 @@
-import type { LogEntry, MeshSettings, NodeInfo } from '../../shared/contract/index.ts';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { IdentityInfo, IndexSummary, LogEntry, MeshSettings, NodeInfo, RadioPortInfo, RadioState } from '../../shared/contract/index.ts';
 import { ContractServer } from './api/contract-server.ts';
 import { createHandlers } from './api/handlers.ts';
+import { toMeshNodes, toRadioState } from './api/radio-view.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { EventHub } from './event-hub.ts';
+import type { HostFiles } from './host-files.ts';
+import type { NodeIdentity, ProtectionLevel } from './identity/index.ts';
 import { NodeLog } from './log.ts';
+import { RadioLink } from './radio/link.ts';
 import { StatusSampler, type ProcessProbe } from './status.ts';
+import type { BlockStore } from './storage/index.ts';
 
 export type PakitNodeOptions = {
   host: NodeInfo['host'];
   version: string;
   mesh: MeshSettings;
+  /** Where the node keeps its state (radio outbox, backups); the store and key file live here too. */
+  dataDir: string;
+  identity: NodeIdentity;
+  /** How the identity's key is kept at rest, as the host unlocked it. */
+  protection: { level: ProtectionLevel; description: string };
+  store: BlockStore;
+  /** File dialogs, in the desktop app only. */
+  hostFiles?: HostFiles;
+  /** Radios the host offers besides serial ports (the demo's simulated devices). */
+  extraRadioPorts?: () => RadioPortInfo[];
+  /** Reconnect at start to the radio used last time. */
+  resumeRadio?: boolean;
   clock?: Clock;
   probe?: ProcessProbe;
   /** Mirror of the log for the host (stderr for the headless node, a file for the desktop app). */
@@ -25,12 +44,17 @@ export class PakitNode {
   readonly log: NodeLog;
   readonly status: StatusSampler;
   readonly api: ContractServer;
-  readonly #options: PakitNodeOptions;
+  readonly radio: RadioLink;
+  readonly store: BlockStore;
+  readonly identity: NodeIdentity;
+  readonly options: PakitNodeOptions;
   readonly #startedAt: number;
   readonly #clock: Clock;
 
   constructor(options: PakitNodeOptions) {
-    this.#options = options;
+    this.options = options;
+    this.store = options.store;
+    this.identity = options.identity;
     this.#clock = options.clock ?? systemClock;
     this.#startedAt = this.#clock.now();
     this.log = new NodeLog({ hub: this.hub, clock: this.#clock, ...(options.logSink ? { sink: options.logSink } : {}) });
@@ -47,27 +71,76 @@ export class PakitNode {
       consoleConnections: () => this.api.connectionCount,
       ...(options.probe ? { probe: options.probe } : {}),
     });
+    const radioDir = join(options.dataDir, 'radio');
+    mkdirSync(radioDir, { recursive: true });
+    this.radio = new RadioLink({ dataDir: radioDir, clock: this.#clock });
+    this.#wireRadio();
   }
 
   info(): NodeInfo {
     return {
       product: 'Pakit Mesh',
-      version: this.#options.version,
-      host: this.#options.host,
+      version: this.options.version,
+      host: this.options.host,
       startedAt: this.#startedAt,
       platform: `${process.platform}-${process.arch}`,
       runtime: `Node ${process.versions.node}${process.versions.electron ? `, Electron ${process.versions.electron}` : ''}`,
-      mesh: this.#options.mesh,
+      mesh: this.options.mesh,
     };
+  }
+
+  identityInfo(): IdentityInfo {
+    return {
+      publicKey: Buffer.from(this.identity.publicKey).toString('hex'),
+      fingerprint: this.identity.fingerprint,
+      protection: this.options.protection.level,
+      protectionDetail: this.options.protection.description,
+    };
+  }
+
+  indexSummary(): IndexSummary {
+    const summary = this.store.index.summary();
+    return { version: summary.version, rootHash: summary.root_hash, blockCount: summary.block_count };
+  }
+
+  /** Tells consoles the index changed; called by every service that stores or removes blocks. */
+  publishIndex(): void {
+    this.hub.emit('index.summary', this.indexSummary());
+  }
+
+  radioState(): RadioState {
+    return toRadioState(this.radio.state, this.radio.device, this.radio.outbox().length);
   }
 
   async start(): Promise<void> {
     this.status.start();
-    this.log.info('node', `Pakit Mesh ${this.#options.version} started (${this.#options.host}); network "${this.#options.mesh.networkId}"`);
+    this.log.info('node', `Pakit Mesh ${this.options.version} started (${this.options.host}); identity ${this.identity.fingerprint}; network "${this.options.mesh.networkId}"`);
+    if (this.options.resumeRadio) {
+      const last = this.radio.lastDevice();
+      if (last) {
+        this.log.info('radio', 'reconnecting to the radio used last time');
+        void this.radio.resume();
+      }
+    }
   }
 
   async stop(): Promise<void> {
     this.status.stop();
+    this.radio.disconnect();
+    this.store.close();
     this.log.info('node', 'stopped');
+  }
+
+  #wireRadio(): void {
+    const publishState = () => this.hub.emit('radio.state', this.radioState());
+    this.radio.on('state', (state) => {
+      publishState();
+      if (state.status === 'ready') this.log.info('radio', `connected to ${this.radio.device?.longName ?? 'the radio'} (${this.radio.device?.nodeId ?? '?'})`);
+      if (state.status === 'failed' || state.status === 'reconnecting') this.log.warn('radio', state.error.message);
+    });
+    this.radio.on('device', publishState);
+    this.radio.on('outbox', publishState);
+    this.radio.on('nodes', (nodes) => this.hub.emit('radio.nodes', toMeshNodes(nodes)));
+    this.radio.on('log', (line) => this.log.write(line.level, line.source, line.message));
   }
 }

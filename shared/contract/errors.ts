@@ -6,6 +6,9 @@ export const ContractErrorCode = z.enum([
   'unknown_method',
   'malformed_message',
   'unauthorized',
+  'not_found',
+  'refused',
+  'data_corrupt',
   'unavailable',
   'internal',
 ]);
@@ -16,6 +19,8 @@ export const ContractError = z.object({
   message: z.string(),
   /** What the operator (or the developer calling the API) can do about it. */
   fix: z.string().optional(),
+  /** The service's own code for the failure (e.g. `quota_exceeded`, `permission_denied`), for scripts. */
+  reason: z.string().optional(),
   /** Field-level problems, for `invalid_input`. */
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { MeshNode, RadioState } from './radio.ts';
 import { LogEntry, NodeStatus } from './schemas.ts';
+import { IndexSummary } from './storage.ts';
 
 /**
  * How an event stream reaches a console, so that a busy mesh cannot flood the renderer:
@@ -23,6 +25,21 @@ export const events = {
     summary: 'New log entries from the node and the radio.',
     schema: LogEntry,
     delivery: { mode: 'batch', intervalMs: 250, maxBatch: 500 },
+  }),
+  'index.summary': event({
+    summary: 'The DAG index changed (blocks stored or removed).',
+    schema: IndexSummary,
+    delivery: { mode: 'latest', intervalMs: 1000 },
+  }),
+  'radio.state': event({
+    summary: 'The radio link changed phase, device or queue.',
+    schema: RadioState,
+    delivery: { mode: 'latest', intervalMs: 250 },
+  }),
+  'radio.nodes': event({
+    summary: 'The radio’s mesh node list changed.',
+    schema: z.array(MeshNode),
+    delivery: { mode: 'latest', intervalMs: 1000 },
   }),
 } satisfies Record<string, EventSpec>;
 

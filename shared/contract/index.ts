@@ -1,5 +1,7 @@
 export * from './errors.ts';
 export * from './schemas.ts';
+export * from './radio.ts';
+export * from './storage.ts';
 export * from './methods.ts';
 export * from './events.ts';
 export * from './wire.ts';

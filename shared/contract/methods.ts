@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { MeshNode, RadioPort, RadioPortInfo, RadioState } from './radio.ts';
 import { LogEntry, NodeInfo, NodeStatus } from './schemas.ts';
+import { ContentId, IdentityInfo, IndexSummary, MAX_TRANSFER_BYTES, StorageStats, StoredBlock } from './storage.ts';
 
 /** A request the console can make: one schema for the input, one for the output. */
 export type MethodSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> = {
@@ -10,6 +12,12 @@ export type MethodSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.
 
 const method = <I extends z.ZodType, O extends z.ZodType>(spec: MethodSpec<I, O>) => spec;
 const noInput = z.object({}).strict();
+const page = { offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) };
+const base64 = z
+  .string()
+  .max(Math.ceil(MAX_TRANSFER_BYTES / 3) * 4, `at most ${MAX_TRANSFER_BYTES / 1048576} MiB`)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
+const fileName = z.string().min(1).max(255);
 
 /**
  * The one table of requests. Both transports (Electron IPC, WebSocket) dispatch from it, main validates
@@ -41,6 +49,58 @@ export const methods = {
       .strict(),
     output: z.array(LogEntry),
   }),
+  'identity.get': method({
+    summary: 'This node’s public identity and how its key is protected.',
+    input: noInput,
+    output: IdentityInfo,
+  }),
+  'identity.exportBackup': method({
+    summary: 'Writes an encrypted backup of the identity to the node’s disk, to move it to another machine.',
+    input: z.object({ passphrase: z.string().min(8, 'at least 8 characters').max(1024) }).strict(),
+    output: z.object({ path: z.string() }),
+  }),
+  'storage.stats': method({ summary: 'Blocks held, bytes used and available.', input: noInput, output: StorageStats }),
+  'storage.list': method({
+    summary: 'Blocks held, a page at a time.',
+    input: z.object(page).strict(),
+    output: z.object({ total: z.number().int(), items: z.array(StoredBlock) }),
+  }),
+  'storage.upload': method({
+    summary: 'Stores a file sent by the console (browser upload); answers its content id.',
+    input: z.object({ name: fileName, dataBase64: base64 }).strict(),
+    output: StoredBlock,
+  }),
+  'storage.addFromDisk': method({
+    summary: 'Desktop app: the operator picks a file in a dialog of the node’s own; null when cancelled.',
+    input: noInput,
+    output: StoredBlock.nullable(),
+  }),
+  'storage.download': method({
+    summary: 'A stored file’s bytes, verified, for the console to save.',
+    input: z.object({ id: ContentId }).strict(),
+    output: z.object({ id: ContentId, size: z.number().int(), dataBase64: z.string() }),
+  }),
+  'storage.exportToDisk': method({
+    summary: 'Desktop app: writes a stored file where the operator chooses; null when cancelled.',
+    input: z.object({ id: ContentId }).strict(),
+    output: z.object({ path: z.string() }).nullable(),
+  }),
+  'storage.delete': method({
+    summary: 'Removes one block.',
+    input: z.object({ id: ContentId }).strict(),
+    output: z.object({ deleted: z.boolean() }),
+  }),
+  'index.summary': method({ summary: 'Version, Merkle root and size of the DAG index.', input: noInput, output: IndexSummary }),
+  'index.list': method({
+    summary: 'Ids in the DAG index, a page at a time.',
+    input: z.object(page).strict(),
+    output: z.object({ total: z.number().int(), ids: z.array(ContentId) }),
+  }),
+  'radio.ports': method({ summary: 'Radios this node can connect to: serial ports, simulated devices.', input: noInput, output: z.array(RadioPortInfo) }),
+  'radio.connect': method({ summary: 'Connects to a radio and does the device handshake.', input: z.object({ port: RadioPort }).strict(), output: RadioState }),
+  'radio.disconnect': method({ summary: 'Disconnects from the radio.', input: noInput, output: RadioState }),
+  'radio.state': method({ summary: 'The radio link: phase, device, last problem, queue.', input: noInput, output: RadioState }),
+  'radio.nodes': method({ summary: 'Mesh nodes the radio knows.', input: noInput, output: z.array(MeshNode) }),
 } satisfies Record<string, MethodSpec>;
 
 export type Methods = typeof methods;

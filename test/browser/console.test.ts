@@ -60,3 +60,41 @@ describe('console in Chromium against a real headless node', () => {
     expect(await state.textContent()).toContain('access token is missing or wrong');
   });
 });
+
+describe('demo radio and storage in Chromium', () => {
+  let node: RunningNode;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    node = await startHeadlessNode(['--demo', '--api', '127.0.0.1:0']);
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    expect(await node?.stop()).toBe(0);
+  });
+
+  it('shows the simulated mesh’s nodes in the Radio view', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    await page.goto(node.consoleUrl);
+    await page.keyboard.press('Alt+2');
+    await page.locator('[data-testid="radio-phase"][data-phase="ready"]').waitFor({ timeout: 15_000 });
+    await expect.poll(() => page.getByTestId('radio-node-id').textContent()).toMatch(/^![0-9a-f]{8}$/);
+    // The demo's other two radios announce themselves over the simulated air within seconds.
+    await expect.poll(() => page.locator('[data-testid="mesh-nodes"] tbody tr code').count(), { timeout: 20_000 }).toBe(2);
+    await page.screenshot({ path: join(artifactsDir, 'console-radio.png') });
+  });
+
+  it('stores an uploaded file and lists it in the Index', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    await page.goto(node.consoleUrl);
+    await page.keyboard.press('Alt+5');
+    await page.getByTestId('upload').setInputFiles({ name: 'field-report.txt', mimeType: 'text/plain', buffer: Buffer.from('water point 3 is dry') });
+    const id = await page.getByTestId('last-stored').textContent({ timeout: 10_000 });
+    expect(id).toMatch(/^b[a-z2-7]+$/);
+    await page.keyboard.press('Alt+4');
+    await expect.poll(() => page.locator('[data-testid="block-list"] code').allTextContents()).toContain(id);
+    await page.screenshot({ path: join(artifactsDir, 'console-index.png') });
+  });
+});

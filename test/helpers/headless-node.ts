@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
@@ -13,11 +15,14 @@ export type RunningNode = {
   stop(): Promise<number | null>;
 };
 
+/** A fresh data folder and a passphrase, so the node never looks at the operator's own. */
+export const isolatedNodeEnv = () => ({ PAKIT_DATA_DIR: mkdtempSync(join(tmpdir(), 'pakit-headless-')), PAKIT_KEY_PASSPHRASE: 'test passphrase 1234' });
+
 /** Starts the real headless node CLI (the same `node electron/headless/main.ts` as `npm run node`). */
 export async function startHeadlessNode(args: string[] = ['--api', '127.0.0.1:0'], env: Record<string, string> = {}): Promise<RunningNode> {
   const child = spawn(process.execPath, [join(repoRoot, 'electron/headless/main.ts'), ...args], {
     cwd: repoRoot,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...isolatedNodeEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -27,7 +32,7 @@ export async function startHeadlessNode(args: string[] = ['--api', '127.0.0.1:0'
   const consoleUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`headless node did not start:\n${out}\n${err}`)), 15_000);
     const check = () => {
-      const match = /console: (\S+)/.exec(out);
+      const match = /console:\s+(\S+)/.exec(out);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);
@@ -61,7 +66,7 @@ export function runHeadlessNode(args: string[], env: Record<string, string> = {}
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(repoRoot, 'electron/headless/main.ts'), ...args], {
       cwd: repoRoot,
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...isolatedNodeEnv(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CloseCodes, createContractClient, createWebSocketTransport, PROTOCOL, tokenProtocol, type ContractClient } from '../../shared/contract/index.ts';
@@ -152,6 +155,35 @@ describe('headless node start-up', () => {
     const result = await runHeadlessNode(['--api', '0.0.0.0:0']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('PAKIT_API_TOKEN');
+  });
+
+  it('keeps its identity across restarts, and says so plainly on a wrong passphrase or a corrupt key file', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pakit-identity-'));
+    const first = await startHeadlessNode(['--api', '127.0.0.1:0'], { PAKIT_DATA_DIR: dataDir, PAKIT_KEY_PASSPHRASE: 'first passphrase' });
+    const fingerprint = /identity:\s+(\S+)/.exec(first.stdout())?.[1];
+    expect(await first.stop()).toBe(0);
+    const again = await startHeadlessNode(['--api', '127.0.0.1:0'], { PAKIT_DATA_DIR: dataDir, PAKIT_KEY_PASSPHRASE: 'first passphrase' });
+    expect(/identity:\s+(\S+)/.exec(again.stdout())?.[1]).toBe(fingerprint);
+    expect(await again.stop()).toBe(0);
+
+    const keyFile = join(dataDir, 'identity.key');
+    const original = readFileSync(keyFile, 'utf8');
+    const wrong = await runHeadlessNode(['--api', '127.0.0.1:0'], { PAKIT_DATA_DIR: dataDir, PAKIT_KEY_PASSPHRASE: 'not the passphrase' });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr.toLowerCase()).toContain('wrong passphrase');
+    expect(readFileSync(keyFile, 'utf8')).toBe(original);
+
+    writeFileSync(keyFile, original.slice(0, original.length / 2));
+    const corrupt = await runHeadlessNode(['--api', '127.0.0.1:0'], { PAKIT_DATA_DIR: dataDir, PAKIT_KEY_PASSPHRASE: 'first passphrase' });
+    expect(corrupt.code).toBe(2);
+    expect(corrupt.stderr).toMatch(/damaged|corrupt/i);
+    expect(readFileSync(keyFile, 'utf8')).toBe(original.slice(0, original.length / 2));
+  });
+
+  it('asks for a passphrase it cannot get, instead of starting without one', async () => {
+    const result = await runHeadlessNode(['--api', '127.0.0.1:0'], { PAKIT_KEY_PASSPHRASE: '' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('PAKIT_KEY_PASSPHRASE');
   });
 
   it('says plainly when its port is taken', async () => {

@@ -1,12 +1,95 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { contractError, type StoredBlock } from '../../../shared/contract/index.ts';
+import { exportBackup } from '../identity/index.ts';
 import type { PakitNode } from '../node.ts';
+import { listSerialPorts } from '../radio/ports.ts';
 import type { Handlers } from './contract-server.ts';
+import { toMeshNodes } from './radio-view.ts';
+
+const onlyInDesktopApp = (what: string) =>
+  Object.assign(new Error(what), {
+    toContractError: () => contractError('unavailable', `${what} needs the desktop app’s file dialogs.`, { fix: 'In a browser console, use Upload and Download instead.' }),
+  });
 
 /** Binds each contract method to the node service that answers it. */
 export function createHandlers(node: PakitNode): Handlers {
+  const stored = async (bytes: Uint8Array, name: string): Promise<StoredBlock> => {
+    const id = await node.store.store(bytes);
+    node.log.info('storage', `stored "${name}" (${bytes.length} bytes) as ${id}`);
+    node.publishIndex();
+    return { id, size: bytes.length };
+  };
+
   return {
     'node.info': () => node.info(),
     'node.status': () => node.status.latest(),
     'node.statusHistory': ({ limit }) => node.status.history(limit),
     'log.recent': ({ limit, minLevel }) => node.log.recent(limit, minLevel),
+
+    'identity.get': () => node.identityInfo(),
+    'identity.exportBackup': async ({ passphrase }) => {
+      const dir = join(node.options.dataDir, 'backups');
+      mkdirSync(dir, { recursive: true });
+      const path = join(dir, `pakit-identity-${node.identity.fingerprint}-${new Date().toISOString().slice(0, 10)}.json`);
+      writeFileSync(path, await exportBackup(node.identity, passphrase), { mode: 0o600 });
+      node.log.info('identity', `identity backup written to ${path}`);
+      return { path };
+    },
+
+    'storage.stats': () => node.store.stats(),
+    'storage.list': ({ offset, limit }) => {
+      const ids = node.store.list();
+      return { total: ids.length, items: ids.slice(offset, offset + limit).map((id) => ({ id, size: node.store.sizeOf(id) ?? 0 })) };
+    },
+    'storage.upload': ({ name, dataBase64 }) => stored(Buffer.from(dataBase64, 'base64'), name),
+    'storage.addFromDisk': async () => {
+      if (!node.options.hostFiles) throw onlyInDesktopApp('Adding a file from disk');
+      const picked = await node.options.hostFiles.pickFileToAdd();
+      return picked ? stored(picked.bytes, picked.name) : null;
+    },
+    'storage.download': async ({ id }) => {
+      const bytes = await node.store.readFile(id);
+      return { id, size: bytes.length, dataBase64: Buffer.from(bytes).toString('base64') };
+    },
+    'storage.exportToDisk': async ({ id }) => {
+      if (!node.options.hostFiles) throw onlyInDesktopApp('Saving a file to disk');
+      const path = await node.options.hostFiles.saveFile(`${id}.bin`, await node.store.readFile(id));
+      return path ? { path } : null;
+    },
+    'storage.delete': async ({ id }) => {
+      const deleted = await node.store.delete(id);
+      if (deleted) node.publishIndex();
+      return { deleted };
+    },
+
+    'index.summary': () => node.indexSummary(),
+    'index.list': ({ offset, limit }) => {
+      const ids = node.store.index.ids();
+      return { total: ids.length, ids: ids.slice(offset, offset + limit) };
+    },
+
+    'radio.ports': async () => {
+      const serial = await listSerialPorts();
+      return [
+        ...(node.options.extraRadioPorts?.() ?? []),
+        ...serial.map((candidate) => ({
+          port: { kind: 'serial' as const, path: candidate.path },
+          label: `${candidate.board ?? candidate.product ?? 'Serial port'} — ${candidate.path}`,
+          ...(candidate.board ? { board: candidate.board } : {}),
+          simulated: false,
+        })),
+      ];
+    },
+    'radio.connect': async ({ port }) => {
+      await node.radio.connect(port);
+      return node.radioState();
+    },
+    'radio.disconnect': () => {
+      node.radio.disconnect();
+      return node.radioState();
+    },
+    'radio.state': () => node.radioState(),
+    'radio.nodes': () => toMeshNodes(node.radio.nodes()),
   };
 }

@@ -1,6 +1,7 @@
 // Typed failures of the node identity. `code` is for programs, `message` says what happened and to
 // which file, `fix` tells the operator what to do. Start-up stops on any of them: a node never
 // replaces an identity it could not read.
+import { contractError, type ContractError } from '../../../shared/contract/errors.ts';
 
 export type IdentityErrorCode =
   /** The key file exists but is not a valid key file (bad JSON, truncated, edited, checksum wrong). */
@@ -39,5 +40,9 @@ export class IdentityError extends Error {
     this.code = code;
     this.fix = fix;
     this.file = options.file;
+  }
+
+  toContractError(): ContractError {
+    return contractError(this.code === 'wrong_passphrase' ? 'invalid_input' : 'refused', this.message, { fix: this.fix, reason: this.code });
   }
 }

@@ -155,6 +155,11 @@ export class BlockStore {
     }
   }
 
+  /** Bytes the block takes, or undefined when it is not held. */
+  sizeOf(id: ContentId): number | undefined {
+    return this.#index.sizeOf(id);
+  }
+
   /** Every block id held, in index order. */
   list(): ContentId[] {
     return this.#index.view.ids();

@@ -1,5 +1,6 @@
 // Typed failures of the block store. Each carries a stable `code` for programs and a `fix` for the
 // operator, so the console can show what happened and what to do without parsing messages.
+import { contractError, type ContractError, type ContractErrorCode } from '../../../shared/contract/errors.ts';
 
 export type StorageErrorCode =
   | 'invalid_content_id'
@@ -30,4 +31,19 @@ export class StorageError extends Error {
     this.fix = fix;
     this.contentId = options.contentId;
   }
+
+  toContractError(): ContractError {
+    return contractError(contractCodes[this.code], this.message, { fix: this.fix, reason: this.code });
+  }
 }
+
+const contractCodes: Record<StorageErrorCode, ContractErrorCode> = {
+  invalid_content_id: 'invalid_input',
+  not_a_file: 'invalid_input',
+  block_not_found: 'not_found',
+  block_corrupt: 'data_corrupt',
+  file_too_large: 'refused',
+  quota_exceeded: 'refused',
+  disk_full: 'refused',
+  store_unsupported: 'unavailable',
+};

@@ -1,5 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { Dashboard } from '../views/Dashboard.tsx';
+import { Files } from '../views/Files.tsx';
+import { Index } from '../views/Index.tsx';
+import { Radio } from '../views/Radio.tsx';
 import { LogView } from '../views/LogView.tsx';
 import { Planned } from '../views/Planned.tsx';
 import { Settings } from '../views/Settings.tsx';
@@ -54,10 +57,10 @@ export function App() {
         {view === 'dashboard' ? <Dashboard /> : null}
         {view === 'settings' ? <Settings /> : null}
         {view === 'log' ? <LogView /> : null}
-        {view === 'radio' ? <Planned title="Radio" what="Connect a Meshtastic radio (USB, TCP or Bluetooth), see the device, its mesh nodes and its log." /> : null}
+        {view === 'radio' ? <Radio /> : null}
         {view === 'peers' ? <Planned title="Peers" what="Every peer on LoRa and IP, merged by identity, with its reputation and why." /> : null}
-        {view === 'index' ? <Planned title="Index" what="The DAG index of stored blocks and its sync state with each peer." /> : null}
-        {view === 'files' ? <Planned title="Files" what="Request small files by content id over LoRa, with progress, ETA, cancel and resume." /> : null}
+        {view === 'index' ? <Index /> : null}
+        {view === 'files' ? <Files /> : null}
         {view === 'emergency' ? <Planned title="Emergency" what="Send a signed emergency broadcast to the whole mesh with one confirmed click." /> : null}
       </main>
       <StatusBar />

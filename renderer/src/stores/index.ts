@@ -2,14 +2,20 @@ import type { ContractClient } from '../../../shared/contract/index.ts';
 import { bindConnection } from './connection.ts';
 import { bindLog } from './log.ts';
 import { bindNode } from './node.ts';
+import { bindRadio } from './radio.ts';
+import { bindStorage } from './storage.ts';
 
 export { useConnection } from './connection.ts';
 export { useLog } from './log.ts';
 export { useNode } from './node.ts';
+export { useRadio } from './radio.ts';
+export { useStorage } from './storage.ts';
 
 /** Each store subscribes to the part of the contract it mirrors. */
 export function bindStores(client: ContractClient, via: 'desktop' | 'websocket'): void {
   bindConnection(client, via);
   bindNode(client);
   bindLog(client);
+  bindRadio(client);
+  bindStorage(client);
 }

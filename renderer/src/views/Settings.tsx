@@ -1,7 +1,11 @@
-import { useNode } from '../stores/index.ts';
+import { useState } from 'react';
+import { useNode, useStorage } from '../stores/index.ts';
+import { Problem } from './Problem.tsx';
 
 export function Settings() {
   const info = useNode((store) => store.info);
+  const { identity, exportBackup, busy, error, notice } = useStorage();
+  const [passphrase, setPassphrase] = useState('');
   if (!info) return <section className="view"><h1>Settings</h1><p className="muted">Waiting for the node…</p></section>;
   const rows: [string, string, string][] = [
     ['Mesh enabled', info.mesh.enabled ? 'yes' : 'no', 'MESH_ENABLED'],
@@ -25,6 +29,35 @@ export function Settings() {
             ))}
           </tbody>
         </table>
+      </div>
+      <div className="card">
+        <table className="table" data-testid="identity">
+          <caption>Identity</caption>
+          <tbody>
+            <tr><th scope="row">Fingerprint</th><td data-testid="fingerprint">{identity?.fingerprint ?? '—'}</td></tr>
+            <tr><th scope="row">Public key</th><td><code className="cid">{identity?.publicKey ?? '—'}</code></td></tr>
+            <tr>
+              <th scope="row">Key protection</th>
+              <td className={identity?.protection === 'weak' ? 'warn-text' : undefined}>
+                {identity ? `${identity.protection === 'weak' ? 'WEAK — ' : ''}${identity.protectionDetail}` : '—'}
+              </td>
+            </tr>
+          </tbody>
+        </table>
+        <form
+          className="toolbar"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void exportBackup(passphrase).then(() => setPassphrase(''));
+          }}
+        >
+          <label>
+            Backup passphrase <input type="password" value={passphrase} minLength={8} onChange={(event) => setPassphrase(event.target.value)} autoComplete="new-password" />
+          </label>
+          <button type="submit" disabled={busy || passphrase.length < 8}>Export encrypted backup</button>
+        </form>
+        <Problem error={error} />
+        {notice ? <p role="status">{notice}</p> : null}
       </div>
       <div className="card">
         <table className="table">

@@ -3,11 +3,10 @@ import { contractError } from '../../../shared/contract/index.ts';
 import { ContractServer, type Handlers } from '../../../electron/node/api/contract-server.ts';
 import { createHandlers } from '../../../electron/node/api/handlers.ts';
 import { EventHub } from '../../../electron/node/event-hub.ts';
-import { PakitNode } from '../../../electron/node/node.ts';
-import { defaultMeshSettings } from '../../../electron/node/config.ts';
+import { createTestNode } from '../../helpers/test-node.ts';
 
-function serverWith(overrides: Partial<Handlers> = {}) {
-  const node = new PakitNode({ host: 'headless', version: '9.9.9', mesh: defaultMeshSettings });
+async function serverWith(overrides: Partial<Handlers> = {}) {
+  const node = await createTestNode();
   const reported: string[] = [];
   const handlers = { ...createHandlers(node), ...overrides } as Handlers;
   const server = new ContractServer({ handlers, hub: new EventHub(), reportInternalError: (method) => reported.push(method) });
@@ -16,13 +15,13 @@ function serverWith(overrides: Partial<Handlers> = {}) {
 
 describe('ContractServer', () => {
   it('answers a valid request with the validated output', async () => {
-    const { server } = serverWith();
+    const { server } = await serverWith();
     const result = await server.call('node.info', {});
     expect(result).toMatchObject({ ok: true, value: { product: 'Pakit Mesh', version: '9.9.9', host: 'headless' } });
   });
 
   it('refuses an unknown method and names the known ones', async () => {
-    const { server } = serverWith();
+    const { server } = await serverWith();
     const result = await server.call('node.selfDestruct', {});
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -31,7 +30,7 @@ describe('ContractServer', () => {
   });
 
   it('answers invalid input with a typed validation error listing each field', async () => {
-    const { server } = serverWith();
+    const { server } = await serverWith();
     const result = await server.call('log.recent', { limit: 'lots', minLevel: 'loud' });
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -40,20 +39,20 @@ describe('ContractServer', () => {
   });
 
   it('refuses fields the contract does not declare (strict inputs)', async () => {
-    const { server } = serverWith();
+    const { server } = await serverWith();
     const result = await server.call('node.info', { extra: 1 });
     expect(result).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
   });
 
   it('applies input defaults before the handler runs', async () => {
     let seen: unknown;
-    const { server } = serverWith({ 'log.recent': (input) => ((seen = input), []) });
+    const { server } = await serverWith({ 'log.recent': (input) => ((seen = input), []) });
     await server.call('log.recent', {});
     expect(seen).toEqual({ limit: 500, minLevel: 'debug' });
   });
 
   it('strips output fields the contract does not declare, so nothing private leaks by accident', async () => {
-    const { server } = serverWith({
+    const { server } = await serverWith({
       'node.statusHistory': () => [{ sampledAt: 1, uptimeS: 1, rssBytes: 1, heapUsedBytes: 1, heapTotalBytes: 1, eventsPerSecond: 0, eventsTotal: 0, consoleConnections: 0, secretKey: 'x' } as never],
     });
     const result = await server.call('node.statusHistory', {});
@@ -61,7 +60,7 @@ describe('ContractServer', () => {
   });
 
   it('reports a handler crash as an internal error without its detail, and keeps serving', async () => {
-    const { server, reported } = serverWith({
+    const { server, reported } = await serverWith({
       'node.status': () => {
         throw new Error('boom at /home/operator/secret');
       },
@@ -77,7 +76,7 @@ describe('ContractServer', () => {
     const domainError = Object.assign(new Error('x'), {
       toContractError: () => contractError('unavailable', 'The radio is unplugged.', { fix: 'Plug it back in.' }),
     });
-    const { server } = serverWith({
+    const { server } = await serverWith({
       'node.status': () => {
         throw domainError;
       },
@@ -86,7 +85,7 @@ describe('ContractServer', () => {
   });
 
   it('answers a message that is not a request envelope as malformed, echoing a usable id', async () => {
-    const { server } = serverWith();
+    const { server } = await serverWith();
     const connection = server.connect({ send: () => undefined });
     expect(await connection.handle({ kind: 'request', id: 7 })).toMatchObject({ id: 7, ok: false, error: { code: 'malformed_message' } });
     expect(await connection.handle('hello')).toMatchObject({ id: null, ok: false, error: { code: 'malformed_message' } });

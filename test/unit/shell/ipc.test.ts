@@ -2,8 +2,7 @@
 // for here by objects with the same slice of their API; everything behind them is the real code.
 import { describe, expect, it } from 'vitest';
 import { IpcChannels, type EventMessage } from '../../../shared/contract/index.ts';
-import { defaultMeshSettings } from '../../../electron/node/config.ts';
-import { PakitNode } from '../../../electron/node/node.ts';
+import { createTestNode } from '../../helpers/test-node.ts';
 import { bindContractToIpc, type IpcMainLike, type WebContentsLike } from '../../../electron/shell/ipc.ts';
 import { isAppUrl, isTrustedSender } from '../../../electron/shell/trusted-sender.ts';
 
@@ -34,7 +33,7 @@ const mainFrame = (url: string): Frame => ({ url, parent: null });
 
 describe('contract over IPC', () => {
   it('serves requests from the console main frame', async () => {
-    const node = new PakitNode({ host: 'desktop', version: '1.2.3', mesh: defaultMeshSettings });
+    const node = await createTestNode({ host: 'desktop', version: '1.2.3' });
     const electron = fakeElectron();
     bindContractToIpc(node.api, electron.ipcMain, electron.contents, () => undefined);
     const response = await electron.invoke(mainFrame('pakit://app/index.html'), { kind: 'request', id: 0, method: 'node.info', params: {} });
@@ -42,7 +41,7 @@ describe('contract over IPC', () => {
   });
 
   it('refuses other origins, subframes and destroyed frames', async () => {
-    const node = new PakitNode({ host: 'desktop', version: '1.2.3', mesh: defaultMeshSettings });
+    const node = await createTestNode({ host: 'desktop', version: '1.2.3' });
     const electron = fakeElectron();
     const warnings: string[] = [];
     bindContractToIpc(node.api, electron.ipcMain, electron.contents, (message) => warnings.push(message));
@@ -54,7 +53,7 @@ describe('contract over IPC', () => {
   });
 
   it('answers invalid input with the typed error, as over WebSocket', async () => {
-    const node = new PakitNode({ host: 'desktop', version: '1.2.3', mesh: defaultMeshSettings });
+    const node = await createTestNode({ host: 'desktop', version: '1.2.3' });
     const electron = fakeElectron();
     bindContractToIpc(node.api, electron.ipcMain, electron.contents, () => undefined);
     const response = await electron.invoke(mainFrame('pakit://app/'), { kind: 'request', id: 0, method: 'log.recent', params: { limit: -1 } });
@@ -62,7 +61,7 @@ describe('contract over IPC', () => {
   });
 
   it('forwards shaped events to the window and unbinds when it is destroyed', async () => {
-    const node = new PakitNode({ host: 'desktop', version: '1.2.3', mesh: defaultMeshSettings });
+    const node = await createTestNode({ host: 'desktop', version: '1.2.3' });
     const electron = fakeElectron();
     bindContractToIpc(node.api, electron.ipcMain, electron.contents, () => undefined);
     node.log.info('test', 'hello window');

@@ -1,0 +1,22 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultMeshSettings } from '../../electron/node/config.ts';
+import { NodeIdentity } from '../../electron/node/identity/index.ts';
+import { PakitNode, type PakitNodeOptions } from '../../electron/node/node.ts';
+import { BlockStore } from '../../electron/node/storage/index.ts';
+
+/** A real node on a fresh temp folder: real store, a generated identity (kept in memory). */
+export async function createTestNode(overrides: Partial<PakitNodeOptions> = {}): Promise<PakitNode> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pakit-test-node-'));
+  return new PakitNode({
+    host: 'headless',
+    version: '9.9.9',
+    mesh: defaultMeshSettings,
+    dataDir,
+    identity: NodeIdentity.generate(),
+    protection: { level: 'passphrase', description: 'passphrase' },
+    store: await BlockStore.open(join(dataDir, 'store')),
+    ...overrides,
+  });
+}
