@@ -2,7 +2,7 @@
 // (FromRadio/ToRadio protobufs in 0x94 0xC3 frames) and the firmware's routing behaviour on a
 // simulated LoRa medium. Behaviour follows FIELD-NOTES §2; firmware names are kept in comments
 // where they explain a choice. Pure apart from the injected scheduler, randomness and sink.
-import { Channel, Config, Mesh, ModuleConfig, Portnums } from '@meshtastic/protobufs';
+import { Channel, Config, Mesh, ModuleConfig, Portnums, Telemetry } from '@meshtastic/protobufs';
 import {
   FrameDecoder,
   MODEM_PRESETS,
@@ -60,6 +60,8 @@ const CW_MAX = 8;
 const SNR_MIN_DB = -20;
 const SNR_MAX_DB = 10;
 const PROCESSING_TIME_MS = 4500;
+const CHANNEL_UTILIZATION_WINDOW_MS = 60_000;
+const LOCAL_STATS_INTERVAL_MS = 60_000;
 
 const RoutingError = Mesh.Routing_Error;
 const PortNum = Portnums.PortNum;
@@ -137,6 +139,8 @@ export class SimDevice {
   private readonly seen = new Map<string, number>();
   private readonly recentClientIds: number[] = [];
   private readonly txLog: { atMs: number; airtimeMs: number }[] = [];
+  /** Airtime heard on the channel, for channel utilisation (the firmware averages the last minute). */
+  private readonly rxLog: { atMs: number; airtimeMs: number }[] = [];
   private readonly nodeDb = new Map<number, KnownNode>();
 
   constructor(options: SimDeviceOptions) {
@@ -161,6 +165,7 @@ export class SimDevice {
     if (options.announceWithinMs !== false) {
       this.scheduler.setTimer(this.random() * (options.announceWithinMs ?? 5_000), () => this.announce());
     }
+    this.scheduler.setTimer(LOCAL_STATS_INTERVAL_MS, () => this.reportLocalStats());
   }
 
   get isAlive(): boolean {
@@ -377,7 +382,35 @@ export class SimDevice {
   }
 
   private ownNodeInfo(): OpaqueMessage {
-    return makeMessage(Mesh.NodeInfoSchema, { num: this.nodeNum, user: this.user, lastHeard: this.epochSeconds(), isFavorite: false });
+    return makeMessage(Mesh.NodeInfoSchema, { num: this.nodeNum, user: this.user, lastHeard: this.epochSeconds(), isFavorite: false, deviceMetrics: this.deviceMetrics() });
+  }
+
+  /** Channel utilisation over the last minute (heard and sent) and own airtime over the last hour, in percent. */
+  private deviceMetrics(): OpaqueMessage {
+    const now = this.scheduler.now();
+    while (this.rxLog.length > 0 && this.rxLog[0]!.atMs <= now - CHANNEL_UTILIZATION_WINDOW_MS) this.rxLog.shift();
+    const busyMs = [...this.rxLog, ...this.txLog.filter((entry) => entry.atMs > now - CHANNEL_UTILIZATION_WINDOW_MS)].reduce((sum, entry) => sum + entry.airtimeMs, 0);
+    return makeMessage(Telemetry.DeviceMetricsSchema, {
+      batteryLevel: 101, // the firmware's "powered" value: simulated devices run on mains
+      channelUtilization: (100 * busyMs) / CHANNEL_UTILIZATION_WINDOW_MS,
+      airUtilTx: (100 * this.airtimeLastHourMs()) / DUTY_CYCLE_WINDOW_MS,
+      uptimeSeconds: Math.floor(now / 1000),
+    });
+  }
+
+  /** Like the firmware, the device tells its client its own metrics every minute (local only, never on air). */
+  private reportLocalStats(): void {
+    this.scheduler.setTimer(LOCAL_STATS_INTERVAL_MS, () => this.reportLocalStats());
+    if (!this.alive || !this.session?.configured) return;
+    const telemetry = makeMessage(Telemetry.TelemetrySchema, { time: this.epochSeconds(), variant: { case: 'deviceMetrics', value: this.deviceMetrics() } });
+    const packet = makeMessage<MeshPacketMessage>(Mesh.MeshPacketSchema, {
+      from: this.nodeNum,
+      to: this.nodeNum,
+      id: randomUint32(this.random),
+      rxTime: this.epochSeconds(),
+      payloadVariant: { case: 'decoded', value: makeMessage(Mesh.DataSchema, { portnum: PortNum.TELEMETRY_APP, payload: encodeMessage(Telemetry.TelemetrySchema, telemetry) }) },
+    });
+    this.toClient(this.packetFromRadio(packet));
   }
 
   private nodeInfoOf(node: KnownNode): OpaqueMessage {
@@ -495,6 +528,7 @@ export class SimDevice {
   private onAir(reception: Reception<MeshAirFrame>): void {
     if (!this.alive) return;
     const frame = reception.frame;
+    this.rxLog.push({ atMs: reception.atMs, airtimeMs: this.medium.airtimeMs(frame) });
     let data: DataMessage;
     try {
       data = decodeMessage(Mesh.DataSchema, frame.data);
