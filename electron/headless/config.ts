@@ -15,6 +15,8 @@ export type HeadlessConfig = {
   /** Where identity, store and radio state live; undefined in demo mode without --data-dir (a fresh temp folder). */
   dataDir: string | undefined;
   quotaBytes: number | undefined;
+  /** An identity backup to install before start (only where the node has no identity yet). */
+  importIdentity: string | undefined;
 };
 
 export const usage = `Usage: npm run node -- [options]      (or: node electron/headless/main.ts [options])
@@ -23,6 +25,9 @@ Options:
   --api HOST:PORT   where the console and API listen (env PAKIT_API, default 127.0.0.1:8080)
   --data-dir DIR    where the identity, the store and radio state live
                     (env PAKIT_DATA_DIR, default $XDG_DATA_HOME/pakit-mesh or ~/.local/share/pakit-mesh)
+  --import-identity FILE
+                    install an identity backup exported from another node (passphrase from
+                    PAKIT_BACKUP_PASSPHRASE or asked); refused if this node already has one
   --storage-quota N largest store size, e.g. 500M or 20G (env PAKIT_STORAGE_QUOTA, default: the disk)
   --demo            a simulated 3-radio mesh, the embedded defaults (ignores MESH_*),
                     and a throw-away identity and store unless --data-dir is given
@@ -52,6 +57,7 @@ export function parseHeadlessConfig(argv: string[], env: Env): HeadlessConfig {
         api: { type: 'string' },
         'data-dir': { type: 'string' },
         'storage-quota': { type: 'string' },
+        'import-identity': { type: 'string' },
         demo: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -83,6 +89,7 @@ export function parseHeadlessConfig(argv: string[], env: Env): HeadlessConfig {
     mesh: parsed.values.demo ? defaultMeshSettings : meshSettingsFromEnv(env),
     demo: parsed.values.demo,
     dataDir: parsed.values['data-dir'] ?? (parsed.values.demo ? undefined : (env.PAKIT_DATA_DIR ?? defaultDataDir(env))),
+    importIdentity: parsed.values['import-identity'],
     quotaBytes: parseSize(parsed.values['storage-quota'] !== undefined ? '--storage-quota' : 'PAKIT_STORAGE_QUOTA', parsed.values['storage-quota'] ?? env.PAKIT_STORAGE_QUOTA),
   };
 }

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../node/config.ts';
-import { askPassphrase, IdentityError, keyFileExists, passphraseProtector } from '../node/identity/index.ts';
+import { askPassphrase, IdentityError, importBackup, keyFileExists, passphraseProtector } from '../node/identity/index.ts';
 import { formatLogLine } from '../node/log.ts';
 import { identityKeyFile, openNodeState, type NodeState } from '../node/node-state.ts';
 import { PakitNode } from '../node/node.ts';
@@ -41,9 +41,19 @@ const passphrase = config.dataDir === undefined ? randomBytes(24).toString('base
 
 let state: NodeState;
 try {
+  if (config.importIdentity) {
+    const backupPassphrase = process.env.PAKIT_BACKUP_PASSPHRASE || (await askPassphrase('Passphrase of the identity backup: '));
+    const imported = await importBackup(readFileSync(config.importIdentity, 'utf8'), backupPassphrase, {
+      keyFile: identityKeyFile(dataDir),
+      protector: passphraseProtector(passphrase),
+      backupName: config.importIdentity,
+    });
+    process.stderr.write(`pakit: installed identity ${imported.fingerprint} from ${config.importIdentity}\n`);
+  }
   state = await openNodeState(dataDir, passphraseProtector(passphrase), config.quotaBytes === undefined ? {} : { quotaBytes: config.quotaBytes });
 } catch (error) {
   if (error instanceof IdentityError || error instanceof StorageError) fail(error.message, error.fix);
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT' && config.importIdentity) fail(`Cannot read the identity backup ${config.importIdentity}: no such file.`);
   throw error;
 }
 

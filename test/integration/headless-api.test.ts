@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -178,6 +178,24 @@ describe('headless node start-up', () => {
     expect(corrupt.code).toBe(2);
     expect(corrupt.stderr).toMatch(/damaged|corrupt/i);
     expect(readFileSync(keyFile, 'utf8')).toBe(original.slice(0, original.length / 2));
+  });
+
+  it('moves an identity to another node with an encrypted backup, and never over an existing one', async () => {
+    const client = createContractClient(createWebSocketTransport({ url: wsUrl(), token: node.token }));
+    await new Promise<void>((resolve) => client.onState((state) => state.phase === 'open' && resolve()));
+    const [identity, backup] = await Promise.all([client.call('identity.get', {}), client.call('identity.exportBackup', { passphrase: 'backup passphrase' })]);
+    client.close();
+    if (!identity.ok || !backup.ok) throw new Error('export failed');
+    expect(statSync(backup.value.path).mode & 0o777).toBe(0o600);
+
+    const env = { PAKIT_DATA_DIR: mkdtempSync(join(tmpdir(), 'pakit-import-')), PAKIT_BACKUP_PASSPHRASE: 'backup passphrase' };
+    const moved = await startHeadlessNode(['--api', '127.0.0.1:0', '--import-identity', backup.value.path], env);
+    expect(/identity:\s+(\S+)/.exec(moved.stdout())?.[1]).toBe(identity.value.fingerprint);
+    expect(await moved.stop()).toBe(0);
+
+    const again = await runHeadlessNode(['--api', '127.0.0.1:0', '--import-identity', backup.value.path], env);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already/i);
   });
 
   it('asks for a passphrase it cannot get, instead of starting without one', async () => {
