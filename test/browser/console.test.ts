@@ -61,7 +61,7 @@ describe('console in Chromium against a real headless node', () => {
   });
 });
 
-describe('demo radio and storage in Chromium', () => {
+describe('demo radio and storage in Chromium', { timeout: 45_000 }, () => {
   let node: RunningNode;
   let browser: Browser;
 
@@ -78,6 +78,7 @@ describe('demo radio and storage in Chromium', () => {
   it('shows the simulated mesh’s nodes in the Radio view', async () => {
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     await page.goto(node.consoleUrl);
+    await page.locator('[data-testid="connection-state"][data-phase="open"]').waitFor();
     await page.keyboard.press('Alt+2');
     await page.locator('[data-testid="radio-phase"][data-phase="ready"]').waitFor({ timeout: 15_000 });
     await expect.poll(() => page.getByTestId('radio-node-id').textContent()).toMatch(/^![0-9a-f]{8}$/);
@@ -89,9 +90,12 @@ describe('demo radio and storage in Chromium', () => {
   it('stores an uploaded file and lists it in the Index', async () => {
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     await page.goto(node.consoleUrl);
+    await page.locator('[data-testid="connection-state"][data-phase="open"]').waitFor();
     await page.keyboard.press('Alt+5');
     await page.getByTestId('upload').setInputFiles({ name: 'field-report.txt', mimeType: 'text/plain', buffer: Buffer.from('water point 3 is dry') });
-    const id = await page.getByTestId('last-stored').textContent({ timeout: 10_000 });
+    await page.locator('[data-testid="last-stored"], [role="alert"]').first().waitFor({ timeout: 15_000 });
+    expect(await page.locator('[role="alert"]').count(), await page.locator('main').textContent() ?? '').toBe(0);
+    const id = await page.getByTestId('last-stored').textContent();
     expect(id).toMatch(/^b[a-z2-7]+$/);
     await page.keyboard.press('Alt+4');
     await expect.poll(() => page.locator('[data-testid="block-list"] code').allTextContents()).toContain(id);

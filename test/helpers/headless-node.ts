@@ -12,7 +12,8 @@ export type RunningNode = {
   token: string;
   stdout: () => string;
   stderr: () => string;
-  stop(): Promise<number | null>;
+  /** SIGTERM, then the exit code (or the signal's name, if it ended another way). */
+  stop(): Promise<number | string | null>;
 };
 
 /** A fresh data folder and a passphrase, so the node never looks at the operator's own. */
@@ -32,7 +33,8 @@ export async function startHeadlessNode(args: string[] = ['--api', '127.0.0.1:0'
   const consoleUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`headless node did not start:\n${out}\n${err}`)), 15_000);
     const check = () => {
-      const match = /console:\s+(\S+)/.exec(out);
+      // The banner ends with the network line: wait for all of it.
+      const match = /console:\s+(\S+)[\s\S]*network:.*\n/.exec(out);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);
@@ -54,8 +56,8 @@ export async function startHeadlessNode(args: string[] = ['--api', '127.0.0.1:0'
     stderr: () => err,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
-        child.once('exit', (code) => resolve(code));
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode ?? `${child.signalCode}\n${err}`);
+        child.once('exit', (code, signal) => resolve(code ?? `${signal}\n${err}`));
         child.kill('SIGTERM');
       }),
   };
