@@ -13,6 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync, existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
+import { fsyncDirectory } from '../fs/durable.ts';
 import { IdentityError } from './errors.ts';
 import { fingerprintOf, NodeIdentity } from './keys.ts';
 import { damaged, SCRYPT_LIMITS, type SealedSecret, type SealedSource, type SecretProtector } from './protectors.ts';
@@ -263,7 +264,7 @@ export function writeNewFileExclusive(path: string, text: string): void {
     renameSync(temp, path);
   }
   rmSync(temp, { force: true });
-  syncDirectory(dirname(path));
+  fsyncDirectory(dirname(path));
 }
 
 /** A crash between writing the temp file and linking it leaves one behind; it holds nothing new. */
@@ -277,15 +278,5 @@ function removeLeftoverTempFiles(keyFile: string): void {
   }
   for (const name of names) {
     if (name.startsWith(prefix) && name.endsWith(TEMP_SUFFIX)) rmSync(join(dirname(keyFile), name), { force: true });
-  }
-}
-
-function syncDirectory(dir: string): void {
-  if (process.platform === 'win32') return;
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }

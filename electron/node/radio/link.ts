@@ -7,7 +7,7 @@ import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
-import { writeFileAtomicSync } from '../storage/durable-fs.ts';
+import { writeFileAtomicSync } from '../fs/durable.ts';
 import { MAX_PAYLOAD_BYTES, RadioError, radioErrors } from './errors.ts';
 import {
   DeviceSession,

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { ContentId } from './content-id.ts';
 import { DagIndex, type ReadonlyDagIndex } from './dag-index.ts';
-import { fsyncDirectory, writeFileAtomicSync } from './durable-fs.ts';
+import { fsyncDirectory, writeFileAtomicSync } from '../fs/durable.ts';
 
 const SNAPSHOT_MAGIC = 'pakit-block-index';
 const SNAPSHOT_FORMAT = 1;

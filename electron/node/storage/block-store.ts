@@ -29,7 +29,7 @@ import {
   type ContentId,
 } from './content-id.ts';
 import type { ReadonlyDagIndex } from './dag-index.ts';
-import { fsyncDirectory, writeFileAtomicSync } from './durable-fs.ts';
+import { fsyncDirectory, writeFileAtomicSync } from '../fs/durable.ts';
 import { StorageError } from './errors.ts';
 import { BLOCK_SIZE, blockLength, decodeFileNode, encodeFileNode, splitIntoBlocks } from './file-node.ts';
 
