@@ -6,6 +6,7 @@ import { Radio } from '../views/Radio.tsx';
 import { LogView } from '../views/LogView.tsx';
 import { Planned } from '../views/Planned.tsx';
 import { Settings } from '../views/Settings.tsx';
+import { useStorage } from '../stores/index.ts';
 import { StatusBar } from './StatusBar.tsx';
 import { viewFromHash, views, type ViewId } from './views.ts';
 
@@ -33,6 +34,7 @@ export function App() {
 
   useEffect(() => {
     mainRef.current?.focus();
+    useStorage.getState().clearMessages();
   }, [view]);
 
   return (

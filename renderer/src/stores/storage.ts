@@ -20,6 +20,8 @@ type StorageStore = {
   download(id: string): Promise<void>;
   exportToDisk(id: string): Promise<void>;
   exportBackup(passphrase: string): Promise<void>;
+  /** Notices and errors belong to the view that caused them: cleared when the operator moves on. */
+  clearMessages(): void;
 };
 
 let client: ContractClient | undefined;
@@ -88,6 +90,9 @@ export const useStorage = create<StorageStore>((set, get) => {
         () => c.call('storage.exportToDisk', { id }),
         (saved) => saved && set({ notice: `Saved to ${saved.path}` }),
       );
+    },
+    clearMessages() {
+      set({ notice: undefined, error: undefined });
     },
     async exportBackup(passphrase) {
       const c = client;
