@@ -1,0 +1,76 @@
+// Public surface of the off-grid (LoRa) protocol cores: wire format, trust, scheduler, emergencies.
+export {
+  FRAGMENT_DATA_BYTES,
+  FRAME_HEADER_BYTES,
+  MAX_FRAME_BYTES,
+  MAX_SINGLE_FRAME_MESSAGE_BYTES,
+  REJECT_REASONS,
+  SIGNED_OVERHEAD_BYTES,
+  WIRE_VERSION,
+  networkTag,
+  seqForTime,
+  timeOfSeq,
+  type KeyId,
+  type RejectReason,
+  type Rejection,
+} from './wire.ts';
+export { KeyRing, keyIdOf, type SignatureVerifier, type Signer } from './keys.ts';
+export {
+  EMERGENCY_TEXT_MAX_BYTES,
+  MAX_BITMAP_SPAN,
+  MAX_CHUNK_DATA_BYTES,
+  MAX_HOP_LIMIT,
+  chunkMatchesManifest,
+  emergencyTextBytes,
+  planFileTransfer,
+  type BuiltinMessage,
+  type ChunkBitmapMessage,
+  type CustomMessage,
+  type EmergencyAckMessage,
+  type EmergencyMessage,
+  type EmergencyPriority,
+  type FileChunkMessage,
+  type FileManifestMessage,
+  type FileRequestMessage,
+  type IndexAnnounceMessage,
+  type KeyAnnounceMessage,
+  type LoraMessage,
+  type SyncMessage,
+} from './messages.ts';
+export { CUSTOM_CODE_MAX, CUSTOM_CODE_MIN, MessageRegistry, type CustomMessageType, type DeliveryHandler, type MessageCodec } from './registry.ts';
+export { LoraSender, type EncodedMessage, type SenderOptions } from './sender.ts';
+export {
+  DEFAULT_RECEIVER_LIMITS,
+  LoraReceiver,
+  type Authenticity,
+  type Delivery,
+  type FrameRejection,
+  type ReceiveResult,
+  type ReceiverLimits,
+  type ReceiverOptions,
+  type RetainedState,
+  type SignerInfo,
+} from './receiver.ts';
+export {
+  DEFAULT_AIRTIME_SHARE,
+  DEVICE_QUEUE_SLOTS,
+  LoraScheduler,
+  TRAFFIC_CLASSES,
+  frameAirtimeMs,
+  type EnqueueResult,
+  type QueuedFrame,
+  type ScheduleDecision,
+  type SchedulerOptions,
+  type TrafficClass,
+} from './scheduler.ts';
+export {
+  DEFAULT_EMERGENCY_COOLDOWN_MS,
+  EmergencyInbox,
+  EmergencyOutbox,
+  emergencyIdOf,
+  type EmergencyAlert,
+  type EmergencyId,
+  type EmergencyOutcome,
+  type EmergencyRequest,
+  type EmergencySendResult,
+} from './emergency.ts';
