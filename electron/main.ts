@@ -1,6 +1,6 @@
 // The desktop app's composition root: builds the node, binds the contract to IPC, opens the window.
 import { join } from 'node:path';
-import { app, dialog, ipcMain, type BrowserWindow } from 'electron';
+import { app, dialog, ipcMain, Notification, type BrowserWindow } from 'electron';
 import { meshSettingsFromEnv, ConfigError } from './node/config.ts';
 import { IdentityError, type SecretProtector } from './node/identity/index.ts';
 import { formatLogLine } from './node/log.ts';
@@ -65,6 +65,16 @@ async function start(): Promise<void> {
   const consoleWindow = createConsoleWindow(preloadPath);
   window = consoleWindow;
   bindContractToIpc(node.api, ipcMain, consoleWindow.webContents, (message) => node.log.warn('ipc', message));
+  // An emergency must reach the operator even with the window minimised or behind others.
+  node.lora.on('alert', (record) => {
+    if (!Notification.isSupported()) return;
+    new Notification({
+      title: `EMERGENCY from ${record.fromNode ?? 'the mesh'}${record.verified ? '' : ' (not yet verified)'}`,
+      body: record.text,
+      urgency: 'critical',
+      timeoutType: 'never',
+    }).show();
+  });
   app.on('second-instance', () => {
     if (consoleWindow.isMinimized()) consoleWindow.restore();
     consoleWindow.focus();

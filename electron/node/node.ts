@@ -9,6 +9,7 @@ import { EventHub } from './event-hub.ts';
 import type { HostFiles } from './host-files.ts';
 import type { NodeIdentity, ProtectionLevel } from './identity/index.ts';
 import { NodeLog } from './log.ts';
+import { LoraService } from './lora/service.ts';
 import { RadioLink } from './radio/link.ts';
 import { StatusSampler, type ProcessProbe } from './status.ts';
 import type { BlockStore } from './storage/index.ts';
@@ -45,6 +46,7 @@ export class PakitNode {
   readonly status: StatusSampler;
   readonly api: ContractServer;
   readonly radio: RadioLink;
+  readonly lora: LoraService;
   readonly store: BlockStore;
   readonly identity: NodeIdentity;
   readonly options: PakitNodeOptions;
@@ -74,7 +76,16 @@ export class PakitNode {
     const radioDir = join(options.dataDir, 'radio');
     mkdirSync(radioDir, { recursive: true });
     this.radio = new RadioLink({ dataDir: radioDir, clock: this.#clock });
+    this.lora = new LoraService({
+      networkId: options.mesh.networkId,
+      signer: options.identity,
+      link: this.radio,
+      clock: this.#clock,
+      log: (level, message) => this.log.write(level, 'lora', message),
+    });
     this.#wireRadio();
+    this.lora.on('alert', (record) => this.hub.emit('emergency.alert', record));
+    this.lora.on('history', (records) => this.hub.emit('emergency.history', records));
   }
 
   info(): NodeInfo {
@@ -126,6 +137,7 @@ export class PakitNode {
 
   async stop(): Promise<void> {
     this.status.stop();
+    this.lora.stop();
     this.radio.disconnect();
     this.store.close();
     this.log.info('node', 'stopped');

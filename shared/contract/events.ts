@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EmergencyRecord } from './emergency.ts';
 import { MeshNode, RadioState } from './radio.ts';
 import { LogEntry, NodeStatus } from './schemas.ts';
 import { IndexSummary } from './storage.ts';
@@ -40,6 +41,16 @@ export const events = {
     summary: 'The radio’s mesh node list changed.',
     schema: z.array(MeshNode),
     delivery: { mode: 'latest', intervalMs: 1000 },
+  }),
+  'emergency.alert': event({
+    summary: 'An emergency arrived over the mesh: raise the alarm.',
+    schema: EmergencyRecord,
+    delivery: { mode: 'batch', intervalMs: 100, maxBatch: 50 },
+  }),
+  'emergency.history': event({
+    summary: 'The list of emergencies changed (sent, received, verified, acknowledged).',
+    schema: z.array(EmergencyRecord),
+    delivery: { mode: 'latest', intervalMs: 500 },
   }),
 } satisfies Record<string, EventSpec>;
 

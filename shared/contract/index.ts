@@ -2,6 +2,7 @@ export * from './errors.ts';
 export * from './schemas.ts';
 export * from './radio.ts';
 export * from './storage.ts';
+export * from './emergency.ts';
 export * from './methods.ts';
 export * from './events.ts';
 export * from './wire.ts';

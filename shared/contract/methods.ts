@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EmergencyPriority, EmergencyRecord } from './emergency.ts';
 import { MeshNode, RadioPort, RadioPortInfo, RadioState } from './radio.ts';
 import { LogEntry, NodeInfo, NodeStatus } from './schemas.ts';
 import { ContentId, IdentityInfo, IndexSummary, MAX_TRANSFER_BYTES, StorageStats, StoredBlock } from './storage.ts';
@@ -101,6 +102,29 @@ export const methods = {
   'radio.disconnect': method({ summary: 'Disconnects from the radio.', input: noInput, output: RadioState }),
   'radio.state': method({ summary: 'The radio link: phase, device, last problem, queue.', input: noInput, output: RadioState }),
   'radio.nodes': method({ summary: 'Mesh nodes the radio knows.', input: noInput, output: z.array(MeshNode) }),
+  'emergency.send': method({
+    summary: 'Broadcasts a signed emergency to the whole mesh at the highest priority.',
+    input: z
+      .object({
+        text: z.string().trim().min(1, 'say what is happening').max(147),
+        priority: EmergencyPriority.default('urgent'),
+        /** The operator confirmed a second time: sending within the cool-down is deliberate. */
+        confirmedAgain: z.boolean().default(false),
+      })
+      .strict(),
+    output: EmergencyRecord,
+  }),
+  'emergency.history': method({ summary: 'Emergencies sent and received, newest first.', input: noInput, output: z.array(EmergencyRecord) }),
+  'emergency.acknowledge': method({
+    summary: 'The operator has seen a received emergency: its alert stops.',
+    input: z.object({ id: z.string().max(64) }).strict(),
+    output: z.object({ acknowledged: z.boolean() }),
+  }),
+  'emergency.settings': method({
+    summary: 'Whether this node acknowledges emergencies it receives (acks cost airtime).',
+    input: z.object({ acks: z.boolean().optional() }).strict(),
+    output: z.object({ acks: z.boolean() }),
+  }),
 } satisfies Record<string, MethodSpec>;
 
 export type Methods = typeof methods;

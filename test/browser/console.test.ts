@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactsDir, launchChromium } from '../helpers/browser.ts';
+import { createContractClient, createWebSocketTransport } from '../../shared/contract/index.ts';
 import { startHeadlessNode, type RunningNode } from '../helpers/headless-node.ts';
+import { createTestNode } from '../helpers/test-node.ts';
 
 describe('console in Chromium against a real headless node', () => {
   let node: RunningNode;
@@ -100,5 +102,39 @@ describe('demo radio and storage in Chromium', { timeout: 45_000 }, () => {
     await page.keyboard.press('Alt+4');
     await expect.poll(() => page.locator('[data-testid="block-list"] code').allTextContents()).toContain(id);
     await page.screenshot({ path: join(artifactsDir, 'console-index.png') });
+  });
+
+  it('raises an alert for an emergency from another node until acknowledged, and sends one with a confirmed click', { timeout: 120_000 }, async () => {
+    // Another Pakit node joins the demo's simulated mesh through one of its free radios.
+    const client = createContractClient(createWebSocketTransport({ url: `${node.base.replace('http', 'ws')}/api/ws`, token: node.token }));
+    await new Promise<void>((resolve) => client.onState((state) => state.phase === 'open' && resolve()));
+    const ports = await client.call('radio.ports', {});
+    client.close();
+    const free = ports.ok ? ports.value.filter((info) => info.simulated)[1] : undefined;
+    if (!free || free.port.kind !== 'tcp') throw new Error('the demo offers no second simulated radio');
+    const neighbour = await createTestNode();
+    expect((await neighbour.radio.connect(free.port)).ok).toBe(true);
+
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    await page.goto(node.consoleUrl);
+    await page.locator('[data-testid="connection-state"][data-phase="open"]').waitFor();
+    expect(neighbour.lora.sendEmergency({ text: 'Bridge at km 12 collapsed', priority: 'life_threatening', confirmedAgain: false }).ok).toBe(true);
+    const banner = page.getByTestId('alert-banner');
+    await expect.poll(() => banner.textContent(), { timeout: 20_000 }).toContain('Bridge at km 12 collapsed');
+    await expect.poll(() => banner.textContent(), { timeout: 20_000 }).toContain('signature verified');
+    await page.keyboard.press('Alt+6');
+    await page.screenshot({ path: join(artifactsDir, 'console-emergency-alert.png') });
+    await banner.getByRole('button', { name: 'Acknowledge' }).click();
+    await expect.poll(() => banner.count()).toBe(0);
+
+    await page.getByTestId('emergency-text').fill('Camp 2 needs water');
+    await page.getByTestId('emergency-send').click();
+    await page.getByTestId('emergency-confirm').click();
+    await expect.poll(() => page.locator('[data-testid="emergency-history"] tbody tr').first().textContent(), { timeout: 10_000 }).toContain('Camp 2 needs water');
+    await expect.poll(() => neighbour.lora.history().some((record) => record.text === 'Camp 2 needs water' && record.verified), { timeout: 30_000 }).toBe(true);
+    // The neighbour's ack waits for its airtime budget (LONG_FAST, in real time in the demo).
+    await expect.poll(() => page.getByTestId('acked-by').first().textContent(), { timeout: 40_000 }).toContain(neighbour.lora.sender.keyId.slice(0, 8));
+    await page.screenshot({ path: join(artifactsDir, 'console-emergency.png') });
+    await neighbour.stop();
   });
 });

@@ -62,6 +62,10 @@ describe('key material and the contract', () => {
         'radio.disconnect': {},
         'radio.state': {},
         'radio.nodes': {},
+        'emergency.send': { text: 'test emergency', priority: 'advisory' },
+        'emergency.history': {},
+        'emergency.acknowledge': { id: 'none' },
+        'emergency.settings': { acks: true },
       };
       for (const [method, params] of Object.entries(inputs)) {
         const result = await connection.handle({ kind: 'request', id: 1, method, params });

@@ -1,16 +1,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { contractError, type StoredBlock } from '../../../shared/contract/index.ts';
+import { contractError, type ContractErrorCode, type StoredBlock } from '../../../shared/contract/index.ts';
 import { exportBackup } from '../identity/index.ts';
 import type { PakitNode } from '../node.ts';
 import { listSerialPorts } from '../radio/ports.ts';
 import type { Handlers } from './contract-server.ts';
 import { toMeshNodes } from './radio-view.ts';
 
+/** A refusal the operator can act on, thrown from a handler as a typed contract error. */
+const refusal = (code: ContractErrorCode, reason: string, message: string, fix: string) =>
+  Object.assign(new Error(message), { toContractError: () => contractError(code, message, { fix, reason }) });
+
 const onlyInDesktopApp = (what: string) =>
-  Object.assign(new Error(what), {
-    toContractError: () => contractError('unavailable', `${what} needs the desktop app’s file dialogs.`, { fix: 'In a browser console, use Upload and Download instead.' }),
-  });
+  refusal('unavailable', 'desktop_only', `${what} needs the desktop app’s file dialogs.`, 'In a browser console, use Upload and Download instead.');
 
 /** Binds each contract method to the node service that answers it. */
 export function createHandlers(node: PakitNode): Handlers {
@@ -91,5 +93,19 @@ export function createHandlers(node: PakitNode): Handlers {
     },
     'radio.state': () => node.radioState(),
     'radio.nodes': () => toMeshNodes(node.radio.nodes()),
+
+    'emergency.send': (request) => {
+      const outcome = node.lora.sendEmergency(request);
+      if (outcome.ok) return outcome.record;
+      throw outcome.reason === 'cooling_down'
+        ? refusal('refused', 'cooling_down', `An emergency went out less than ${Math.ceil((outcome.retryAt - Date.now()) / 1000)} s ago.`, 'Confirm again to send another one now.')
+        : refusal('invalid_input', 'bad_text', `The message is too long for one radio frame: at most ${outcome.maxBytes} bytes.`, 'Shorten the message.');
+    },
+    'emergency.history': () => node.lora.history(),
+    'emergency.acknowledge': ({ id }) => ({ acknowledged: node.lora.acknowledge(id) }),
+    'emergency.settings': ({ acks }) => {
+      if (acks !== undefined) node.lora.setAcks(acks);
+      return { acks: node.lora.acksEnabled };
+    },
   };
 }

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { Dashboard } from '../views/Dashboard.tsx';
+import { Emergency } from '../views/Emergency.tsx';
 import { Files } from '../views/Files.tsx';
 import { Index } from '../views/Index.tsx';
 import { Radio } from '../views/Radio.tsx';
@@ -7,6 +8,7 @@ import { LogView } from '../views/LogView.tsx';
 import { Planned } from '../views/Planned.tsx';
 import { Settings } from '../views/Settings.tsx';
 import { useStorage } from '../stores/index.ts';
+import { AlertBanner } from './AlertBanner.tsx';
 import { StatusBar } from './StatusBar.tsx';
 import { viewFromHash, views, type ViewId } from './views.ts';
 
@@ -55,6 +57,7 @@ export function App() {
           ))}
         </ul>
       </nav>
+      <AlertBanner />
       <main id="main" ref={mainRef} tabIndex={-1} className="main" aria-label={views.find((item) => item.id === view)?.label}>
         {view === 'dashboard' ? <Dashboard /> : null}
         {view === 'settings' ? <Settings /> : null}
@@ -63,7 +66,7 @@ export function App() {
         {view === 'peers' ? <Planned title="Peers" what="Every peer on LoRa and IP, merged by identity, with its reputation and why." /> : null}
         {view === 'index' ? <Index /> : null}
         {view === 'files' ? <Files /> : null}
-        {view === 'emergency' ? <Planned title="Emergency" what="Send a signed emergency broadcast to the whole mesh with one confirmed click." /> : null}
+        {view === 'emergency' ? <Emergency /> : null}
       </main>
       <StatusBar />
     </div>

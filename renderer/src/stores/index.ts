@@ -1,11 +1,13 @@
 import type { ContractClient } from '../../../shared/contract/index.ts';
 import { bindConnection } from './connection.ts';
+import { bindEmergency } from './emergency.ts';
 import { bindLog } from './log.ts';
 import { bindNode } from './node.ts';
 import { bindRadio } from './radio.ts';
 import { bindStorage } from './storage.ts';
 
 export { useConnection } from './connection.ts';
+export { unacknowledged, useEmergency } from './emergency.ts';
 export { useLog } from './log.ts';
 export { useNode } from './node.ts';
 export { useRadio } from './radio.ts';
@@ -18,4 +20,5 @@ export function bindStores(client: ContractClient, via: 'desktop' | 'websocket')
   bindLog(client);
   bindRadio(client);
   bindStorage(client);
+  bindEmergency(client);
 }

@@ -1,0 +1,49 @@
+import { useEffect } from 'react';
+import { formatTime } from '../format.ts';
+import { unacknowledged, useEmergency } from '../stores/index.ts';
+
+/** A two-tone alarm from the Web Audio API: no sound file, nothing fetched. */
+function soundAlarm(): void {
+  const context = new AudioContext();
+  const oscillator = context.createOscillator();
+  const gain = context.createGain();
+  oscillator.type = 'square';
+  gain.gain.value = 0.15;
+  for (let i = 0; i < 6; i += 1) oscillator.frequency.setValueAtTime(i % 2 === 0 ? 880 : 660, context.currentTime + i * 0.25);
+  oscillator.connect(gain).connect(context.destination);
+  oscillator.start();
+  oscillator.stop(context.currentTime + 1.5);
+  oscillator.onended = () => void context.close();
+}
+
+/** Received emergencies stay on screen, above every view, until the operator acknowledges them. */
+export function AlertBanner() {
+  const history = useEmergency((store) => store.history);
+  const acknowledge = useEmergency((store) => store.acknowledge);
+  const open = unacknowledged(history);
+  const newest = open[0]?.id;
+
+  useEffect(() => {
+    if (newest) soundAlarm();
+  }, [newest]);
+
+  if (open.length === 0) return null;
+  return (
+    <div className="alert-banner" role="alert" aria-live="assertive" data-testid="alert-banner">
+      {open.map((record) => (
+        <div key={record.id} className="alert-item">
+          <div>
+            <strong className="alert-title">EMERGENCY · {record.priority.replace('_', ' ')}</strong>
+            <div className="alert-text">{record.text}</div>
+            <div className="alert-meta">
+              from {record.fromNode ?? 'unknown radio'} · signer {record.signer.slice(0, 8)} ·{' '}
+              <span className={record.verified ? 'verified' : 'unverified'}>{record.verified ? 'signature verified' : 'NOT YET VERIFIED'}</span> · {formatTime(record.at)}
+              {record.hops !== undefined ? ` · ${record.hops} hop${record.hops === 1 ? '' : 's'}` : ''}
+            </div>
+          </div>
+          <button type="button" onClick={() => void acknowledge(record.id)}>Acknowledge</button>
+        </div>
+      ))}
+    </div>
+  );
+}
