@@ -1,0 +1,11 @@
+// Public surface of peer reputation.
+export {
+  EVIDENCE,
+  NEUTRAL_SCORE,
+  ReputationBook,
+  type EvidenceKind,
+  type ReputationExplanation,
+  type ReputationOptions,
+  type ReputationReason,
+} from './reputation-book.ts';
+export { peerKeyOf } from './peer-key.ts';
