@@ -60,15 +60,17 @@ describe('emergency broadcast over the simulated mesh', { timeout: 60_000 }, () 
 
     const refusalsBefore = bob.lora.receiver.rejectionsOf(mallory.radio.device!.nodeNum);
     // Let the acks of the earlier emergencies clear the air first.
-    await expect.poll(() => alice.radio.outbox().length + bob.radio.outbox().length, { timeout: 30_000 }).toBe(0);
-    // One at a time on a quiet channel: a broadcast has no end-to-end ack, so a collision could
-    // hide a frame from Bob while another radio's relay still counts as the implicit ack.
+    const pending = (node: PakitNode) => node.radio.outbox().length + Object.values(node.lora.queueDepth()).reduce((sum, depth) => sum + depth, 0);
+    await expect.poll(() => pending(alice) + pending(bob), { timeout: 30_000 }).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // 15 s of radio time for the last frames on air
+    // Sent to Bob's radio with want_ack, one at a time on a quiet channel: the device retransmits
+    // until Bob's radio confirms, so a collision cannot hide the frame from him.
     const refusals = () => bob.lora.receiver.rejectionsOf(mallory.radio.device!.nodeNum) as Record<string, number>;
-    expect(mallory.radio.enqueue({ messageId: 'replay', to: 0xffffffff, payload: original, wantAck: true, hopLimit: 3 }).ok).toBe(true);
+    expect(mallory.radio.enqueue({ messageId: 'replay', to: bob.radio.device!.nodeNum, payload: original, wantAck: true, hopLimit: 3 }).ok).toBe(true);
     await expect.poll(() => (refusals().duplicate ?? 0) + (refusals().replay ?? 0), { timeout: 30_000 }).toBeGreaterThan(
       ((refusalsBefore as Record<string, number>).duplicate ?? 0) + ((refusalsBefore as Record<string, number>).replay ?? 0),
     );
-    expect(mallory.radio.enqueue({ messageId: 'forgery', to: 0xffffffff, payload: forged, wantAck: true, hopLimit: 3 }).ok).toBe(true);
+    expect(mallory.radio.enqueue({ messageId: 'forgery', to: bob.radio.device!.nodeNum, payload: forged, wantAck: true, hopLimit: 3 }).ok).toBe(true);
     await expect.poll(() => refusals().bad_signature ?? 0, { timeout: 30_000 }).toBeGreaterThan(0);
     expect(bob.lora.history().filter((record) => record.direction === 'received')).toHaveLength(2);
     expect(bob.lora.history().some((record) => record.text.startsWith('Fake'))).toBe(false);
