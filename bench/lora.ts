@@ -5,15 +5,10 @@
 //   lora.emergency.delivered_ratio: five real nodes, each on its own simulated radio (TCP), in a line
 //     (the sender at one end, the farthest receiver 4 hops away, LONG_FAST, time scale 50): share of
 //     the four receivers that show the emergency, verified, within 60 s of wall time.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { defaultMeshSettings } from '../electron/node/config.ts';
-import { NodeIdentity } from '../electron/node/identity/index.ts';
 import { LoraScheduler } from '../electron/node/lora/scheduler.ts';
-import { PakitNode } from '../electron/node/node.ts';
-import { BlockStore } from '../electron/node/storage/index.ts';
+import type { PakitNode } from '../electron/node/node.ts';
 import { createSimMesh, ScaledRealTimeScheduler, serveDeviceOverTcp } from '../electron/sim/index.ts';
+import { createTestNode } from '../test/helpers/test-node.ts';
 
 function framesBeforeEmergency(): number {
   const scheduler = new LoraScheduler({ preset: 'LONG_FAST', region: 'EU_868' });
@@ -45,16 +40,7 @@ async function deliveredOverLine(log: (line: string) => void): Promise<number> {
   const nodes: PakitNode[] = [];
   try {
     for (const server of servers) {
-      const dataDir = mkdtempSync(join(tmpdir(), 'pakit-bench-lora-'));
-      const node = new PakitNode({
-        host: 'headless',
-        version: 'bench',
-        mesh: defaultMeshSettings,
-        dataDir,
-        identity: NodeIdentity.generate(),
-        protection: { level: 'passphrase', description: 'bench' },
-        store: await BlockStore.open(join(dataDir, 'store')),
-      });
+      const node = await createTestNode();
       const started = await node.radio.connect({ kind: 'tcp', host: '127.0.0.1', port: server.port });
       if (!started.ok) throw new Error(`node could not connect: ${started.error.message}`);
       nodes.push(node);
