@@ -55,7 +55,7 @@ describe('emergency broadcast over the simulated mesh', { timeout: 60_000 }, () 
     // A forgery under Alice's key id: other words and a fresh sequence number (bytes 14-17, after
     // the frame header, type, hops and key id), so only the signature can give it away.
     const forged = Uint8Array.from(original);
-    forged.set(new TextEncoder().encode('Fake'), new TextDecoder().decode(original).indexOf('Fire'));
+    forged.set(new TextEncoder().encode('Fake'), Buffer.from(original).indexOf('Fire')); // a byte offset, not a character index
     new DataView(forged.buffer).setUint32(14, new DataView(forged.buffer).getUint32(14) + 100);
 
     const refusalsBefore = bob.lora.receiver.rejectionsOf(mallory.radio.device!.nodeNum);
