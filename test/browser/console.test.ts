@@ -6,30 +6,32 @@ import { createContractClient, createWebSocketTransport } from '../../shared/con
 import { startHeadlessNode, type RunningNode } from '../helpers/headless-node.ts';
 import { createTestNode } from '../helpers/test-node.ts';
 
-describe('console in Chromium against a real headless node', () => {
-  let node: RunningNode;
-  let browser: Browser;
-
+/** A node started as `npm run demo` starts it (on a free port) and a Chromium, for one describe block. */
+function demoNodeAndBrowser(): { node: RunningNode; browser: Browser } {
+  const demo = {} as { node: RunningNode; browser: Browser };
   beforeAll(async () => {
-    // The same start as `npm run demo`, on a free port.
-    node = await startHeadlessNode(['--demo', '--api', '127.0.0.1:0']);
-    browser = await launchChromium();
+    demo.node = await startHeadlessNode(['--demo', '--api', '127.0.0.1:0']);
+    demo.browser = await launchChromium();
   });
-
   afterAll(async () => {
-    await browser?.close();
-    expect(await node?.stop()).toBe(0);
+    await demo.browser?.close();
+    expect(await demo.node?.stop()).toBe(0);
   });
+  return demo;
+}
+
+describe('console in Chromium against a real headless node', () => {
+  const demo = demoNodeAndBrowser();
 
   it('connects through the token-checked WebSocket and shows live status', async () => {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    const page = await demo.browser.newPage({ viewport: { width: 1366, height: 768 } });
     const problems: string[] = [];
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(message.text());
     });
     page.on('pageerror', (error) => problems.push(error.message));
 
-    await page.goto(node.consoleUrl);
+    await page.goto(demo.node.consoleUrl);
     await page.locator('[data-testid="connection-state"][data-phase="open"]').waitFor({ timeout: 10_000 });
     expect(page.url()).not.toContain('token=');
 
@@ -45,8 +47,8 @@ describe('console in Chromium against a real headless node', () => {
   });
 
   it('is usable from the keyboard: Alt+8 opens the Log with the node’s entries', async () => {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    await page.goto(node.consoleUrl);
+    const page = await demo.browser.newPage({ viewport: { width: 1366, height: 768 } });
+    await page.goto(demo.node.consoleUrl);
     await page.locator('[data-testid="connection-state"][data-phase="open"]').waitFor();
     await page.keyboard.press('Alt+8');
     await expect.poll(() => page.locator('main h1').textContent()).toBe('Log');
@@ -55,8 +57,8 @@ describe('console in Chromium against a real headless node', () => {
   });
 
   it('shows a refused token as such, without retrying', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${node.base}/#token=not-the-right-token`);
+    const page = await demo.browser.newPage();
+    await page.goto(`${demo.node.base}/#token=not-the-right-token`);
     const state = page.getByTestId('connection-state');
     await state.and(page.locator('[data-phase="closed"]')).waitFor({ timeout: 10_000 });
     expect(await state.textContent()).toContain('access token is missing or wrong');
@@ -64,22 +66,11 @@ describe('console in Chromium against a real headless node', () => {
 });
 
 describe('demo radio and storage in Chromium', { timeout: 45_000 }, () => {
-  let node: RunningNode;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    node = await startHeadlessNode(['--demo', '--api', '127.0.0.1:0']);
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    expect(await node?.stop()).toBe(0);
-  });
+  const demo = demoNodeAndBrowser();
 
   it('shows the simulated mesh’s nodes in the Radio view', async () => {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    await page.goto(node.consoleUrl);
+    const page = await demo.browser.newPage({ viewport: { width: 1366, height: 768 } });
+    await page.goto(demo.node.consoleUrl);
     await page.locator('[data-testid="connection-state"][data-phase="open"]').waitFor();
     await page.keyboard.press('Alt+2');
     await page.locator('[data-testid="radio-phase"][data-phase="ready"]').waitFor({ timeout: 15_000 });
@@ -90,8 +81,8 @@ describe('demo radio and storage in Chromium', { timeout: 45_000 }, () => {
   });
 
   it('stores an uploaded file and lists it in the Index', async () => {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    await page.goto(node.consoleUrl);
+    const page = await demo.browser.newPage({ viewport: { width: 1366, height: 768 } });
+    await page.goto(demo.node.consoleUrl);
     await page.locator('[data-testid="connection-state"][data-phase="open"]').waitFor();
     await page.keyboard.press('Alt+5');
     await page.getByTestId('upload').setInputFiles({ name: 'field-report.txt', mimeType: 'text/plain', buffer: Buffer.from('water point 3 is dry') });
@@ -106,7 +97,7 @@ describe('demo radio and storage in Chromium', { timeout: 45_000 }, () => {
 
   it('raises an alert for an emergency from another node until acknowledged, and sends one with a confirmed click', { timeout: 120_000 }, async () => {
     // Another Pakit node joins the demo's simulated mesh through one of its free radios.
-    const client = createContractClient(createWebSocketTransport({ url: `${node.base.replace('http', 'ws')}/api/ws`, token: node.token }));
+    const client = createContractClient(createWebSocketTransport({ url: `${demo.node.base.replace('http', 'ws')}/api/ws`, token: demo.node.token }));
     await new Promise<void>((resolve) => client.onState((state) => state.phase === 'open' && resolve()));
     const ports = await client.call('radio.ports', {});
     client.close();
@@ -115,8 +106,8 @@ describe('demo radio and storage in Chromium', { timeout: 45_000 }, () => {
     const neighbour = await createTestNode();
     expect((await neighbour.radio.connect(free.port)).ok).toBe(true);
 
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    await page.goto(node.consoleUrl);
+    const page = await demo.browser.newPage({ viewport: { width: 1366, height: 768 } });
+    await page.goto(demo.node.consoleUrl);
     await page.locator('[data-testid="connection-state"][data-phase="open"]').waitFor();
     expect(neighbour.lora.sendEmergency({ text: 'Bridge at km 12 collapsed', priority: 'life_threatening', confirmedAgain: false }).ok).toBe(true);
     const banner = page.getByTestId('alert-banner');

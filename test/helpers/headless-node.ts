@@ -19,22 +19,27 @@ export type RunningNode = {
 /** A fresh data folder and a passphrase, so the node never looks at the operator's own. */
 export const isolatedNodeEnv = () => ({ PAKIT_DATA_DIR: mkdtempSync(join(tmpdir(), 'pakit-headless-')), PAKIT_KEY_PASSPHRASE: 'test passphrase 1234' });
 
-/** Starts the real headless node CLI (the same `node electron/headless/main.ts` as `npm run node`). */
-export async function startHeadlessNode(args: string[] = ['--api', '127.0.0.1:0'], env: Record<string, string> = {}): Promise<RunningNode> {
+/** Spawns the real headless node CLI (the same `node electron/headless/main.ts` as `npm run node`), collecting its output. */
+function spawnCli(args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, [join(repoRoot, 'electron/headless/main.ts'), ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...isolatedNodeEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  return { child, output };
+}
+
+/** Starts the headless node and waits for its banner. */
+export async function startHeadlessNode(args: string[] = ['--api', '127.0.0.1:0'], env: Record<string, string> = {}): Promise<RunningNode> {
+  const { child, output } = spawnCli(args, env);
   const consoleUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`headless node did not start:\n${out}\n${err}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`headless node did not start:\n${output.stdout}\n${output.stderr}`)), 15_000);
     const check = () => {
       // The banner ends with the network line: wait for all of it.
-      const match = /console:\s+(\S+)[\s\S]*network:.*\n/.exec(out);
+      const match = /console:\s+(\S+)[\s\S]*network:.*\n/.exec(output.stdout);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);
@@ -43,7 +48,7 @@ export async function startHeadlessNode(args: string[] = ['--api', '127.0.0.1:0'
     child.stdout.on('data', check);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`headless node exited with ${code}:\n${out}\n${err}`));
+      reject(new Error(`headless node exited with ${code}:\n${output.stdout}\n${output.stderr}`));
     });
   });
   const url = new URL(consoleUrl);
@@ -52,12 +57,12 @@ export async function startHeadlessNode(args: string[] = ['--api', '127.0.0.1:0'
     consoleUrl,
     base: `${url.protocol}//${url.host}`,
     token: new URLSearchParams(url.hash.slice(1)).get('token') ?? '',
-    stdout: () => out,
-    stderr: () => err,
+    stdout: () => output.stdout,
+    stderr: () => output.stderr,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode ?? `${child.signalCode}\n${err}`);
-        child.once('exit', (code, signal) => resolve(code ?? `${signal}\n${err}`));
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode ?? `${child.signalCode}\n${output.stderr}`);
+        child.once('exit', (code, signal) => resolve(code ?? `${signal}\n${output.stderr}`));
         child.kill('SIGTERM');
       }),
   };
@@ -66,19 +71,11 @@ export async function startHeadlessNode(args: string[] = ['--api', '127.0.0.1:0'
 /** Runs the CLI to completion (for start-up failures), returning its exit code and output. */
 export function runHeadlessNode(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'electron/headless/main.ts'), ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, ...isolatedNodeEnv(), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const { child, output } = spawnCli(args, env);
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, ...output });
     });
   });
 }

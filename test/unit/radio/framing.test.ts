@@ -8,17 +8,9 @@ import {
   stripAnsi,
   type StreamItem,
 } from '../../../electron/node/radio/framing.ts';
+import { concatBytes as concat } from '../../../electron/node/lora/bytes.ts';
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
-const concat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-};
 
 function decodeAll(stream: Uint8Array, chunkSizes: number[] = [stream.length]): StreamItem[] {
   const decoder = new FrameDecoder();
