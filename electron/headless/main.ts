@@ -17,6 +17,20 @@ import { HttpHost } from './http-host.ts';
 const root = join(import.meta.dirname, '..', '..');
 const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 
+// Stop cleanly on SIGINT/SIGTERM at any point of start-up too: close what exists, then exit 0.
+const shutdownSteps: (() => Promise<void> | void)[] = [];
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    void (async () => {
+      for (const step of shutdownSteps.toReversed()) await step();
+      process.exit(0);
+    })();
+  });
+}
+
 const fail = (message: string, fix?: string): never => {
   process.stderr.write(`pakit: ${message}\n${fix ? `       ${fix}\n` : ''}`);
   process.exit(2);
@@ -57,7 +71,9 @@ try {
   throw error;
 }
 
+const storeStep = shutdownSteps.push(() => state.store.close()) - 1;
 const demoMesh: DemoMesh | undefined = config.demo ? await startDemoMesh() : undefined;
+if (demoMesh) shutdownSteps.push(() => demoMesh.close());
 const node = new PakitNode({
   host: 'headless',
   version,
@@ -73,9 +89,12 @@ const node = new PakitNode({
   },
 });
 const host = new HttpHost({ node, token: config.token, consoleDir: join(root, 'dist', 'console'), version });
+shutdownSteps.push(() => host.close());
 
 const address = await listen(config);
 await node.start();
+// Once started, the node stops its services and closes the store itself.
+shutdownSteps[storeStep] = () => node.stop();
 if (state.created) node.log.info('identity', `created a new node identity ${state.identity.fingerprint} in ${identityKeyFile(dataDir)}`);
 const firstSimulated = demoMesh?.ports[0];
 if (firstSimulated) void node.radio.connect(firstSimulated.port);
@@ -94,19 +113,6 @@ process.stdout.write(
   ].join('\n'),
 );
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    void (async () => {
-      await host.close();
-      await node.stop();
-      await demoMesh?.close();
-      process.exit(0);
-    })();
-  });
-}
 
 async function keyPassphrase(dir: string): Promise<string> {
   const fromEnv = process.env.PAKIT_KEY_PASSPHRASE;
