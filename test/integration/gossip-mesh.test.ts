@@ -253,4 +253,25 @@ describe('gossip mesh on loopback', () => {
     await new Promise((resolve) => setTimeout(resolve, 5500));
     expect(honest.service.health().peerCount).toBe(0);
   }, 30_000);
+
+  test('a false "I have this block" claim is spot-checked on arrival: nobody needs to fetch it for the liar to be filtered', async () => {
+    const honest = await startNode();
+    const liar = await startNode({ bootstrap: [honest] });
+    const liarId = liar.service.peerId;
+    await until(() => honest.service.health().peerCount === 1, 'connection');
+    // A real block held by the liar proves its first claims honest; then it claims one it does not hold.
+    const held = await liar.store.store(randomBytes(64));
+    await announceUntilReceived(liar, held, 64, [honest]);
+    await until(() => honest.service.reputation.explain(liarId).reasons.some((reason) => reason.kind === 'block_served'), 'the honest claim to be checked');
+    expect(honest.store.has(held)).toBe(false);
+
+    const missing = await honest.store.store(randomBytes(64));
+    await honest.store.delete(missing);
+    await liar.service.announceBlock(missing, 64);
+    const explanation = await until(() => {
+      const current = honest.service.reputation.explain(liarId);
+      return current.reasons.some((reason) => reason.kind === 'block_claim_false') && current;
+    }, 'the false claim to be caught');
+    expect(explanation.reasons.find((reason) => reason.kind === 'block_claim_false')).toMatchObject({ effect: 'bad', count: 1 });
+  }, 30_000);
 });

@@ -123,6 +123,17 @@ const MAX_PENDING_PROVIDES = 1_000;
 /** A "not held" answer within this time of announcing the block is a false claim. */
 const RECENT_CLAIM_MS = 2 * 60_000;
 const PROVIDES_PER_ROUND = 16;
+/**
+ * Claims of an author that has not yet served us are spot-checked as they arrive, so a false "I have
+ * this block" shows within a second on every node that hears it, not whenever someone happens to
+ * fetch. After PROBE_UNTIL_SERVED good answers, one claim in PROBE_EVERY_NTH keeps it honest.
+ */
+const PROBE_UNTIL_SERVED = 2;
+const PROBE_EVERY_NTH = 32;
+const PROBE_MAX_BYTES = 64 * 1024;
+const PROBE_TIMEOUT_MS = 5_000;
+const MAX_CONCURRENT_PROBES = 4;
+const MAX_PROBED_AUTHORS = 1_024;
 /** Gossipsub app score of a filtered peer: far below the graylist threshold (-80). */
 const FILTERED_APP_SCORE = -1000;
 
@@ -145,6 +156,9 @@ export class GossipService {
   #discoveryTimer: unknown;
   #stopReputationWatch: (() => void) | undefined;
   #lastSeq = 0;
+  /** Per author: claims heard and claims it proved by serving the block. Oldest author evicted first. */
+  readonly #claimChecks = new Map<string, { heard: number; served: number }>();
+  readonly #probing = new Set<string>();
   /** Content ids announced since the last discovery round, to be provided on the DHT (newest last). */
   readonly #pendingProvides = new Set<string>();
   #stats = { lastGossipAt: null as number | null, messagesIn: 0, messagesOut: 0, messagesRejected: 0, messagesIgnored: 0 };
@@ -493,6 +507,7 @@ export class GossipService {
     if (accepted.kind === 'block') {
       const body = accepted.body as BlockAnnouncement;
       this.#directory.recordClaim(author, body.cid, body.size, now);
+      this.#maybeProbeClaim(author, body);
     } else if (accepted.kind === 'storage') {
       const body = accepted.body as StorageAnnouncement;
       this.#directory.recordStorage(author, body.capacity, now);
@@ -501,6 +516,25 @@ export class GossipService {
     const received: ReceivedAnnouncement = { ...accepted, author, receivedAt: now };
     this.#types.get(accepted.kind)?.onMessage?.(received);
     for (const listener of this.#listeners) listener(received);
+  }
+
+  /** Fetches a claimed block from its author (without storing it); the outcome feeds its reputation. */
+  #maybeProbeClaim(author: string, claim: BlockAnnouncement): void {
+    if (claim.size > PROBE_MAX_BYTES || this.#options.store.has(claim.cid)) return;
+    let check = this.#claimChecks.get(author);
+    if (!check) {
+      check = { heard: 0, served: 0 };
+      this.#claimChecks.set(author, check);
+      if (this.#claimChecks.size > MAX_PROBED_AUTHORS) this.#claimChecks.delete(this.#claimChecks.keys().next().value!);
+    }
+    check.heard++;
+    const due = check.served < PROBE_UNTIL_SERVED || check.heard % PROBE_EVERY_NTH === 0;
+    if (!due || this.#probing.has(author) || this.#probing.size >= MAX_CONCURRENT_PROBES) return;
+    this.#probing.add(author);
+    void this.#fetchFromAny(claim.cid, [author], { timeoutMs: PROBE_TIMEOUT_MS })
+      .then(() => check.served++)
+      .catch(() => undefined)
+      .finally(() => this.#probing.delete(author));
   }
 
   #appScore(peer: string): number {
