@@ -86,7 +86,7 @@ type HalfReady = { addresses: string[]; honest: string[]; byzantine: string[] };
 type HalfResult = {
   published: string[];
   /** `author/seq` of every announcement received, with its latency. */
-  deliveries: Array<{ key: string; latencyMs: number }>;
+  deliveries: Array<{ key: string; latencyMs: number; at: number }>;
   /** When an honest node connected to a Byzantine node at the start of the attack filtered it (epoch ms). */
   filterTimes: Array<{ byzantine: string; at: number }>;
   /** When each of this half's Byzantine nodes actually started attacking (epoch ms). */
@@ -131,6 +131,13 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
     // Only honest announcements published during the attack count.
     const deliveries = [...mine.deliveries, ...theirs.deliveries].filter((delivery) => published.has(delivery.key));
     const latencies = deliveries.map((delivery) => delivery.latencyMs).sort((a, b) => a - b);
+    // Where the slow deliveries fall in the attack, in 2-second slices (p95 per slice).
+    const slices = new Map<number, number[]>();
+    for (const { at, latencyMs } of deliveries) {
+      const slice = Math.floor((at - plan.attackAt) / 2000);
+      slices.set(slice, [...(slices.get(slice) ?? []), latencyMs]);
+    }
+    log(`p95 by 2 s slice of the attack: ${[...slices].sort(([a], [b]) => a - b).map(([slice, values]) => `${slice * 2}s:${percentile(values, 0.95)}`).join(' ')}`);
     const attackStart = new Map([...mine.attackStarts, ...theirs.attackStarts].map(({ byzantine: peer, at }) => [peer, at]));
     const late = Math.max(...attackStart.values()) - plan.attackAt;
     if (late > 500) log(`start-up took longer than the warm-up: the last attack began ${(late / 1000).toFixed(1)} s late`);
@@ -250,7 +257,7 @@ async function startHonest(dir: string, bootstrapList: string[]) {
     bootstrap: bootstrapList,
   });
   const published: string[] = [];
-  const deliveries: Array<{ key: string; latencyMs: number }> = [];
+  const deliveries: Array<{ key: string; latencyMs: number; at: number }> = [];
   const filteredAt = new Map<string, number>();
   const wanted: string[] = [];
   let working = false;
@@ -261,7 +268,7 @@ async function startHonest(dir: string, bootstrapList: string[]) {
   service.onAnnouncement((message) => {
     const { ts, seq } = message.announcement;
     // Only announcements honest nodes publish during the measured window count for delivery.
-    if (message.kind === 'block') deliveries.push({ key: `${message.author}/${seq}`, latencyMs: message.receivedAt - ts });
+    if (message.kind === 'block') deliveries.push({ key: `${message.author}/${seq}`, latencyMs: message.receivedAt - ts, at: message.receivedAt });
     if (message.kind === 'block' && working && wanted.length < 200 && Math.random() < FETCH_SHARE) wanted.push((message.body as { cid: string }).cid);
   });
   await service.start();
@@ -439,6 +446,11 @@ function timePerSecond<T>(items: T[], check: (item: T) => boolean): number {
 
 function describe({ score, reasons }: ReputationExplanation): string {
   return `${score.toFixed(2)}: ${reasons.map((reason) => `${reason.kind} x${reason.count}`).join(', ')}`;
+}
+
+function percentile(values: number[], share: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(share * (sorted.length - 1))] ?? Number.NaN;
 }
 
 function pick<T>(items: T[], count: number): T[] {

@@ -122,7 +122,7 @@ const DHT_LOOKUP_TIMEOUT_MS = 3_000;
 const MAX_PENDING_PROVIDES = 1_000;
 /** A "not held" answer within this time of announcing the block is a false claim. */
 const RECENT_CLAIM_MS = 2 * 60_000;
-const PROVIDES_PER_ROUND = 16;
+const PROVIDES_PER_ROUND = 4;
 /**
  * Claims of an author that has not yet served us are spot-checked as they arrive, so a false "I have
  * this block" shows within a second on every node that hears it, not whenever someone happens to
