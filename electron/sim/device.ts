@@ -10,7 +10,6 @@ import {
   DUTY_CYCLE_WINDOW_MS,
   encodeFrame,
   regionRules,
-  symbolTimeMs,
   MESH_HEADER_BYTES,
   type ModemPresetName,
   type RegionName,
@@ -27,8 +26,9 @@ import {
   type OpaqueMessage,
   type ToRadioMessage,
 } from './messages.ts';
+import { activityDetectionMs, rebroadcastDelayMs, retransmissionTimeoutMs, txDelayMs } from './contention.ts';
 import type { AirFrame, RadioMedium, Reception } from './medium.ts';
-import { randomInt, randomUint32, type Random } from './random.ts';
+import { randomUint32, type Random } from './random.ts';
 
 export const BROADCAST_NUM = 0xffffffff;
 /** `Data.payload` is `max_size:233` in the firmware's nanopb options: longer fails to decode. */
@@ -54,12 +54,6 @@ const ERRNO_OK = 0;
 const ERRNO_UNKNOWN = 32; // the TX queue refused the packet: full
 const ERRNO_DISABLED = 34; // region UNSET or TX disabled
 
-// Contention windows (firmware RadioInterface): slots are 2^CW, weighted by SNR within this range.
-const CW_MIN = 3;
-const CW_MAX = 8;
-const SNR_MIN_DB = -20;
-const SNR_MAX_DB = 10;
-const PROCESSING_TIME_MS = 4500;
 const CHANNEL_UTILIZATION_WINDOW_MS = 60_000;
 const LOCAL_STATS_INTERVAL_MS = 60_000;
 
@@ -109,7 +103,8 @@ export type ClientSession = {
 };
 
 type TxKind = 'client' | 'relay' | 'ack' | 'nodeinfo';
-type TxItem = { frame: MeshAirFrame; kind: TxKind; priority: number; attempts: number };
+/** `rxSnrDb` is set on rebroadcasts only: the firmware tells them from own packets by it. */
+type TxItem = { frame: MeshAirFrame; kind: TxKind; priority: number; attempts: number; rxSnrDb?: number };
 type PendingAck = { item: TxItem; timer: TimerId | undefined };
 type KnownNode = { num: number; user?: OpaqueMessage; snr: number; lastHeardMs: number; hopsAway: number };
 
@@ -133,9 +128,9 @@ export class SimDevice {
 
   private readonly txQueue: TxItem[] = [];
   private txBusy = false;
-  private txRetryTimer: TimerId | undefined;
+  /** The firmware's one pending TRANSMIT_DELAY_COMPLETED notification. */
+  private txDelayTimer: TimerId | undefined;
   private readonly pendingAcks = new Map<number, PendingAck>();
-  private readonly pendingRelays = new Map<string, { timer: TimerId | undefined; item: TxItem }>();
   private readonly seen = new Map<string, number>();
   private readonly recentClientIds: number[] = [];
   private readonly txLog: { atMs: number; airtimeMs: number }[] = [];
@@ -161,7 +156,11 @@ export class SimDevice {
       macaddr: Uint8Array.of(0x02, 0x00, ...[24, 16, 8, 0].map((shift) => (this.nodeNum >>> shift) & 0xff)),
       role: Config.Config_DeviceConfig_Role.CLIENT,
     });
-    this.medium.join(this.nodeNum, (reception) => this.onAir(reception));
+    this.medium.join(
+      this.nodeNum,
+      (reception) => this.onAir(reception),
+      (frame, atMs) => this.onAirLost(frame, atMs),
+    );
     if (options.announceWithinMs !== false) {
       this.scheduler.setTimer(this.random() * (options.announceWithinMs ?? 5_000), () => this.announce());
     }
@@ -226,11 +225,9 @@ export class SimDevice {
     this.alive = false;
     this.dropClient();
     this.medium.leave(this.nodeNum);
-    if (this.txRetryTimer !== undefined) this.scheduler.clearTimer(this.txRetryTimer);
+    if (this.txDelayTimer !== undefined) this.scheduler.clearTimer(this.txDelayTimer);
     for (const pending of this.pendingAcks.values()) if (pending.timer !== undefined) this.scheduler.clearTimer(pending.timer);
-    for (const relay of this.pendingRelays.values()) if (relay.timer !== undefined) this.scheduler.clearTimer(relay.timer);
     this.pendingAcks.clear();
-    this.pendingRelays.clear();
     this.txQueue.length = 0;
   }
 
@@ -309,7 +306,7 @@ export class SimDevice {
       this.nakToClient(id, RoutingError.DUTY_CYCLE_LIMIT);
       return;
     }
-    const item: TxItem = { frame, kind: 'client', priority: packet.priority || Mesh.MeshPacket_Priority.RELIABLE, attempts: 0 };
+    const item: TxItem = { frame, kind: 'client', priority: packet.priority || defaultPriority(packet.wantAck, data), attempts: 0 };
     if (!this.enqueue(item)) {
       this.toClient(this.queueStatus(ERRNO_UNKNOWN, id));
       return;
@@ -388,14 +385,20 @@ export class SimDevice {
   /** Channel utilisation over the last minute (heard and sent) and own airtime over the last hour, in percent. */
   private deviceMetrics(): OpaqueMessage {
     const now = this.scheduler.now();
-    while (this.rxLog.length > 0 && this.rxLog[0]!.atMs <= now - CHANNEL_UTILIZATION_WINDOW_MS) this.rxLog.shift();
-    const busyMs = [...this.rxLog, ...this.txLog.filter((entry) => entry.atMs > now - CHANNEL_UTILIZATION_WINDOW_MS)].reduce((sum, entry) => sum + entry.airtimeMs, 0);
     return makeMessage(Telemetry.DeviceMetricsSchema, {
       batteryLevel: 101, // the firmware's "powered" value: simulated devices run on mains
-      channelUtilization: (100 * busyMs) / CHANNEL_UTILIZATION_WINDOW_MS,
+      channelUtilization: this.channelUtilizationPercent(),
       airUtilTx: (100 * this.airtimeLastHourMs()) / DUTY_CYCLE_WINDOW_MS,
       uptimeSeconds: Math.floor(now / 1000),
     });
+  }
+
+  /** Percent of the last minute this radio heard frames (decodable or not) or sent them. */
+  private channelUtilizationPercent(): number {
+    const since = this.scheduler.now() - CHANNEL_UTILIZATION_WINDOW_MS;
+    while (this.rxLog.length > 0 && this.rxLog[0]!.atMs <= since) this.rxLog.shift();
+    const busyMs = [...this.rxLog, ...this.txLog.filter((entry) => entry.atMs > since)].reduce((sum, entry) => sum + entry.airtimeMs, 0);
+    return (100 * busyMs) / CHANNEL_UTILIZATION_WINDOW_MS;
   }
 
   /** Like the firmware, the device tells its client its own metrics every minute (local only, never on air). */
@@ -529,6 +532,8 @@ export class SimDevice {
     if (!this.alive) return;
     const frame = reception.frame;
     this.rxLog.push({ atMs: reception.atMs, airtimeMs: this.medium.airtimeMs(frame) });
+    // The receive interrupt comes before the router sees the packet (firmware onNotify ISR_RX).
+    this.setTransmitDelay('restart');
     let data: DataMessage;
     try {
       data = decodeMessage(Mesh.DataSchema, frame.data);
@@ -543,8 +548,15 @@ export class SimDevice {
     this.heard(frame, reception, data);
     const key = seenKey(frame.from, frame.id);
     if (this.wasSeenRecently(key)) {
-      // Someone else rebroadcast it first: managed flooding cancels ours.
-      this.cancelRelay(key);
+      // Firmware Flooding/NextHopRouter::shouldFilterReceived. The sender itself again (hop_start ==
+      // hop_limit) missed our relay or our ack: relay again, or ack again with hop limit 0, unless
+      // that still waits in the queue. Any other copy is someone's rebroadcast, and a CLIENT
+      // cancels its own (perhapsCancelDupe).
+      const repeated = frame.hopStart > 0 && frame.hopStart === frame.hopLimit;
+      if (!repeated) this.cancelRelay(frame);
+      else if (this.isQueued(frame)) return;
+      else if (frame.to !== this.nodeNum && frame.hopLimit > 0) this.relay(frame, data, reception.snrDb);
+      else if (frame.to === this.nodeNum && frame.wantAck && data.portnum !== PortNum.ROUTING_APP) this.sendAck(frame, 0);
       return;
     }
     this.markSeen(frame.from, frame.id);
@@ -563,7 +575,14 @@ export class SimDevice {
       }
       return;
     }
-    if (frame.hopLimit > 0) this.scheduleRelay(frame, reception.snrDb);
+    if (frame.hopLimit > 0) this.relay(frame, data, reception.snrDb);
+  }
+
+  /** A frame this radio was receiving ended undecodable: the airtime still counts as busy channel. */
+  private onAirLost(frame: MeshAirFrame, atMs: number): void {
+    if (!this.alive) return;
+    this.rxLog.push({ atMs, airtimeMs: this.medium.airtimeMs(frame) });
+    this.setTransmitDelay('restart');
   }
 
   private heard(frame: MeshAirFrame, reception: Reception<MeshAirFrame>, data: DataMessage): void {
@@ -581,10 +600,7 @@ export class SimDevice {
     this.nodeDb.set(frame.from, known);
   }
 
-  private sendAck(frame: MeshAirFrame): void {
-    // The reply gets as many hops as the request needed, plus the default margin of the firmware.
-    const hopsUsed = Math.max(0, frame.hopStart - frame.hopLimit);
-    const hopLimit = Math.min(Math.max(hopsUsed, DEFAULT_HOP_LIMIT), MAX_HOP_LIMIT);
+  private sendAck(frame: MeshAirFrame, hopLimit = replyHopLimit(frame)): void {
     const id = randomUint32(this.random);
     const ack = this.routingPacket(this.nodeNum, frame.from, frame.id, RoutingError.NONE, id, hopLimit);
     this.markSeen(this.nodeNum, id);
@@ -596,44 +612,25 @@ export class SimDevice {
     });
   }
 
-  private scheduleRelay(frame: MeshAirFrame, snrDb: number): void {
-    const key = seenKey(frame.from, frame.id);
+  /** Firmware perhapsRebroadcast: the copy joins the TX queue at once and waits its SNR-weighted delay there. */
+  private relay(frame: MeshAirFrame, data: DataMessage, snrDb: number): void {
     const item: TxItem = {
       frame: { ...frame, hopLimit: frame.hopLimit - 1, relayNode: this.nodeNum & 0xff },
       kind: 'relay',
-      priority: Mesh.MeshPacket_Priority.DEFAULT,
+      priority: defaultPriority(frame.wantAck, data),
       attempts: 0,
+      rxSnrDb: snrDb,
     };
-    const relay: { timer: TimerId | undefined; item: TxItem } = { timer: undefined, item };
-    relay.timer = this.scheduler.setTimer(this.relayDelayMs(snrDb), () => {
-      relay.timer = undefined;
-      if (!this.alive || this.pendingRelays.get(key) !== relay) return;
-      if (!this.dutyCycleAllows(this.medium.airtimeMs(item.frame)) || !this.enqueue(item)) this.pendingRelays.delete(key);
-    });
-    this.pendingRelays.set(key, relay);
+    if (this.dutyCycleAllows(this.medium.airtimeMs(item.frame))) this.enqueue(item);
   }
 
-  /**
-   * Firmware `getTxDelayMsecWeighted` (client role): the contention window grows with SNR, so
-   * distant nodes (low SNR) rebroadcast first and the close ones usually hear them and cancel.
-   */
-  private relayDelayMs(snrDb: number): number {
-    const clamped = Math.min(Math.max(snrDb, SNR_MIN_DB), SNR_MAX_DB);
-    const window = Math.round(CW_MIN + ((clamped - SNR_MIN_DB) / (SNR_MAX_DB - SNR_MIN_DB)) * (CW_MAX - CW_MIN));
-    return (2 * CW_MAX + randomInt(this.random, 0, 2 ** window)) * this.slotTimeMs();
+  private isQueued(frame: MeshAirFrame): boolean {
+    return this.txQueue.some((queued) => queued.frame.from === frame.from && queued.frame.id === frame.id);
   }
 
-  /** Firmware `computeSlotTimeMsec`: CAD, propagation, turnaround and MAC time. */
-  private slotTimeMs(): number {
-    return 2.5 * symbolTimeMs(MODEM_PRESETS[this.modemPreset]) + 0.2 + 0.4 + 7;
-  }
-
-  private cancelRelay(key: string): void {
-    const relay = this.pendingRelays.get(key);
-    if (!relay) return;
-    this.pendingRelays.delete(key);
-    if (relay.timer !== undefined) this.scheduler.clearTimer(relay.timer);
-    const queued = this.txQueue.indexOf(relay.item);
+  /** Firmware cancelSending: drops the queued copy of (from, id), if any. */
+  private cancelRelay(frame: MeshAirFrame): void {
+    const queued = this.txQueue.findIndex((item) => item.kind === 'relay' && item.frame.from === frame.from && item.frame.id === frame.id);
     if (queued !== -1) this.txQueue.splice(queued, 1);
   }
 
@@ -659,25 +656,49 @@ export class SimDevice {
 
   private enqueue(item: TxItem): boolean {
     if (this.txQueue.length >= TX_QUEUE_SLOTS) return false;
-    // Higher priority first, FIFO within a priority (firmware MeshPacketQueue).
-    const at = this.txQueue.findIndex((queued) => queued.priority < item.priority);
+    // Firmware MeshPacketQueue: higher priority first; at equal priority, packets already on the
+    // mesh (relays) before our own; otherwise first come, first served.
+    const goesBefore = (queued: TxItem): boolean =>
+      item.priority !== queued.priority ? item.priority > queued.priority : item.frame.from !== this.nodeNum && queued.frame.from === this.nodeNum;
+    const at = this.txQueue.findIndex(goesBefore);
     this.txQueue.splice(at === -1 ? this.txQueue.length : at, 0, item);
-    this.pump();
+    this.setTransmitDelay('keep');
     return true;
   }
 
-  /** Sends the head of the queue when the channel is clear, else backs off a random slot count. */
-  private pump(): void {
-    if (!this.alive || this.txBusy || this.txRetryTimer !== undefined || this.txQueue.length === 0) return;
-    if (this.medium.isChannelBusy(this.nodeNum)) {
-      this.txRetryTimer = this.scheduler.setTimer(randomInt(this.random, 1, 2 ** CW_MIN + 1) * this.slotTimeMs(), () => {
-        this.txRetryTimer = undefined;
-        this.pump();
-      });
+  /**
+   * Firmware RadioLibInterface::setTransmitDelay: one timer for the head of the queue, a random
+   * number of slots (SNR-weighted for a rebroadcast). Enqueueing keeps a pending timer; the end of
+   * a reception or of our own transmission restarts it (the radio interrupt overwrites it).
+   */
+  private setTransmitDelay(mode: 'keep' | 'restart'): void {
+    if (mode === 'restart' && this.txDelayTimer !== undefined) {
+      this.scheduler.clearTimer(this.txDelayTimer);
+      this.txDelayTimer = undefined;
+    }
+    const head = this.txQueue[0];
+    if (!this.alive || this.txDelayTimer !== undefined || !head) return;
+    const modem = this.medium.modem;
+    const delayMs =
+      head.rxSnrDb === undefined ? txDelayMs(this.random, modem, this.channelUtilizationPercent()) : rebroadcastDelayMs(this.random, modem, head.rxSnrDb);
+    this.txDelayTimer = this.scheduler.setTimer(delayMs, () => {
+      this.txDelayTimer = undefined;
+      this.transmitDelayCompleted();
+    });
+  }
+
+  /**
+   * Firmware TRANSMIT_DELAY_COMPLETED: when the radio is neither sending nor receiving
+   * (canSendImmediately) and channel activity detection hears no frame, the head of the queue goes
+   * out; otherwise a new delay is drawn.
+   */
+  private transmitDelayCompleted(): void {
+    if (!this.alive || this.txQueue.length === 0) return;
+    if (this.txBusy || this.medium.isChannelBusy(this.nodeNum, activityDetectionMs(this.medium.modem))) {
+      this.setTransmitDelay('keep');
       return;
     }
     const item = this.txQueue.shift()!;
-    if (item.kind === 'relay') this.pendingRelays.delete(seenKey(item.frame.from, item.frame.id));
     const { airtimeMs } = this.medium.transmit(this.nodeNum, item.frame);
     this.txLog.push({ atMs: this.scheduler.now(), airtimeMs });
     this.pruneTxLog();
@@ -687,7 +708,7 @@ export class SimDevice {
       this.txBusy = false;
       if (!this.alive) return;
       if (item.kind === 'client' && item.frame.wantAck) this.awaitAck(item, airtimeMs);
-      this.pump();
+      this.setTransmitDelay('restart');
     });
   }
 
@@ -696,14 +717,10 @@ export class SimDevice {
     while (this.txLog.length > 0 && this.txLog[0]!.atMs <= since) this.txLog.shift();
   }
 
-  /** Firmware `getRetransmissionMsecs` on a quiet channel: time for the packet and its ack. */
-  private retransmissionTimeoutMs(airtimeMs: number): number {
-    return 2 * airtimeMs + (2 ** CW_MIN + 2 * CW_MAX + 2 ** Math.floor((CW_MAX + CW_MIN) / 2)) * this.slotTimeMs() + PROCESSING_TIME_MS;
-  }
-
   private awaitAck(item: TxItem, airtimeMs: number): void {
     const pending: PendingAck = { item, timer: undefined };
-    pending.timer = this.scheduler.setTimer(this.retransmissionTimeoutMs(airtimeMs), () => {
+    const timeoutMs = retransmissionTimeoutMs(this.medium.modem, airtimeMs, this.channelUtilizationPercent());
+    pending.timer = this.scheduler.setTimer(timeoutMs, () => {
       pending.timer = undefined;
       if (!this.alive || this.pendingAcks.get(item.frame.id) !== pending) return;
       if (item.attempts >= MAX_TRANSMISSIONS) {
@@ -786,4 +803,18 @@ const seenKey = (from: number, id: number): string => `${from >>> 0}:${id >>> 0}
 function decodedOf(packet: MeshPacketMessage): DataMessage {
   if (packet.payloadVariant.case !== 'decoded') throw new Error('packet is not decoded');
   return packet.payloadVariant.value;
+}
+
+/** A reply gets as many hops as the request needed, at least the firmware's default. */
+function replyHopLimit(request: MeshAirFrame): number {
+  return Math.min(Math.max(request.hopStart - request.hopLimit, DEFAULT_HOP_LIMIT), MAX_HOP_LIMIT);
+}
+
+/** Firmware fixPriority: the queue priority of a packet that comes without one, as every received packet does. */
+function defaultPriority(wantAck: boolean, data: DataMessage): number {
+  const Priority = Mesh.MeshPacket_Priority;
+  if (data.portnum === PortNum.ROUTING_APP) return Priority.ACK;
+  if (data.portnum === PortNum.TEXT_MESSAGE_APP || data.portnum === PortNum.ADMIN_APP) return Priority.HIGH;
+  if (data.requestId !== 0) return Priority.RESPONSE;
+  return wantAck || data.wantResponse ? Priority.RELIABLE : Priority.DEFAULT;
 }

@@ -1,6 +1,17 @@
 export { ScaledRealTimeScheduler, VirtualScheduler, type Scheduler, type TimerId } from './clock.ts';
 export { randomInt, randomUint32, seededRandom, type Random } from './random.ts';
 export {
+  CW_MAX,
+  CW_MIN,
+  activityDetectionMs,
+  rebroadcastDelayMs,
+  retransmissionTimeoutMs,
+  slotTimeMs,
+  snrWindow,
+  txDelayMs,
+  utilizationWindow,
+} from './contention.ts';
+export {
   DEFAULT_LINK,
   RadioMedium,
   applyTopology,

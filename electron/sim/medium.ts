@@ -45,6 +45,7 @@ export type MediumOptions = {
 
 type ActiveTx<F extends AirFrame> = { from: number; frame: F; startMs: number; endMs: number };
 type ActiveRx<F extends AirFrame> = { tx: ActiveTx<F>; quality: LinkQuality; corrupted: 'no' | 'collision' | 'deaf' };
+type Listener<F extends AirFrame> = { onReceive: (reception: Reception<F>) => void; onLost: ((frame: F, atMs: number) => void) | undefined };
 
 export const DEFAULT_LINK: LinkQuality = { snrDb: 6, rssiDbm: -95 };
 
@@ -55,7 +56,7 @@ export class RadioMedium<F extends AirFrame> {
   private readonly random: Random;
   private lossRate: number;
   private readonly jitterDb: number;
-  private readonly receivers = new Map<number, (reception: Reception<F>) => void>();
+  private readonly receivers = new Map<number, Listener<F>>();
   private readonly links = new Map<number, Map<number, LinkQuality>>();
   private readonly transmitting = new Map<number, ActiveTx<F>>();
   private readonly receiving = new Map<number, ActiveRx<F>[]>();
@@ -71,9 +72,13 @@ export class RadioMedium<F extends AirFrame> {
     this.jitterDb = options.jitterDb ?? 0;
   }
 
-  /** Puts a node on the air; `onReceive` is called for every frame it decodes. */
-  join(node: number, onReceive: (reception: Reception<F>) => void): void {
-    this.receivers.set(node, onReceive);
+  /**
+   * Puts a node on the air; `onReceive` is called for every frame it decodes, `onLost` for every
+   * frame it was receiving that ended undecodable (collision or noise): its radio still spent that
+   * airtime listening and raised its receive-done interrupt. A node deaf from transmitting hears nothing.
+   */
+  join(node: number, onReceive: (reception: Reception<F>) => void, onLost?: (frame: F, atMs: number) => void): void {
+    this.receivers.set(node, { onReceive, onLost });
     this.receiving.set(node, []);
   }
 
@@ -129,9 +134,13 @@ export class RadioMedium<F extends AirFrame> {
     return this.transmitting.has(node);
   }
 
-  /** Channel activity as the node's radio sees it: its own transmission or one it can hear. */
-  isChannelBusy(node: number): boolean {
-    return this.transmitting.has(node) || (this.receiving.get(node)?.length ?? 0) > 0;
+  /**
+   * Channel activity as the node's radio sees it: its own transmission or one it can hear. A
+   * frame on air for less than `noticeAfterMs` goes unnoticed (a radio needs a few of its symbols).
+   */
+  isChannelBusy(node: number, noticeAfterMs = 0): boolean {
+    const now = this.scheduler.now();
+    return this.transmitting.has(node) || (this.receiving.get(node) ?? []).some((rx) => now - rx.tx.startMs >= noticeAfterMs);
   }
 
   /**
@@ -171,8 +180,10 @@ export class RadioMedium<F extends AirFrame> {
       const active = this.receiving.get(node);
       if (!active) continue; // the receiver left the air meanwhile
       active.splice(active.indexOf(rx), 1);
+      const listener = this.receivers.get(node)!;
       if (rx.corrupted === 'collision') {
         this.stats.collisions += 1;
+        listener.onLost?.(tx.frame, tx.endMs);
         continue;
       }
       if (rx.corrupted === 'deaf') {
@@ -183,11 +194,11 @@ export class RadioMedium<F extends AirFrame> {
       if (!this.receivers.has(tx.from)) continue;
       if (this.lossRate > 0 && this.random() < this.lossRate) {
         this.stats.randomLoss += 1;
+        listener.onLost?.(tx.frame, tx.endMs);
         continue;
       }
       this.stats.delivered += 1;
-      const onReceive = this.receivers.get(node)!;
-      onReceive({
+      listener.onReceive({
         frame: tx.frame,
         from: tx.from,
         snrDb: rx.quality.snrDb + this.jitter(),

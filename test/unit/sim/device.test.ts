@@ -63,8 +63,11 @@ describe('SimDevice stream API', () => {
     const { scheduler, mesh, clients } = setup({ nodes: 2 });
     const [a, b] = mesh.devices;
     clients[0]!.sendPacket({ to: b!.nodeNum, id: 42, portnum: 1, payload: new TextEncoder().encode('hello'), hopLimit: 3 });
-    expect(clients[0]!.queueStatuses()).toMatchObject([{ res: 0, free: TX_QUEUE_SLOTS, maxlen: 16, meshPacketId: 42 }]);
+    // the packet holds a queue slot while it waits its random transmit delay
+    expect(clients[0]!.queueStatuses()).toMatchObject([{ res: 0, free: TX_QUEUE_SLOTS - 1, maxlen: 16, meshPacketId: 42 }]);
+    expect(a!.txQueueLength).toBe(1);
     scheduler.advanceBy(10_000);
+    expect(a!.txQueueLength).toBe(0);
     const [text] = clients[1]!.appPackets(1);
     expect(text).toMatchObject({ from: a!.nodeNum, to: b!.nodeNum, id: 42, hopStart: 3, hopLimit: 3 });
     expect(new TextDecoder().decode((text!.payloadVariant.value as { payload: Uint8Array }).payload)).toBe('hello');
@@ -102,12 +105,21 @@ describe('SimDevice stream API', () => {
   });
 
   it('refuses packets beyond the 16-slot TX queue', () => {
-    const { clients, mesh } = setup({ nodes: 2 });
-    for (let id = 1; id <= TX_QUEUE_SLOTS + 2; id += 1) clients[0]!.sendPacket({ to: mesh.devices[1]!.nodeNum, id, payload: bytes(50), hopLimit: 0 });
+    const { clients, mesh, scheduler } = setup({ nodes: 2 });
+    const send = (id: number): void => clients[0]!.sendPacket({ to: mesh.devices[1]!.nodeNum, id, payload: bytes(50), hopLimit: 0 });
+    for (let id = 1; id <= TX_QUEUE_SLOTS + 2; id += 1) send(id);
     const statuses = clients[0]!.queueStatuses();
-    // the first goes on air at once, 16 wait, the 18th finds the queue full
-    expect(statuses.at(-2)).toMatchObject({ res: 0, free: 0 });
-    expect(statuses.at(-1)).toMatchObject({ res: 32, free: 0, meshPacketId: TX_QUEUE_SLOTS + 2 });
+    // nothing goes on air before its transmit delay: 16 wait, the 17th and 18th find the queue full
+    expect(statuses.slice(0, TX_QUEUE_SLOTS).map((status) => status.res)).toEqual(new Array(TX_QUEUE_SLOTS).fill(0));
+    expect(statuses[TX_QUEUE_SLOTS - 1]).toMatchObject({ res: 0, free: 0 });
+    expect(statuses.slice(TX_QUEUE_SLOTS)).toMatchObject([
+      { res: 32, free: 0, meshPacketId: TX_QUEUE_SLOTS + 1 },
+      { res: 32, free: 0, meshPacketId: TX_QUEUE_SLOTS + 2 },
+    ]);
+    // once the first has gone on air, its slot takes a new packet
+    while (mesh.medium.stats.transmissions === 0) scheduler.advanceBy(100);
+    send(TX_QUEUE_SLOTS + 3);
+    expect(clients[0]!.queueStatuses().at(-1)).toMatchObject({ res: 0, free: 0, meshPacketId: TX_QUEUE_SLOTS + 3 });
   });
 
   it('never transmits with region UNSET', () => {
