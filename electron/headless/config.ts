@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { MeshSettings } from '../../shared/contract/index.ts';
-import { ConfigError, defaultMeshSettings, meshSettingsFromEnv } from '../node/config.ts';
+import { ConfigError, defaultMeshSettings, meshSettingsFromEnv, parseListenAddress } from '../node/config.ts';
 
 export type HeadlessConfig = {
   api: { host: string; port: number };
@@ -29,7 +29,11 @@ Options:
                     install an identity backup exported from another node (passphrase from
                     PAKIT_BACKUP_PASSPHRASE or asked); refused if this node already has one
   --storage-quota N largest store size, e.g. 500M or 20G (env PAKIT_STORAGE_QUOTA, default: the disk)
-  --demo            a simulated 3-radio mesh, the embedded defaults (ignores MESH_*),
+  --mesh-listen HOST:PORT
+                    where libp2p listens for mesh peers (env MESH_LISTEN, default 0.0.0.0:7777;
+                    port 0 picks a free one)
+  --demo            a simulated 3-radio mesh and 3 IP peers on loopback (one misbehaving), the
+                    embedded defaults (ignores MESH_*; listens on 127.0.0.1, a free port, no mDNS),
                     and a throw-away identity and store unless --data-dir is given
   --help            show this help
 
@@ -42,6 +46,9 @@ Environment:
   MESH_DISCOVERY_INTERVAL   seconds between discovery rounds (5-3600)
   MESH_MAX_PEERS            1-500
   MESH_BYZANTINE_THRESHOLD  0.0-1.0, peers scored below it are filtered out
+  MESH_LISTEN               HOST:PORT libp2p listens on (default 0.0.0.0:7777)
+  MESH_BOOTSTRAP            comma-separated multiaddrs with /p2p/<peer id>, dialled at start
+  MESH_MDNS                 true|false: find peers on the local network (default true)
 `;
 
 export class HelpRequested extends Error {}
@@ -58,6 +65,7 @@ export function parseHeadlessConfig(argv: string[], env: Env): HeadlessConfig {
         'data-dir': { type: 'string' },
         'storage-quota': { type: 'string' },
         'import-identity': { type: 'string' },
+        'mesh-listen': { type: 'string' },
         demo: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -82,25 +90,18 @@ export function parseHeadlessConfig(argv: string[], env: Env): HeadlessConfig {
       'a loopback address (127.0.0.1, ::1, localhost) unless PAKIT_API_TOKEN is set: a node reachable from the network needs a token you chose',
     );
   }
+  const mesh = parsed.values.demo ? defaultMeshSettings : meshSettingsFromEnv(env);
+  const meshListen = parsed.values['mesh-listen'];
   return {
     api,
     token: tokenFromEnv && explicitToken ? explicitToken : randomBytes(24).toString('base64url'),
     tokenFromEnv,
-    mesh: parsed.values.demo ? defaultMeshSettings : meshSettingsFromEnv(env),
+    mesh: meshListen === undefined ? mesh : { ...mesh, listen: parseListenAddress('--mesh-listen', meshListen) },
     demo: parsed.values.demo,
     dataDir: parsed.values['data-dir'] ?? (parsed.values.demo ? undefined : (env.PAKIT_DATA_DIR ?? defaultDataDir(env))),
     importIdentity: parsed.values['import-identity'],
     quotaBytes: parseSize(parsed.values['storage-quota'] !== undefined ? '--storage-quota' : 'PAKIT_STORAGE_QUOTA', parsed.values['storage-quota'] ?? env.PAKIT_STORAGE_QUOTA),
   };
-}
-
-export function parseListenAddress(setting: string, raw: string): { host: string; port: number } {
-  const match = /^(?:\[([0-9a-fA-F:]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(raw.trim());
-  const port = Number(match?.[3]);
-  if (!match || port > 65535) {
-    throw new ConfigError(setting, raw, 'HOST:PORT, e.g. 127.0.0.1:8080, 0.0.0.0:8080 or [::1]:8080 (port 0 picks a free one)');
-  }
-  return { host: match[1] ?? match[2] ?? '', port };
 }
 
 export function isLoopback(host: string): boolean {

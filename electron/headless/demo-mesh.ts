@@ -1,25 +1,119 @@
-// The demo's radios: a simulated mesh in this process, each device served on loopback TCP exactly
-// like a Wi-Fi node's port 4403, so the node connects to it through its real radio link.
-import type { RadioPortInfo } from '../../shared/contract/index.ts';
+// The demo's mesh, all in this process: simulated radios, each served on loopback TCP exactly like a
+// Wi-Fi node's port 4403 (the node connects through its real radio link), and libp2p peers on
+// loopback that gossip like real nodes: two honest ones, and one that forges its signatures so the
+// console shows a peer being filtered.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MeshSettings, RadioPortInfo } from '../../shared/contract/index.ts';
+import { defaultMeshSettings } from '../node/config.ts';
+import { GossipService } from '../node/gossip/index.ts';
+import { NodeIdentity } from '../node/identity/index.ts';
 import { nodeIdOf } from '../node/radio/session.ts';
+import { BlockStore } from '../node/storage/index.ts';
 import { createSimMesh, ScaledRealTimeScheduler, serveDeviceOverTcp, type DeviceTcpServer } from '../sim/index.ts';
 
-export type DemoMesh = { ports: RadioPortInfo[]; close(): Promise<void> };
+export type DemoMesh = {
+  ports: RadioPortInfo[];
+  /** Multiaddrs of the demo's IP peers, for the node's bootstrap list. */
+  gossipPeers: string[];
+  close(): Promise<void>;
+};
 
-export async function startDemoMesh(nodes = 3): Promise<DemoMesh> {
+/** Each demo peer announces every few seconds, so the health charts and the peer list move. */
+const ANNOUNCE_EVERY_MS = 4000;
+/** Every fifth announcement of an honest peer is its storage offer, the others new blocks. */
+const STORAGE_EVERY = 5;
+
+export async function startDemoMesh(options: { networkId: string; radios?: number }): Promise<DemoMesh> {
   const scheduler = new ScaledRealTimeScheduler(1);
-  const mesh = createSimMesh({ nodes, scheduler, preset: 'LONG_FAST', region: 'EU_868', topology: 'line', epochMs: Date.now(), announceWithinMs: 5_000 });
+  const mesh = createSimMesh({ nodes: options.radios ?? 3, scheduler, preset: 'LONG_FAST', region: 'EU_868', topology: 'line', epochMs: Date.now(), announceWithinMs: 5_000 });
   const servers: DeviceTcpServer[] = [];
   for (const device of mesh.devices) servers.push(await serveDeviceOverTcp(device, { host: '127.0.0.1', port: 0 }));
+  const gossip = await startDemoGossip(options.networkId);
   return {
     ports: servers.map((server, index) => ({
       port: { kind: 'tcp', host: server.host, port: server.port },
       label: `Sim node ${index + 1} ${nodeIdOf(mesh.devices[index]?.nodeNum ?? 0)} — ${server.host}:${server.port}`,
       simulated: true,
     })),
+    gossipPeers: gossip.addresses,
     async close() {
+      await gossip.close();
       await Promise.all(servers.map((server) => server.close()));
       scheduler.stop();
     },
   };
+}
+
+/**
+ * The demo node's mesh: it joins the demo's peers on loopback (a free port unless --mesh-listen
+ * says otherwise) and never looks for strangers on the LAN.
+ */
+export function demoNodeMesh(settings: MeshSettings, demo: DemoMesh): MeshSettings {
+  return { ...settings, listen: settings.listen ?? { host: '127.0.0.1', port: 0 }, mdns: false, bootstrap: demo.gossipPeers };
+}
+
+type DemoPeer = { service: GossipService; store: BlockStore; role: 'honest' | 'forger'; capacity: number };
+
+async function startDemoGossip(networkId: string): Promise<{ addresses: string[]; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'pakit-demo-peers-'));
+  const settings = { ...defaultMeshSettings, networkId };
+  const roles = [
+    { role: 'honest', capacity: 2 * 2 ** 30 },
+    { role: 'honest', capacity: 500 * 2 ** 20 },
+    { role: 'forger', capacity: 10 * 2 ** 30 },
+  ] as const;
+  const peers = await Promise.all(
+    roles.map(async ({ role, capacity }, index): Promise<DemoPeer> => {
+      const store = await BlockStore.open(join(dir, `peer-${index + 1}`));
+      const identity = role === 'forger' ? forgingIdentity() : NodeIdentity.generate();
+      const service = new GossipService({ identity, store, settings, listen: { host: '127.0.0.1', port: 0 }, mdns: false, dht: false });
+      await service.start();
+      return { service, store, role, capacity };
+    }),
+  );
+  let closed = false;
+  const timers = peers.map((peer, index) => {
+    let round = 0;
+    const announce = async () => {
+      round += 1;
+      if (peer.role === 'honest' && round % STORAGE_EVERY === 1) {
+        await peer.service.announceStorage(peer.capacity, peer.store.list());
+        return;
+      }
+      const report = new TextEncoder().encode(`Field report ${round} from demo peer ${index + 1}, ${new Date().toISOString()}: water point 3 is dry.`);
+      const cid = await peer.store.store(peer.role === 'forger' ? randomBytes(200) : report);
+      await peer.service.announceBlock(cid, peer.store.sizeOf(cid) ?? 0);
+    };
+    // Staggered, so the peers do not all speak at once.
+    return setInterval(() => void announce().catch(() => closed || undefined), ANNOUNCE_EVERY_MS + index * 700);
+  });
+  return {
+    addresses: peers.flatMap((peer) => peer.service.addresses()),
+    async close() {
+      closed = true;
+      for (const timer of timers) clearInterval(timer);
+      await Promise.all(peers.map((peer) => peer.service.stop()));
+      for (const peer of peers) peer.store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A real libp2p key, so its connections and gossipsub envelopes are valid, but announcements signed
+ * with a throw-away key: every receiver finds the signature forged and filters the author.
+ */
+function forgingIdentity(): NodeIdentity {
+  const real = NodeIdentity.generate();
+  const other = NodeIdentity.generate();
+  const forger: Pick<NodeIdentity, 'publicKey' | 'fingerprint' | 'libp2pPrivateKey' | 'sign'> = {
+    publicKey: real.publicKey,
+    fingerprint: real.fingerprint,
+    libp2pPrivateKey: () => real.libp2pPrivateKey(),
+    sign: (bytes) => other.sign(bytes),
+  };
+  return forger as NodeIdentity;
 }

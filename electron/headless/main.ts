@@ -11,7 +11,7 @@ import { identityKeyFile, openNodeState, type NodeState } from '../node/node-sta
 import { PakitNode } from '../node/node.ts';
 import { StorageError } from '../node/storage/index.ts';
 import { HelpRequested, parseHeadlessConfig, type HeadlessConfig } from './config.ts';
-import { startDemoMesh, type DemoMesh } from './demo-mesh.ts';
+import { demoNodeMesh, startDemoMesh, type DemoMesh } from './demo-mesh.ts';
 import { HttpHost } from './http-host.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -72,12 +72,12 @@ try {
 }
 
 const storeStep = shutdownSteps.push(() => state.store.close()) - 1;
-const demoMesh: DemoMesh | undefined = config.demo ? await startDemoMesh() : undefined;
+const demoMesh: DemoMesh | undefined = config.demo ? await startDemoMesh({ networkId: config.mesh.networkId }) : undefined;
 if (demoMesh) shutdownSteps.push(() => demoMesh.close());
 const node = new PakitNode({
   host: 'headless',
   version,
-  mesh: config.mesh,
+  mesh: demoMesh ? demoNodeMesh(config.mesh, demoMesh) : config.mesh,
   dataDir,
   identity: state.identity,
   protection: { level: 'passphrase', description: config.dataDir === undefined ? 'passphrase (throw-away demo identity)' : 'passphrase' },
@@ -99,15 +99,19 @@ if (state.created) node.log.info('identity', `created a new node identity ${stat
 const firstSimulated = demoMesh?.ports[0];
 if (firstSimulated) void node.radio.connect(firstSimulated.port);
 
+const mesh = node.mesh.health();
+const meshLine =
+  mesh.phase === 'running' ? mesh.addresses.join(' ') : mesh.phase === 'disabled' ? 'disabled (MESH_ENABLED=false)' : `not running: ${mesh.error?.message ?? mesh.phase}`;
 const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
 const base = `http://${shownHost}:${address.port}`;
 process.stdout.write(
   [
-    `Pakit Mesh ${version} headless node${config.demo ? ' (demo: simulated mesh of 3 radios)' : ''}`,
+    `Pakit Mesh ${version} headless node${config.demo ? ' (demo: simulated mesh of 3 radios, 3 IP peers on loopback)' : ''}`,
     `  console:  ${base}/#token=${config.tokenFromEnv ? '<PAKIT_API_TOKEN>' : config.token}`,
     `  health:   ${base}/api/health`,
     `  identity: ${state.identity.fingerprint}`,
     `  data:     ${dataDir}`,
+    `  mesh:     ${meshLine}`,
     `  network:  ${config.mesh.networkId}${config.mesh.enabled ? '' : ' (mesh disabled)'}`,
     '',
   ].join('\n'),

@@ -1,3 +1,4 @@
+import { peerIdFromString } from '@libp2p/peer-id';
 import type { MeshSettings } from '../../shared/contract/index.ts';
 
 /** A configuration value that cannot be used: start-up stops and says which, what, and what is allowed. */
@@ -23,9 +24,26 @@ export const defaultMeshSettings: MeshSettings = {
   byzantineThreshold: 0.3,
 };
 
+/** What the IP mesh listens on and how it finds peers, with the defaults filled in. */
+export type MeshNetwork = { listen: { host: string; port: number }; bootstrap: string[]; mdns: boolean };
+
+/** libp2p's TCP port on every interface, so LAN peers can reach the node; mDNS finds them. */
+export const defaultMeshNetwork: MeshNetwork = { listen: { host: '0.0.0.0', port: 7777 }, bootstrap: [], mdns: true };
+
+export function meshNetworkOf(settings: MeshSettings): MeshNetwork {
+  return {
+    listen: settings.listen ?? defaultMeshNetwork.listen,
+    bootstrap: settings.bootstrap ?? defaultMeshNetwork.bootstrap,
+    mdns: settings.mdns ?? defaultMeshNetwork.mdns,
+  };
+}
+
 type Env = Record<string, string | undefined>;
 
-/** Reads the operators' MESH_* variables; anything unset keeps its embedded default. */
+/**
+ * Reads the operators' MESH_* variables; anything unset keeps its embedded default. MESH_LISTEN,
+ * MESH_BOOTSTRAP and MESH_MDNS are left out when unset (see meshNetworkOf for their defaults).
+ */
 export function meshSettingsFromEnv(env: Env): MeshSettings {
   const read = <T>(name: string, fallback: T, parse: (raw: string) => T): T => {
     const raw = env[name];
@@ -50,7 +68,47 @@ export function meshSettingsFromEnv(env: Env): MeshSettings {
       }
       return value;
     }),
+    ...optional('listen', env.MESH_LISTEN, (raw) => parseListenAddress('MESH_LISTEN', raw)),
+    ...optional('bootstrap', env.MESH_BOOTSTRAP, (raw) => parseBootstrapList('MESH_BOOTSTRAP', raw)),
+    ...optional('mdns', env.MESH_MDNS, (raw) => parseBoolean('MESH_MDNS', raw)),
   };
+}
+
+function optional<K extends string, T>(key: K, raw: string | undefined, parse: (raw: string) => T): { [P in K]?: T } {
+  return raw === undefined || raw.trim() === '' ? {} : ({ [key]: parse(raw.trim()) } as { [P in K]: T });
+}
+
+export function parseListenAddress(setting: string, raw: string): { host: string; port: number } {
+  const match = /^(?:\[([0-9a-fA-F:]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(raw.trim());
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) {
+    throw new ConfigError(setting, raw, 'HOST:PORT, e.g. 127.0.0.1:8080, 0.0.0.0:8080 or [::1]:8080 (port 0 picks a free one)');
+  }
+  return { host: match[1] ?? match[2] ?? '', port };
+}
+
+/** Comma-separated multiaddrs, each ending in /p2p/<peer id>: bootstrap dials a known peer, never an anonymous address. */
+export function parseBootstrapList(setting: string, raw: string): string[] {
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const entry of entries) {
+    const peer = /^\/(?:ip4|ip6|dns|dns4|dns6)\/[^/]+\/tcp\/\d{1,5}\/p2p\/([^/]+)$/.exec(entry)?.[1];
+    if (!peer || !isPeerId(peer)) {
+      throw new ConfigError(setting, raw, 'comma-separated multiaddrs like /ip4/192.168.1.20/tcp/7777/p2p/12D3KooW… (the peer id is required)');
+    }
+  }
+  return entries;
+}
+
+function isPeerId(text: string): boolean {
+  try {
+    peerIdFromString(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function parseBoolean(setting: string, raw: string): boolean {

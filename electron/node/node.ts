@@ -3,14 +3,19 @@ import { join } from 'node:path';
 import type { IdentityInfo, IndexSummary, LogEntry, MeshSettings, NodeInfo, RadioPortInfo, RadioState } from '../../shared/contract/index.ts';
 import { ContractServer } from './api/contract-server.ts';
 import { createHandlers } from './api/handlers.ts';
+import { MeshRunner } from './api/mesh-runner.ts';
+import { loraPeersOf } from './api/mesh-view.ts';
 import { toMeshNodes, toRadioState } from './api/radio-view.ts';
 import { systemClock, type Clock } from './clock.ts';
+import { meshNetworkOf } from './config.ts';
 import { EventHub } from './event-hub.ts';
+import { GossipService } from './gossip/index.ts';
 import type { HostFiles } from './host-files.ts';
 import type { NodeIdentity, ProtectionLevel } from './identity/index.ts';
 import { NodeLog } from './log.ts';
 import { LoraService } from './lora/service.ts';
 import { RadioLink } from './radio/link.ts';
+import { peerKeyOf, ReputationBook } from './reputation/index.ts';
 import { StatusSampler, type ProcessProbe } from './status.ts';
 import type { BlockStore } from './storage/index.ts';
 
@@ -47,6 +52,12 @@ export class PakitNode {
   readonly api: ContractServer;
   readonly radio: RadioLink;
   readonly lora: LoraService;
+  /** One score per peer identity, fed by every transport. */
+  readonly reputation: ReputationBook;
+  /** The libp2p node; undefined when MESH_ENABLED is off. */
+  readonly gossip: GossipService | undefined;
+  /** Runs `gossip` for the node: start/stop, health samples, the merged peer list. */
+  readonly mesh: MeshRunner;
   readonly store: BlockStore;
   readonly identity: NodeIdentity;
   readonly options: PakitNodeOptions;
@@ -59,6 +70,7 @@ export class PakitNode {
     this.identity = options.identity;
     this.#clock = options.clock ?? systemClock;
     this.#startedAt = this.#clock.now();
+    this.reputation = new ReputationBook(this.#clock);
     this.log = new NodeLog({ hub: this.hub, clock: this.#clock, ...(options.logSink ? { sink: options.logSink } : {}) });
     this.api = new ContractServer({
       handlers: createHandlers(this),
@@ -82,10 +94,41 @@ export class PakitNode {
       link: this.radio,
       clock: this.#clock,
       log: (level, message) => this.log.write(level, 'lora', message),
+      store: options.store,
+      transferDir: join(options.dataDir, 'lora-transfers'),
+      reputation: this.reputation,
+    });
+    const network = meshNetworkOf(options.mesh);
+    this.gossip = options.mesh.enabled
+      ? new GossipService({
+          identity: options.identity,
+          store: options.store,
+          settings: options.mesh,
+          reputation: this.reputation,
+          clock: this.#clock,
+          ...network,
+          log: (line) => this.log.debug('gossip', line),
+        })
+      : undefined;
+    this.mesh = new MeshRunner({
+      gossip: this.gossip,
+      settings: options.mesh,
+      listen: network.listen,
+      ownPeerId: peerKeyOf(options.identity.publicKey),
+      reputation: this.reputation,
+      loraPeers: () => loraPeersOf(this.radio.nodes(), this.lora.history(), (keyId) => this.lora.receiver.keys.get(keyId)),
+      hub: this.hub,
+      clock: this.#clock,
+      log: (level, message) => this.log.write(level, 'mesh', message),
     });
     this.#wireRadio();
     this.lora.on('alert', (record) => this.hub.emit('emergency.alert', record));
-    this.lora.on('history', (records) => this.hub.emit('emergency.history', records));
+    this.lora.on('history', (records) => {
+      this.hub.emit('emergency.history', records);
+      // A verified emergency can tell which identity a radio is.
+      this.mesh.peersChanged();
+    });
+    this.lora.on('transfers', (views) => this.hub.emit('files.transfers', views));
   }
 
   info(): NodeInfo {
@@ -96,7 +139,8 @@ export class PakitNode {
       startedAt: this.#startedAt,
       platform: `${process.platform}-${process.arch}`,
       runtime: `Node ${process.versions.node}${process.versions.electron ? `, Electron ${process.versions.electron}` : ''}`,
-      mesh: this.options.mesh,
+      // Defaults filled in, so Settings shows where the mesh listens and how it finds peers.
+      mesh: { ...this.options.mesh, ...meshNetworkOf(this.options.mesh) },
     };
   }
 
@@ -133,11 +177,14 @@ export class PakitNode {
         void this.radio.resume();
       }
     }
+    // A mesh that cannot listen is reported in its health and the log; the node runs on without it.
+    await this.mesh.open();
   }
 
   async stop(): Promise<void> {
     this.status.stop();
-    this.lora.stop();
+    await this.mesh.close();
+    await this.lora.stop();
     this.radio.disconnect();
     this.store.close();
     this.log.info('node', 'stopped');
@@ -152,7 +199,10 @@ export class PakitNode {
     });
     this.radio.on('device', publishState);
     this.radio.on('outbox', publishState);
-    this.radio.on('nodes', (nodes) => this.hub.emit('radio.nodes', toMeshNodes(nodes)));
+    this.radio.on('nodes', (nodes) => {
+      this.hub.emit('radio.nodes', toMeshNodes(nodes));
+      this.mesh.peersChanged();
+    });
     this.radio.on('log', (line) => this.log.write(line.level, line.source, line.message));
   }
 }

@@ -72,8 +72,8 @@ export class StatusSampler {
     return this.#history.slice(-limit);
   }
 
-  // The status stream itself is not counted: the rate shows what the node is doing, not its own pulse.
+  // The node's own pulses (status, mesh health samples) are not counted: the rate shows what the node is doing.
   #eventCount(): number {
-    return this.#options.hub.countSince(['node.status']);
+    return this.#options.hub.countSince(['node.status', 'mesh.health']);
   }
 }

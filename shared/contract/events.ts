@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { EmergencyRecord } from './emergency.ts';
+import { MeshHealth, MeshPeer } from './mesh.ts';
 import { MeshNode, RadioState } from './radio.ts';
 import { LogEntry, NodeStatus } from './schemas.ts';
 import { IndexSummary } from './storage.ts';
+import { FileTransfer } from './transfers.ts';
 
 /**
  * How an event stream reaches a console, so that a busy mesh cannot flood the renderer:
@@ -50,6 +52,21 @@ export const events = {
   'emergency.history': event({
     summary: 'The list of emergencies changed (sent, received, verified, acknowledged).',
     schema: z.array(EmergencyRecord),
+    delivery: { mode: 'latest', intervalMs: 500 },
+  }),
+  'mesh.health': event({
+    summary: 'A mesh health sample (every 2 s while the mesh is enabled), or a phase change.',
+    schema: MeshHealth,
+    delivery: { mode: 'latest', intervalMs: 1000 },
+  }),
+  'mesh.peers': event({
+    summary: 'The merged peer list changed (filtered peers included, flagged).',
+    schema: z.array(MeshPeer),
+    delivery: { mode: 'latest', intervalMs: 1000 },
+  }),
+  'files.transfers': event({
+    summary: 'The LoRa file transfers changed (progress, state, peers).',
+    schema: z.array(FileTransfer),
     delivery: { mode: 'latest', intervalMs: 500 },
   }),
 } satisfies Record<string, EventSpec>;

@@ -3,6 +3,8 @@ export * from './schemas.ts';
 export * from './radio.ts';
 export * from './storage.ts';
 export * from './emergency.ts';
+export * from './mesh.ts';
+export * from './transfers.ts';
 export * from './methods.ts';
 export * from './events.ts';
 export * from './wire.ts';

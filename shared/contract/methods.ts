@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { EmergencyPriority, EmergencyRecord } from './emergency.ts';
+import { MeshHealth, MeshPeer } from './mesh.ts';
 import { MeshNode, RadioPort, RadioPortInfo, RadioState } from './radio.ts';
 import { LogEntry, NodeInfo, NodeStatus } from './schemas.ts';
 import { ContentId, IdentityInfo, IndexSummary, MAX_TRANSFER_BYTES, StorageStats, StoredBlock } from './storage.ts';
+import { FileRequest, FileTransfer, TransferRef } from './transfers.ts';
 
 /** A request the console can make: one schema for the input, one for the output. */
 export type MethodSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> = {
@@ -19,6 +21,10 @@ const base64 = z
   .max(Math.ceil(MAX_TRANSFER_BYTES / 3) * 4, `at most ${MAX_TRANSFER_BYTES / 1048576} MiB`)
   .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
 const fileName = z.string().min(1).max(255);
+/** Block ids one `mesh.announceStorage` carries (sent as announcements of 256 each). */
+export const MAX_ANNOUNCED_BLOCKS = 4096;
+/** Absent: the node's MESH_MAX_PEERS. */
+const maxPeers = z.number().int().min(1).max(500).optional();
 
 /**
  * The one table of requests. Both transports (Electron IPC, WebSocket) dispatch from it, main validates
@@ -125,7 +131,65 @@ export const methods = {
     input: z.object({ acks: z.boolean().optional() }).strict(),
     output: z.object({ acks: z.boolean() }),
   }),
+  'mesh.health': method({ summary: 'The IP mesh now: phase, listen addresses, peers, gossip counters and rates.', input: noInput, output: MeshHealth }),
+  'mesh.healthHistory': method({
+    summary: 'Recent mesh health samples (every 2 s), oldest first, for charts.',
+    input: z.object({ limit: z.number().int().min(1).max(1800).default(300) }).strict(),
+    output: z.array(MeshHealth),
+  }),
+  'mesh.start': method({ summary: 'Starts the IP mesh (libp2p); a failure to listen is reported in the answer’s `error`.', input: noInput, output: MeshHealth }),
+  'mesh.stop': method({ summary: 'Stops the IP mesh; LoRa and the rest of the node keep running.', input: noInput, output: MeshHealth }),
+  'mesh.peers': method({
+    summary: 'Peers on IP and LoRa merged by identity, best reputation first; filtered ones only when asked (after the others).',
+    input: z.object({ maxPeers, includeFiltered: z.boolean().default(false) }).strict(),
+    output: z.array(MeshPeer),
+  }),
+  'mesh.storagePeers': method({
+    summary: 'Peers that announced storage, best reputation then largest capacity first.',
+    input: z.object({ maxPeers }).strict(),
+    output: z.array(MeshPeer),
+  }),
+  'mesh.announceBlock': method({
+    summary: 'Tells the mesh this node holds a block (it must hold it: a false claim costs reputation).',
+    input: z
+      .object({
+        cid: ContentId,
+        /** Bytes of the block; absent: its size in the store. */
+        size: z.number().int().min(0).optional(),
+      })
+      .strict(),
+    output: z.object({ cid: ContentId, size: z.number().int() }),
+  }),
+  'mesh.announceStorage': method({
+    summary: 'Tells the mesh how much storage this node offers and which blocks it holds (defaults: what the store says).',
+    input: z
+      .object({
+        capacity: z.number().int().min(0).optional(),
+        availableBlocks: z.array(ContentId).max(MAX_ANNOUNCED_BLOCKS).optional(),
+      })
+      .strict(),
+    output: z.object({ capacity: z.number().int(), blocks: z.number().int() }),
+  }),
+  'mesh.findBlockPeers': method({
+    summary: 'Peers believed to hold a block (gossip claims, then kad-dht providers), best first.',
+    input: z.object({ cid: ContentId, maxPeers: z.number().int().min(1).max(50).default(5) }).strict(),
+    output: z.array(MeshPeer),
+  }),
+  'mesh.requestBlock': method({
+    summary: 'Fetches a block or file from peers that hold it, verifies it against its content id and stores it.',
+    input: z.object({ cid: ContentId }).strict(),
+    output: StoredBlock,
+  }),
+  'files.request': method({
+    summary: 'Asks radio neighbours for a single-block file by content id over LoRa; it lands in the store when verified.',
+    input: FileRequest,
+    output: FileTransfer,
+  }),
+  'files.cancel': method({ summary: 'Stops a LoRa transfer under way, in either direction.', input: TransferRef, output: FileTransfer }),
+  'files.resume': method({ summary: 'Starts a failed incoming LoRa transfer again, keeping the chunks it has.', input: TransferRef, output: FileTransfer }),
+  'files.transfers': method({ summary: 'LoRa file transfers, incoming and outgoing, newest first.', input: noInput, output: z.array(FileTransfer) }),
 } satisfies Record<string, MethodSpec>;
+
 
 export type Methods = typeof methods;
 export type MethodName = keyof Methods;

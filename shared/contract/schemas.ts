@@ -7,6 +7,12 @@ export const MeshSettings = z.object({
   discoveryIntervalS: z.number().int(),
   maxPeers: z.number().int(),
   byzantineThreshold: z.number(),
+  /** TCP address libp2p listens on (MESH_LISTEN); absent: 0.0.0.0:7777. */
+  listen: z.object({ host: z.string(), port: z.number().int() }).optional(),
+  /** Multiaddrs with /p2p/<peer id> dialled at start and whenever the node is alone (MESH_BOOTSTRAP); absent: none. */
+  bootstrap: z.array(z.string()).optional(),
+  /** Find peers on the local network by mDNS (MESH_MDNS); absent: on. */
+  mdns: z.boolean().optional(),
 });
 export type MeshSettings = z.infer<typeof MeshSettings>;
 

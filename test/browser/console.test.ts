@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import { artifactsDir, launchChromium } from '../helpers/browser.ts';
 import { createContractClient, createWebSocketTransport } from '../../shared/contract/index.ts';
 import { startHeadlessNode, type RunningNode } from '../helpers/headless-node.ts';
 import { createTestNode } from '../helpers/test-node.ts';
+import { contentIdFor, RAW_CODEC } from '../../electron/node/storage/content-id.ts';
 
 /** A node started as `npm run demo` starts it (on a free port) and a Chromium, for one describe block. */
 function demoNodeAndBrowser(): { node: RunningNode; browser: Browser } {
@@ -127,5 +129,97 @@ describe('demo radio and storage in Chromium', { timeout: 45_000 }, () => {
     await expect.poll(() => page.getByTestId('acked-by').first().textContent(), { timeout: 40_000 }).toContain(neighbour.lora.sender.keyId.slice(0, 8));
     await page.screenshot({ path: join(artifactsDir, 'console-emergency.png') });
     await neighbour.stop();
+  });
+});
+
+describe('demo IP mesh in Chromium', { timeout: 60_000 }, () => {
+  const demo = demoNodeAndBrowser();
+
+  it('lists the demo’s gossip peers with reputation and storage, and the forger in the Filtered tab with the reason', async () => {
+    const page = await demo.browser.newPage({ viewport: { width: 1366, height: 900 } });
+    await page.goto(demo.node.consoleUrl);
+    await page.locator('[data-testid="connection-state"][data-phase="open"]').waitFor();
+    await page.keyboard.press('Alt+3');
+    await expect.poll(() => page.locator('main h1').textContent()).toBe('Peers');
+    await page.locator('[data-testid="mesh-phase"][data-phase="running"]').waitFor({ timeout: 10_000 });
+
+    // The two honest peers: over IP, rated up by the blocks they served, offering storage.
+    const usable = page.locator('[data-testid="peers"] [data-testid="peer-row"]').filter({ hasText: 'IP' });
+    await expect.poll(() => usable.count(), { timeout: 20_000 }).toBe(2);
+    await expect.poll(() => usable.filter({ hasText: /MiB|GiB/ }).count(), { timeout: 25_000 }).toBe(2);
+    for (const score of await usable.getByTestId('reputation-score').allTextContents()) expect(Number(score)).toBeGreaterThanOrEqual(0.5);
+
+    const filteredTab = page.getByTestId('peers-tab-filtered');
+    await expect.poll(() => filteredTab.textContent(), { timeout: 20_000 }).toBe('Filtered (1)');
+    // Keyboard: the arrow key moves from the Peers tab to the Filtered tab.
+    await page.getByTestId('peers-tab-usable').focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await filteredTab.getAttribute('aria-selected')).toBe('true');
+    expect(await filteredTab.evaluate((element) => element === element.ownerDocument.activeElement)).toBe(true);
+    const forger = page.locator('[data-testid="filtered-peers"] [data-testid="peer-row"]');
+    await expect.poll(() => forger.count()).toBe(1);
+    expect(await forger.getByTestId('reputation-reason').textContent()).toBe('forged or invalid signatures');
+    expect(Number(await forger.getByTestId('reputation-score').textContent())).toBeLessThan(0.3);
+    await forger.getByText(/^Why/).click();
+    expect(await forger.locator('.reasons li').first().textContent()).toMatch(/^−\d+\.\d\d forged or invalid signatures \(\d+×\)$/);
+    expect(await page.locator('[data-testid="peers"]').isVisible()).toBe(false);
+    await page.screenshot({ path: join(artifactsDir, 'console-peers-filtered.png') });
+    await page.getByTestId('peers-tab-usable').click();
+    await page.screenshot({ path: join(artifactsDir, 'console-peers.png') });
+  });
+
+  it('charts mesh peers and gossip messages per second on the Dashboard', async () => {
+    const page = await demo.browser.newPage({ viewport: { width: 1366, height: 1000 } });
+    await page.goto(demo.node.consoleUrl);
+    await page.locator('[data-testid="connection-state"][data-phase="open"]').waitFor();
+    await expect.poll(() => page.getByTestId('mesh-peer-count').textContent(), { timeout: 15_000 }).toBe('2');
+    await expect.poll(() => page.locator('[data-testid="mesh-peers-chart"] .recharts-line-curve').count(), { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => page.locator('[data-testid="mesh-messages-chart"] .recharts-area-area').count(), { timeout: 10_000 }).toBe(2);
+    // The peers line reaches 2 connected: its path spans more than one height.
+    const path = await page.locator('[data-testid="mesh-peers-chart"] .recharts-line-curve').first().getAttribute('d');
+    expect(new Set(path?.match(/,(\d+(?:\.\d+)?)/g)).size).toBeGreaterThan(1);
+    await page.screenshot({ path: join(artifactsDir, 'console-dashboard-mesh.png'), fullPage: true });
+  });
+});
+
+describe('demo LoRa file requests in Chromium', { timeout: 60_000 }, () => {
+  const demo = demoNodeAndBrowser();
+
+  it('requests a content id over LoRa from the Files view, shows it requesting with a progress bar, and cancels it', async () => {
+    const page = await demo.browser.newPage({ viewport: { width: 1366, height: 900 } });
+    await page.goto(demo.node.consoleUrl);
+    await page.locator('[data-testid="connection-state"][data-phase="open"]').waitFor();
+    // With the radio up the request goes on air at once (without one it would wait, paused).
+    await page.keyboard.press('Alt+2');
+    await page.locator('[data-testid="radio-phase"][data-phase="ready"]').waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Alt+5');
+
+    const idField = page.getByTestId('lora-content-id');
+    const requestButton = page.getByTestId('lora-request');
+    await idField.fill('not-a-content-id');
+    await expect.poll(() => page.locator('#lora-content-id-problem').textContent()).toContain('expected a content id');
+    expect(await idField.getAttribute('aria-invalid')).toBe('true');
+    expect(await requestButton.isDisabled()).toBe(true);
+
+    // A file nobody in the demo holds: it stays requesting until cancelled.
+    const contentId = contentIdFor(RAW_CODEC, randomBytes(64)).toString();
+    await idField.fill(contentId);
+    await page.getByTestId('lora-max-kb').fill('20');
+    expect(await page.locator('#lora-content-id-problem').count()).toBe(0);
+    await idField.press('Enter');
+
+    const row = page.locator(`[data-testid="lora-transfer"][data-content-id="${contentId}"]`);
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 10_000 }).toBe('requesting');
+    expect(await row.getByTestId('lora-transfer-state').textContent()).toMatch(/^Requesting/);
+    const progress = row.getByRole('progressbar', { name: `Progress of ${contentId.slice(0, 16)}…` });
+    expect(await progress.isVisible()).toBe(true);
+    expect(await idField.inputValue()).toBe('');
+    await page.screenshot({ path: join(artifactsDir, 'console-files-lora.png'), fullPage: true });
+
+    await row.getByRole('button', { name: `Cancel the transfer of ${contentId}` }).click();
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 10_000 }).toBe('cancelled');
+    expect(await row.getByTestId('lora-transfer-state').textContent()).toBe('Cancelled');
+    expect(await row.getByRole('button', { name: /Cancel/ }).count()).toBe(0);
+    expect(await page.locator('[role="alert"]').count()).toBe(0);
   });
 });

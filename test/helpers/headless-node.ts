@@ -16,8 +16,17 @@ export type RunningNode = {
   stop(): Promise<number | string | null>;
 };
 
-/** A fresh data folder and a passphrase, so the node never looks at the operator's own. */
-export const isolatedNodeEnv = () => ({ PAKIT_DATA_DIR: mkdtempSync(join(tmpdir(), 'pakit-headless-')), PAKIT_KEY_PASSPHRASE: 'test passphrase 1234' });
+/**
+ * A fresh data folder and a passphrase, so the node never looks at the operator's own; its IP mesh on
+ * loopback on a free port without mDNS, so nodes never clash over port 7777 nor meet on the LAN.
+ */
+export const isolatedNodeEnv = () => ({
+  PAKIT_DATA_DIR: mkdtempSync(join(tmpdir(), 'pakit-headless-')),
+  PAKIT_KEY_PASSPHRASE: 'test passphrase 1234',
+  MESH_LISTEN: '127.0.0.1:0',
+  MESH_MDNS: 'false',
+  MESH_BOOTSTRAP: '',
+});
 
 /** Spawns the real headless node CLI (the same `node electron/headless/main.ts` as `npm run node`), collecting its output. */
 function spawnCli(args: string[], env: Record<string, string>) {

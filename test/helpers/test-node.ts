@@ -1,10 +1,17 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { MeshSettings } from '../../shared/contract/index.ts';
 import { defaultMeshSettings } from '../../electron/node/config.ts';
 import { NodeIdentity } from '../../electron/node/identity/index.ts';
 import { PakitNode, type PakitNodeOptions } from '../../electron/node/node.ts';
 import { BlockStore } from '../../electron/node/storage/index.ts';
+
+/**
+ * The embedded defaults, except that the IP mesh listens on loopback on a free port and never uses
+ * mDNS: tests never clash over port 7777 nor find each other (or a real node) on the LAN.
+ */
+export const testMeshSettings: MeshSettings = { ...defaultMeshSettings, listen: { host: '127.0.0.1', port: 0 }, mdns: false };
 
 /** A real node on a fresh temp folder: real store, a generated identity (kept in memory). */
 export async function createTestNode(overrides: Partial<PakitNodeOptions> = {}): Promise<PakitNode> {
@@ -12,7 +19,7 @@ export async function createTestNode(overrides: Partial<PakitNodeOptions> = {}):
   return new PakitNode({
     host: 'headless',
     version: '9.9.9',
-    mesh: defaultMeshSettings,
+    mesh: testMeshSettings,
     dataDir,
     identity: NodeIdentity.generate(),
     protection: { level: 'passphrase', description: 'passphrase' },

@@ -66,6 +66,20 @@ describe('key material and the contract', () => {
         'emergency.history': {},
         'emergency.acknowledge': { id: 'none' },
         'emergency.settings': { acks: true },
+        'mesh.health': {},
+        'mesh.healthHistory': {},
+        'mesh.start': {},
+        'mesh.peers': { includeFiltered: true },
+        'mesh.storagePeers': {},
+        'mesh.announceStorage': {},
+        'mesh.stop': {},
+        'mesh.announceBlock': { cid: id },
+        'mesh.findBlockPeers': { cid: id },
+        'mesh.requestBlock': { cid: id },
+        'files.request': { contentId: 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku' },
+        'files.transfers': {},
+        'files.cancel': { id: 'none' },
+        'files.resume': { id: 'none' },
       };
       for (const [method, params] of Object.entries(inputs)) {
         const result = await connection.handle({ kind: 'request', id: 1, method, params });

@@ -211,3 +211,74 @@ describe('headless node start-up', () => {
     expect(result.stderr).toContain('already in use');
   });
 });
+
+describe('headless nodes on the IP mesh', () => {
+  async function openClient(running: RunningNode): Promise<ContractClient> {
+    const client = createContractClient(createWebSocketTransport({ url: `${running.base.replace('http', 'ws')}/api/ws`, token: running.token }));
+    await new Promise<void>((resolve) => client.onState((state) => state.phase === 'open' && resolve()));
+    return client;
+  }
+
+  async function ask<T>(promise: Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>): Promise<T> {
+    const result = await promise;
+    if (!result.ok) throw new Error(result.error.message);
+    return result.value;
+  }
+
+  async function until<T>(probe: () => Promise<T | undefined | false>, what: string): Promise<T> {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
+
+  it('two nodes on loopback see each other through the contract, announce a file and fetch it verified', async () => {
+    const first = await openClient(node);
+    const firstMesh = await ask(first.call('mesh.health', {}));
+    expect(firstMesh).toMatchObject({ phase: 'running', running: true });
+    expect(firstMesh.addresses[0]).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3KooW/);
+    expect(node.stdout()).toContain(`mesh:     ${firstMesh.addresses[0]}`);
+
+    const second = await startHeadlessNode(['--api', '127.0.0.1:0'], { MESH_BOOTSTRAP: firstMesh.addresses.join(',') });
+    const other = await openClient(second);
+    try {
+      const otherId = (await ask(other.call('mesh.health', {}))).peerId;
+      await until(async () => (await ask(other.call('mesh.peers', {}))).some((peer) => peer.id === firstMesh.peerId && peer.connected), 'the second node to list the first');
+      await until(async () => (await ask(first.call('mesh.peers', {}))).some((peer) => peer.id === otherId), 'the first node to list the second');
+
+      const bytes = Buffer.from(`survey of the north ridge ${Date.now()}`);
+      const { id: cid } = await ask(first.call('storage.upload', { name: 'survey.txt', dataBase64: bytes.toString('base64') }));
+      await until(async () => {
+        await ask(first.call('mesh.announceBlock', { cid }));
+        return (await ask(other.call('mesh.findBlockPeers', { cid }))).some((peer) => peer.id === firstMesh.peerId);
+      }, 'the announcement to reach the second node');
+      expect(await ask(other.call('mesh.requestBlock', { cid }))).toEqual({ id: cid, size: bytes.length });
+      const copy = await ask(other.call('storage.download', { id: cid }));
+      expect(Buffer.from(copy.dataBase64, 'base64').equals(bytes)).toBe(true);
+    } finally {
+      first.close();
+      other.close();
+      expect(await second.stop()).toBe(0);
+    }
+  }, 60_000);
+
+  it('a mesh port in use is a clear error in the banner, the log and the health; the node runs on', async () => {
+    const first = await openClient(node);
+    const taken = /\/tcp\/(\d+)\//.exec((await ask(first.call('mesh.health', {}))).addresses[0] ?? '')?.[1];
+    first.close();
+    const clash = await startHeadlessNode(['--api', '127.0.0.1:0', '--mesh-listen', `127.0.0.1:${taken}`]);
+    try {
+      expect(clash.stdout()).toContain(`mesh:     not running: Cannot listen for mesh peers on 127.0.0.1:${taken}: the port is in use`);
+      expect(clash.stderr()).toMatch(/ERROR mesh: Cannot listen for mesh peers .* MESH_LISTEN/);
+      const client = await openClient(clash);
+      expect(await client.call('mesh.health', {})).toMatchObject({ ok: true, value: { phase: 'failed', running: false, error: { reason: 'listen_in_use' } } });
+      expect((await client.call('storage.stats', {})).ok).toBe(true);
+      client.close();
+    } finally {
+      expect(await clash.stop()).toBe(0);
+    }
+  });
+});

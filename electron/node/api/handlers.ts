@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { contractError, type ContractErrorCode, type StoredBlock } from '../../../shared/contract/index.ts';
+import { contractError, MAX_ANNOUNCED_BLOCKS, type ContractErrorCode, type StoredBlock } from '../../../shared/contract/index.ts';
 import { exportBackup } from '../identity/index.ts';
+import type { FileRequestOutcome } from '../lora/service.ts';
+import type { TransferView } from '../lora/transfer/index.ts';
 import type { PakitNode } from '../node.ts';
 import { listSerialPorts } from '../radio/ports.ts';
 import type { Handlers } from './contract-server.ts';
@@ -13,6 +15,10 @@ const refusal = (code: ContractErrorCode, reason: string, message: string, fix: 
 
 const onlyInDesktopApp = (what: string) =>
   refusal('unavailable', 'desktop_only', `${what} needs the desktop app’s file dialogs.`, 'In a browser console, use Upload and Download instead.');
+
+// Peers fetch what is announced; a claim the node cannot back costs it reputation everywhere.
+const notHeld = (cid: string) =>
+  refusal('not_found', 'not_held', `This node does not hold ${cid}: announcing it would be a false claim.`, 'Store the file first (Files view), then announce it.');
 
 /** Binds each contract method to the node service that answers it. */
 export function createHandlers(node: PakitNode): Handlers {
@@ -107,5 +113,83 @@ export function createHandlers(node: PakitNode): Handlers {
       if (acks !== undefined) node.lora.setAcks(acks);
       return { acks: node.lora.acksEnabled };
     },
+
+    'mesh.health': () => node.mesh.health(),
+    'mesh.healthHistory': ({ limit }) => node.mesh.history(limit),
+    'mesh.start': () => node.mesh.start(),
+    'mesh.stop': () => node.mesh.stop(),
+    'mesh.peers': ({ maxPeers, includeFiltered }) => node.mesh.peers(maxPeers, includeFiltered),
+    'mesh.storagePeers': ({ maxPeers }) => node.mesh.storagePeers(maxPeers),
+    'mesh.announceBlock': async ({ cid, size }) => {
+      const held = node.store.sizeOf(cid);
+      if (held === undefined) throw notHeld(cid);
+      await node.mesh.announceBlock(cid, size ?? held);
+      return { cid, size: size ?? held };
+    },
+    'mesh.announceStorage': async ({ capacity, availableBlocks }) => {
+      const blocks = availableBlocks ?? node.store.list().slice(0, MAX_ANNOUNCED_BLOCKS);
+      const missing = blocks.find((id) => !node.store.has(id));
+      if (missing !== undefined) throw notHeld(missing);
+      const offered = capacity ?? (await node.store.stats()).availableBytes;
+      await node.mesh.announceStorage(offered, blocks);
+      return { capacity: offered, blocks: blocks.length };
+    },
+    'mesh.findBlockPeers': ({ cid, maxPeers }) => node.mesh.findBlockPeers(cid, maxPeers),
+    'mesh.requestBlock': async ({ cid }) => {
+      const size = await node.mesh.requestBlock(cid);
+      node.log.info('mesh', `fetched ${cid} (${size} bytes) from the mesh, verified and stored`);
+      node.publishIndex();
+      return { id: cid, size };
+    },
+
+    'files.request': ({ contentId, maxBytes }) => {
+      const outcome = node.lora.requestFile({ contentId, maxBytes });
+      if (outcome.ok) return outcome.transfer;
+      throw fileRequestRefusal(outcome.reason, outcome.message);
+    },
+    'files.cancel': ({ id }) => {
+      const transfer = transferOf(node, id);
+      if (!node.lora.cancelTransfer(id)) {
+        throw refusal('refused', 'not_active', `This transfer is already ${transfer.state}: there is nothing to cancel.`, 'Nothing to do: finished transfers stay listed for a while.');
+      }
+      return transferOf(node, id);
+    },
+    'files.resume': ({ id }) => {
+      const transfer = transferOf(node, id);
+      if (!node.lora.resumeTransfer(id)) throw notResumable(transfer);
+      return transferOf(node, id);
+    },
+    'files.transfers': () => node.lora.transfers(),
   };
+}
+
+function transferOf(node: PakitNode, id: string): TransferView {
+  const transfer = node.lora.transfers().find((candidate) => candidate.id === id);
+  if (!transfer) {
+    throw refusal('not_found', 'no_transfer', `There is no LoRa transfer "${id}".`, 'Pick one from the transfer list: finished ones drop off it after a while.');
+  }
+  return transfer;
+}
+
+function fileRequestRefusal(reason: Extract<FileRequestOutcome, { ok: false }>['reason'], message: string) {
+  switch (reason) {
+    case 'bad_content_id':
+      return refusal('invalid_input', reason, message, 'Paste the content id of a single-block file (it starts with "bafkrei"), as the Index of the node holding it shows.');
+    case 'bad_max_bytes':
+      return refusal('invalid_input', reason, message, 'Choose a size limit within the range given.');
+    case 'too_many':
+      return refusal('refused', reason, message, 'Cancel a transfer in Files, or wait for one to finish.');
+    case 'already_stored':
+      return refusal('refused', reason, message, 'Find it in Index to download or save it.');
+  }
+}
+
+function notResumable(transfer: TransferView) {
+  if (transfer.direction === 'outgoing') {
+    return refusal('refused', 'not_resumable', 'Only files this node asked for can be resumed.', 'The neighbour that asked for it can request it again.');
+  }
+  if (transfer.state === 'paused') {
+    return refusal('refused', 'not_resumable', 'This transfer is waiting for the radio: it goes on by itself once the radio is back.', 'Connect a radio in Radio.');
+  }
+  return refusal('refused', 'not_resumable', `This transfer is ${transfer.state}: only a failed one can be resumed.`, 'Request the file again to fetch it anew.');
 }

@@ -1,4 +1,5 @@
-// Public surface of the off-grid (LoRa) protocol cores: wire format, trust, scheduler, emergencies.
+// Public surface of the off-grid (LoRa) protocol cores: wire format, trust, scheduler, emergencies,
+// file transfer.
 export {
   FRAGMENT_DATA_BYTES,
   FRAME_HEADER_BYTES,
@@ -16,13 +17,15 @@ export {
 } from './wire.ts';
 export { KeyRing, keyIdOf, type SignatureVerifier, type Signer } from './keys.ts';
 export {
+  DEFAULT_MAX_FILE_BYTES,
   EMERGENCY_TEXT_MAX_BYTES,
   MAX_BITMAP_SPAN,
   MAX_CHUNK_DATA_BYTES,
+  MAX_FILE_BYTES,
   MAX_HOP_LIMIT,
-  chunkMatchesManifest,
+  MAX_MANIFEST_HASHES,
   emergencyTextBytes,
-  planFileTransfer,
+  hashTreeLevels,
   type BuiltinMessage,
   type ChunkBitmapMessage,
   type CustomMessage,
@@ -74,3 +77,13 @@ export {
   type EmergencyRequest,
   type EmergencySendResult,
 } from './emergency.ts';
+export {
+  FileFetcher,
+  FileServer,
+  TransferLayout,
+  planFileTransfer,
+  type FetchEffect,
+  type RequestOutcome,
+  type TransferState,
+  type TransferView,
+} from './transfer/index.ts';

@@ -2,7 +2,7 @@
 // that does not parse is a Rejection naming what was wrong.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { CID_BYTES, DAG_CBOR_CODEC, RAW_CODEC, contentIdBytes, contentIdFromBytes, type ContentId } from '../storage/content-id.ts';
-import { ByteReader, ByteWriter, equalBytes, toHex } from './bytes.ts';
+import { ByteReader, ByteWriter, toHex } from './bytes.ts';
 import { PUBLIC_KEY_BYTES } from './keys.ts';
 import { KEY_ID_BYTES, MAX_SINGLE_FRAME_MESSAGE_BYTES, SIGNED_OVERHEAD_BYTES, reject, type KeyId, type Rejection } from './wire.ts';
 
@@ -15,15 +15,31 @@ export const MAX_HOP_LIMIT = 7;
 const EMERGENCY_FIXED_BYTES = 2;
 /** Emergencies always fit one frame, so they never wait on a lost fragment. */
 export const EMERGENCY_TEXT_MAX_BYTES = MAX_SINGLE_FRAME_MESSAGE_BYTES - SIGNED_OVERHEAD_BYTES - EMERGENCY_FIXED_BYTES;
-const FILE_CHUNK_FIXED_BYTES = 1 + 4 + 2;
-/** File bytes per chunk frame: the rest of one frame after type, transfer id and chunk index. */
+/** Type and position: all a chunk frame carries besides file bytes (the transfer is found by position). */
+const FILE_CHUNK_FIXED_BYTES = 1 + 2;
+/** File bytes per chunk frame: the rest of one frame after type and position. */
 export const MAX_CHUNK_DATA_BYTES = MAX_SINGLE_FRAME_MESSAGE_BYTES - FILE_CHUNK_FIXED_BYTES;
-/** Chunk hashes in a manifest: 8 bytes of SHA-256, a second preimage costs ~2^64 hashes. */
+/** Chunk hashes: 8 bytes of SHA-256, a second preimage costs ~2^64 hashes. */
 export const CHUNK_HASH_BYTES = 8;
+/**
+ * Chunk positions are 15 bits: each sender numbers the chunks of all its transfers in one ring, so
+ * a chunk frame needs no transfer id. The 16th bit marks the end of a round (see transfer/README.md).
+ */
+export const CHUNK_POSITIONS = 0x8000;
+const END_OF_ROUND_BIT = 0x8000;
+const MANIFEST_FIXED_BYTES = 4 + CID_BYTES + 4 + 1 + 2;
+/** Top hashes a manifest carries at most, so it stays one signed frame and a loss costs one frame. */
+export const MAX_MANIFEST_HASHES = Math.floor((MAX_SINGLE_FRAME_MESSAGE_BYTES - SIGNED_OVERHEAD_BYTES - MANIFEST_FIXED_BYTES) / CHUNK_HASH_BYTES);
+/** Smallest chunk that holds two hashes, so every hash level is smaller than the one below it. */
+const MIN_CHUNK_BYTES = 2 * CHUNK_HASH_BYTES;
+/** Signers a file-request can ask not to answer (holders already caught serving bad chunks). */
+export const MAX_EXCLUDED_SIGNERS = 8;
 const ROOT_HASH_BYTES = 32;
 const CHUNK_BITMAP_FIXED_BYTES = 1 + 4 + 2;
 /** Widest span of chunk indices one ack or nack can describe (its bitmap fills one frame). */
 export const MAX_BITMAP_SPAN = (MAX_SINGLE_FRAME_MESSAGE_BYTES - CHUNK_BITMAP_FIXED_BYTES) * 8;
+/** Most chunks (file and hash chunks) of one transfer: one ack or nack can always name them all. */
+export const MAX_TRANSFER_CHUNKS = MAX_BITMAP_SPAN;
 
 export type EmergencyMessage = { readonly type: 'emergency'; readonly priority: EmergencyPriority; readonly hopLimit: number; readonly text: string };
 /** Confirms one emergency; unsigned (lightweight), so who acked is a claim, not a proof. */
@@ -33,18 +49,31 @@ export type KeyAnnounceMessage = { readonly type: 'key-announce'; readonly publi
 export type IndexAnnounceMessage = { readonly type: 'index-announce'; readonly version: number; readonly blockCount: number; readonly rootHash: string };
 /** A set-reconciliation payload; its content belongs to the sync protocol, not to the wire. */
 export type SyncMessage = { readonly type: 'sync'; readonly session: number; readonly payload: Uint8Array };
-export type FileRequestMessage = { readonly type: 'file-request'; readonly contentId: ContentId };
+/** Absent fields mean the defaults: at most DEFAULT_MAX_FILE_BYTES, nobody excluded. */
+export type FileRequestMessage = {
+  readonly type: 'file-request';
+  readonly contentId: ContentId;
+  readonly maxBytes?: number;
+  /** Key ids of holders that must not answer: the requester caught them serving bad chunks. */
+  readonly excluded?: readonly KeyId[];
+};
+/**
+ * A holder's answer: the file's size and chunking, where its chunks sit in the holder's position
+ * ring, and the top of the hash tree that vouches for every chunk (transfer/README.md).
+ */
 export type FileManifestMessage = {
   readonly type: 'file-manifest';
   readonly transferId: number;
   readonly contentId: ContentId;
   readonly size: number;
   readonly chunkSize: number;
-  /** CHUNK_HASH_BYTES of SHA-256 per chunk, in order: each chunk is checked as it arrives. */
-  readonly chunkHashes: readonly Uint8Array[];
+  readonly firstPosition: number;
+  /** CHUNK_HASH_BYTES of SHA-256 per chunk of the tree's top level, in order. */
+  readonly topHashes: readonly Uint8Array[];
 };
-export type FileChunkMessage = { readonly type: 'file-chunk'; readonly transferId: number; readonly index: number; readonly data: Uint8Array };
-/** Selective repeat: `ack` lists chunks received, `nack` chunks missing (sent as a bitmap). */
+/** `endOfRound`: the sender has nothing else to send for this transfer until it hears back. */
+export type FileChunkMessage = { readonly type: 'file-chunk'; readonly position: number; readonly endOfRound: boolean; readonly data: Uint8Array };
+/** Chunk numbers of one transfer: `nack` lists chunks missing, `ack` chunks held (sent as a bitmap). */
 export type ChunkBitmapMessage = { readonly type: 'ack' | 'nack'; readonly transferId: number; readonly chunks: readonly number[] };
 /** A message of a type registered at run time (see MessageRegistry). */
 export type CustomMessage = { readonly type: 'custom'; readonly name: string; readonly value: unknown };
@@ -90,35 +119,21 @@ export function chunkHashOf(data: Uint8Array): Uint8Array {
   return sha256(data).slice(0, CHUNK_HASH_BYTES);
 }
 
-/** The expected length and hash of chunk `index` under a signed manifest. */
-export function chunkMatchesManifest(manifest: FileManifestMessage, index: number, data: Uint8Array): boolean {
-  const expectedHash = manifest.chunkHashes[index];
-  if (expectedHash === undefined) return false;
-  const isLast = index === manifest.chunkHashes.length - 1;
-  const expectedLength = isLast ? manifest.size - index * manifest.chunkSize : manifest.chunkSize;
-  return data.length === expectedLength && equalBytes(chunkHashOf(data), expectedHash);
-}
+/** Default and hard ceiling of a file asked for over LoRa (50 KB takes ~20 min on LONG_FAST). */
+export const DEFAULT_MAX_FILE_BYTES = 50 * 1024;
+export const MAX_FILE_BYTES = 200 * 1024;
 
-/** Splits file bytes into chunks and builds the manifest that vouches for them. */
-export function planFileTransfer(
-  bytes: Uint8Array,
-  contentId: ContentId,
-  transferId: number,
-  chunkSize = MAX_CHUNK_DATA_BYTES,
-): { manifest: FileManifestMessage; chunks: FileChunkMessage[] } {
-  const chunks: FileChunkMessage[] = [];
-  for (let index = 0; index * chunkSize < bytes.length; index++) {
-    chunks.push({ type: 'file-chunk', transferId, index, data: bytes.subarray(index * chunkSize, (index + 1) * chunkSize) });
-  }
-  const manifest: FileManifestMessage = {
-    type: 'file-manifest',
-    transferId,
-    contentId,
-    size: bytes.length,
-    chunkSize,
-    chunkHashes: chunks.map((chunk) => chunkHashOf(chunk.data)),
-  };
-  return { manifest, chunks };
+/**
+ * Chunk counts of a transfer's hash tree, top level first, the file's own chunks last. Each level
+ * above the file holds the 8-byte hashes of the level below, chunked the same way, until a level
+ * is small enough for its hashes to ride in the manifest. Undefined when the wire cannot carry it.
+ */
+export function hashTreeLevels(size: number, chunkSize: number): number[] | undefined {
+  if (!Number.isInteger(size) || size < 1 || !Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK_BYTES || chunkSize > MAX_CHUNK_DATA_BYTES) return undefined;
+  const fanout = Math.floor(chunkSize / CHUNK_HASH_BYTES);
+  const levels = [Math.ceil(size / chunkSize)];
+  while (levels[0]! > MAX_MANIFEST_HASHES) levels.unshift(Math.ceil(levels[0]! / fanout));
+  return levels.reduce((sum, count) => sum + count, 0) <= MAX_TRANSFER_CHUNKS ? levels : undefined;
 }
 
 const textEncoder = new TextEncoder();
@@ -160,26 +175,33 @@ export function encodeBuiltinBody(message: BuiltinMessage): Uint8Array {
     case 'sync':
       checkUint(message.session, 0xffff_ffff, 'sync session');
       return out.u32(message.session).bytes(message.payload).finish();
-    case 'file-request':
-      return out.bytes(contentIdBytes(message.contentId)).finish();
+    case 'file-request': {
+      const maxBytes = message.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
+      const excluded = message.excluded ?? [];
+      checkUint(maxBytes, 0xffff_ffff, 'max bytes');
+      if (excluded.length > MAX_EXCLUDED_SIGNERS) throw new RangeError(`a file-request excludes at most ${MAX_EXCLUDED_SIGNERS} signers`);
+      out.bytes(contentIdBytes(message.contentId)).u32(maxBytes);
+      for (const keyId of excluded) out.bytes(fromHex(keyId, KEY_ID_BYTES, 'excluded key id'));
+      return out.finish();
+    }
     case 'file-manifest': {
       checkUint(message.transferId, 0xffff_ffff, 'transfer id');
       checkUint(message.size, 0xffff_ffff, 'file size');
-      if (!Number.isInteger(message.chunkSize) || message.chunkSize < 1 || message.chunkSize > MAX_CHUNK_DATA_BYTES) throw new RangeError(`chunk size must be 1..${MAX_CHUNK_DATA_BYTES}`);
-      const count = Math.ceil(message.size / message.chunkSize);
-      if (message.size === 0 || count !== message.chunkHashes.length || count > 0xffff) throw new RangeError(`a ${message.size}-byte file in ${message.chunkSize}-byte chunks has ${count} chunk hashes, got ${message.chunkHashes.length}`);
-      out.u32(message.transferId).bytes(contentIdBytes(message.contentId)).u32(message.size).u8(message.chunkSize).u16(count);
-      for (const hash of message.chunkHashes) {
+      checkUint(message.firstPosition, CHUNK_POSITIONS - 1, 'first position');
+      const levels = hashTreeLevels(message.size, message.chunkSize);
+      if (!levels) throw new RangeError(`a ${message.size}-byte file in ${message.chunkSize}-byte chunks does not fit a transfer`);
+      if (levels[0] !== message.topHashes.length) throw new RangeError(`the manifest needs ${levels[0]} top hashes, got ${message.topHashes.length}`);
+      out.u32(message.transferId).bytes(contentIdBytes(message.contentId)).u32(message.size).u8(message.chunkSize).u16(message.firstPosition);
+      for (const hash of message.topHashes) {
         if (hash.length !== CHUNK_HASH_BYTES) throw new RangeError(`chunk hashes are ${CHUNK_HASH_BYTES} bytes`);
         out.bytes(hash);
       }
       return out.finish();
     }
     case 'file-chunk':
-      checkUint(message.transferId, 0xffff_ffff, 'transfer id');
-      checkUint(message.index, 0xffff, 'chunk index');
+      checkUint(message.position, CHUNK_POSITIONS - 1, 'chunk position');
       if (message.data.length === 0 || message.data.length > MAX_CHUNK_DATA_BYTES) throw new RangeError(`chunk data must be 1..${MAX_CHUNK_DATA_BYTES} bytes`);
-      return out.u32(message.transferId).u16(message.index).bytes(message.data).finish();
+      return out.u16(message.position | (message.endOfRound ? END_OF_ROUND_BIT : 0)).bytes(message.data).finish();
     case 'ack':
     case 'nack':
       checkUint(message.transferId, 0xffff_ffff, 'transfer id');
@@ -249,34 +271,39 @@ export function decodeBuiltinBody(type: BuiltinType, body: Uint8Array): BuiltinM
       return done({ type, session, payload: Uint8Array.from(input.rest()) });
     }
     case 'file-request': {
-      const idBytes = input.bytes(CID_BYTES);
+      const contentId = decodeContentId(input.bytes(CID_BYTES));
+      const maxBytes = input.u32();
       if (input.truncated) return reject('truncated', 'file-request cut short');
-      const contentId = decodeContentId(idBytes);
-      return contentId === undefined ? reject('bad_field', 'not a sha2-256 CIDv1') : done({ type, contentId });
+      if (contentId === undefined) return reject('bad_field', 'not a sha2-256 CIDv1');
+      const excludedBytes = input.rest();
+      if (excludedBytes.length % KEY_ID_BYTES !== 0 || excludedBytes.length > MAX_EXCLUDED_SIGNERS * KEY_ID_BYTES) {
+        return reject('bad_length', `excluded signers take ${excludedBytes.length} bytes`);
+      }
+      const excluded = Array.from({ length: excludedBytes.length / KEY_ID_BYTES }, (_, i) => toHex(excludedBytes.subarray(i * KEY_ID_BYTES, (i + 1) * KEY_ID_BYTES)));
+      return done({ type, contentId, maxBytes, excluded });
     }
     case 'file-manifest': {
       const transferId = input.u32();
-      const idBytes = input.bytes(CID_BYTES);
+      const contentId = decodeContentId(input.bytes(CID_BYTES));
       const size = input.u32();
       const chunkSize = input.u8();
-      const count = input.u16();
+      const firstPosition = input.u16();
       if (input.truncated) return reject('truncated', 'file-manifest header cut short');
-      const contentId = decodeContentId(idBytes);
       if (contentId === undefined) return reject('bad_field', 'not a sha2-256 CIDv1');
-      if (size === 0 || chunkSize === 0 || chunkSize > MAX_CHUNK_DATA_BYTES || count !== Math.ceil(size / chunkSize)) {
-        return reject('bad_field', `size ${size}, chunk size ${chunkSize} and chunk count ${count} disagree`);
-      }
-      if (input.remaining !== count * CHUNK_HASH_BYTES) return reject('bad_length', `${count} chunk hashes need ${count * CHUNK_HASH_BYTES} bytes, got ${input.remaining}`);
+      if (firstPosition >= CHUNK_POSITIONS) return reject('bad_field', `first position ${firstPosition} outside the ring`);
+      const levels = hashTreeLevels(size, chunkSize);
+      if (!levels) return reject('bad_field', `size ${size} in chunks of ${chunkSize} is not a transfer`);
+      const count = levels[0]!;
+      if (input.remaining !== count * CHUNK_HASH_BYTES) return reject('bad_length', `${count} top hashes need ${count * CHUNK_HASH_BYTES} bytes, got ${input.remaining}`);
       const hashes = Uint8Array.from(input.rest());
-      const chunkHashes = Array.from({ length: count }, (_, i) => hashes.subarray(i * CHUNK_HASH_BYTES, (i + 1) * CHUNK_HASH_BYTES));
-      return done({ type, transferId, contentId, size, chunkSize, chunkHashes });
+      const topHashes = Array.from({ length: count }, (_, i) => hashes.subarray(i * CHUNK_HASH_BYTES, (i + 1) * CHUNK_HASH_BYTES));
+      return done({ type, transferId, contentId, size, chunkSize, firstPosition, topHashes });
     }
     case 'file-chunk': {
-      const transferId = input.u32();
-      const index = input.u16();
+      const position = input.u16();
       const data = Uint8Array.from(input.rest());
       if (input.truncated || data.length === 0) return reject('truncated', 'file-chunk without data');
-      return done({ type, transferId, index, data });
+      return done({ type, position: position & (CHUNK_POSITIONS - 1), endOfRound: (position & END_OF_ROUND_BIT) !== 0, data });
     }
     case 'ack':
     case 'nack': {

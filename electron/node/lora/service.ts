@@ -1,16 +1,23 @@
 // The off-grid protocol on a real radio: frames from the scheduler go to the radio link, packets
-// from the link go through the receiver. Emergencies are the first traffic carried this way.
+// from the link go through the receiver. Carries emergencies and file transfers (transfer/).
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Clock } from '../clock.ts';
+import { writeFileAtomicSync } from '../fs/durable.ts';
 import type { RadioLink } from '../radio/link.ts';
 import type { ReceivedPacket } from '../radio/session.ts';
+import { peerKeyOf, type EvidenceKind } from '../reputation/index.ts';
+import type { BlockStore } from '../storage/index.ts';
 import { EmergencyInbox, EmergencyOutbox, type EmergencyAlert } from './emergency.ts';
-import type { EmergencyPriority } from './messages.ts';
+import type { BuiltinMessage, EmergencyPriority, FileRequestMessage } from './messages.ts';
 import { LoraReceiver, type Delivery } from './receiver.ts';
-import { LoraScheduler, type TrafficClass } from './scheduler.ts';
+import { DEFAULT_AIRTIME_SHARE, DEVICE_QUEUE_SLOTS, LoraScheduler, frameAirtimeMs, type TrafficClass } from './scheduler.ts';
 import { LoraSender } from './sender.ts';
 import type { Signer } from './keys.ts';
+import { FileFetcher, FileServer, nodeIdOf, type FetchEffect, type TransferView } from './transfer/index.ts';
+import { MAX_FRAME_BYTES } from './wire.ts';
 
 const BROADCAST = 0xffffffff;
 /** Meshtastic's MeshPacket priorities (the device queue sends higher first): ALERT above all ours. */
@@ -42,7 +49,11 @@ export type EmergencySendOutcome =
   | { ok: false; reason: 'cooling_down'; retryAt: number }
   | { ok: false; reason: 'bad_text'; maxBytes: number };
 
-type ServiceEvents = { alert: [EmergencyRecord]; history: [EmergencyRecord[]] };
+export type FileRequestOutcome =
+  | { ok: true; transfer: TransferView }
+  | { ok: false; reason: 'bad_content_id' | 'bad_max_bytes' | 'too_many' | 'already_stored'; message: string };
+
+type ServiceEvents = { alert: [EmergencyRecord]; history: [EmergencyRecord[]]; transfers: [TransferView[]] };
 
 export type LoraServiceOptions = {
   networkId: string;
@@ -50,9 +61,21 @@ export type LoraServiceOptions = {
   link: RadioLink;
   clock: Clock;
   log: (level: 'info' | 'warn', message: string) => void;
+  /** Files served over LoRa come from here; files received go here. */
+  store: Pick<BlockStore, 'has' | 'readFile' | 'store'>;
+  /** Incoming transfers are saved here, so they resume after an app restart. */
+  transferDir: string;
+  /** Told about peers that served bad file data (`block_corrupt`). */
+  reputation?: { report(peer: string, kind: EvidenceKind): void };
 };
 
-const nodeIdOf = (nodeNum: number) => `!${(nodeNum >>> 0).toString(16).padStart(8, '0')}`;
+/** File traffic goes to radio neighbours only: a relay would double its airtime, and losses are repaired by nacks. */
+const FILE_FLOW = 'file:';
+const FILE_CONTROL_FLOW = `${FILE_FLOW}control`;
+/** Chunks waiting in the scheduler per transfer: pulled late, so they reflect the latest nacks. */
+const CHUNKS_AHEAD = 1;
+/** Consoles get the transfer list at most this often. */
+const TRANSFERS_EVENT_MS = 250;
 
 export class LoraService extends EventEmitter<ServiceEvents> {
   readonly sender: LoraSender;
@@ -64,14 +87,29 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   #acks = true;
   readonly #history: EmergencyRecord[] = [];
   #pumpTimer: unknown;
+  #pumping = false;
+  #stopped = false;
   #lastKeyAnnounce = -Infinity;
   #frameCounter = 0;
+  readonly #fetcher: FileFetcher;
+  readonly #server: FileServer;
+  /** Chunk flows with frames in the scheduler, and how many. */
+  readonly #chunkFlows = new Map<string, number>();
+  readonly #storing = new Set<Promise<void>>();
+  #transferTimer: { handle: unknown; at: number } | undefined;
+  #transfersEventTimer: unknown;
+  #lastTransfersEvent = -Infinity;
 
   constructor(options: LoraServiceOptions) {
     super();
     this.#options = options;
-    this.sender = new LoraSender({ networkId: options.networkId, signer: options.signer, random: () => randomBytes(4).readUInt32BE() / 2 ** 32 });
+    const random = () => randomBytes(4).readUInt32BE() / 2 ** 32;
+    this.sender = new LoraSender({ networkId: options.networkId, signer: options.signer, random });
     this.receiver = new LoraReceiver({ networkId: options.networkId });
+    const frameIntervalMs = () => Math.ceil(frameAirtimeMs(this.#scheduler.modem, MAX_FRAME_BYTES)) / DEFAULT_AIRTIME_SHARE;
+    this.#fetcher = new FileFetcher({ random, frameIntervalMs });
+    this.#server = new FileServer({ random, frameIntervalMs, keyId: this.sender.keyId });
+    this.#loadSavedTransfers();
     this.#outbox = new EmergencyOutbox({ sender: this.sender });
     // Meshtastic's managed flooding already rebroadcasts every packet once per relay, within the hop
     // limit we set; a second, application-level relay would only double the airtime.
@@ -85,6 +123,12 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     });
     options.link.on('state', (state) => {
       if (state.status === 'ready') this.#announceKey(true);
+      this.#linkChanged(state.status === 'ready');
+    });
+    options.link.on('outbox', ({ queued }) => {
+      // The link holds what the device has not taken yet; the scheduler waits while that is a full device queue.
+      this.#scheduler.reportDeviceQueue(DEVICE_QUEUE_SLOTS - queued);
+      this.#pump();
     });
   }
 
@@ -139,9 +183,47 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     return true;
   }
 
-  stop(): void {
-    if (this.#pumpTimer !== undefined) this.#options.clock.clearTimeout(this.#pumpTimer);
+  // ---- file transfer ----
+
+  /** Asks radio neighbours for a file by content id; it lands in the block store. */
+  requestFile(request: { contentId: string; maxBytes?: number }): FileRequestOutcome {
+    if (this.#options.store.has(request.contentId)) return { ok: false, reason: 'already_stored', message: 'This node already holds that file.' };
+    const outcome = this.#fetcher.request(request, this.#options.clock.now());
+    if (!outcome.ok) return outcome;
+    this.#transfersMoved();
+    return { ok: true, transfer: this.transfers().find((view) => view.id === outcome.id)! };
+  }
+
+  cancelTransfer(id: string): boolean {
+    const now = this.#options.clock.now();
+    const cancelled = this.#fetcher.cancel(id, now) || this.#server.cancel(id, now);
+    if (cancelled) this.#transfersMoved();
+    return cancelled;
+  }
+
+  /** Starts a failed incoming transfer again, keeping the chunks it has. */
+  resumeTransfer(id: string): boolean {
+    const resumed = this.#fetcher.retry(id, this.#options.clock.now());
+    if (resumed) this.#transfersMoved();
+    return resumed;
+  }
+
+  /** Incoming and outgoing transfers, newest first. */
+  transfers(): TransferView[] {
+    return [...this.#fetcher.views(), ...this.#server.views()].sort((a, b) => b.startedAt - a.startedAt);
+  }
+
+  /** Stops timers; incoming transfers are saved to resume at the next start. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const timer of [this.#pumpTimer, this.#transferTimer?.handle, this.#transfersEventTimer]) {
+      if (timer !== undefined) this.#options.clock.clearTimeout(timer);
+    }
     this.#pumpTimer = undefined;
+    this.#transferTimer = undefined;
+    this.#transfersEventTimer = undefined;
+    for (const view of this.#fetcher.views()) this.#saveTransfer(view.id);
+    await Promise.allSettled([...this.#storing]);
   }
 
   #announceKey(force: boolean, trafficClass: TrafficClass = 'control'): void {
@@ -156,32 +238,48 @@ export class LoraService extends EventEmitter<ServiceEvents> {
 
   /** Hands frames to the radio as fast as the airtime budget allows. */
   #pump(): void {
+    if (this.#pumping || this.#stopped) return; // #pumping: the link reported back from inside the loop below
     if (this.#pumpTimer !== undefined) {
       this.#options.clock.clearTimeout(this.#pumpTimer);
       this.#pumpTimer = undefined;
     }
-    const now = this.#options.clock.now();
-    for (;;) {
-      const decision = this.#scheduler.next(now);
-      if (decision.kind === 'send') {
-        const isEmergency = decision.frame.trafficClass === 'emergency';
-        const queued = this.#options.link.enqueue({
-          messageId: `lora-${now}-${this.#frameCounter++}`,
-          to: BROADCAST,
-          payload: decision.frame.payload,
-          // On a broadcast, want_ack makes the device listen for a neighbour's relay and transmit
-          // again (up to 3 times) when it hears none: the firmware's answer to hidden-terminal collisions.
-          wantAck: isEmergency || decision.frame.trafficClass === 'control',
-          hopLimit: isEmergency ? MESH_HOP_LIMIT.emergency : MESH_HOP_LIMIT.other,
-          priority: MESH_PRIORITY[decision.frame.trafficClass],
-        });
-        if (!queued.ok) this.#options.log('warn', `a LoRa frame was refused by the radio link: ${queued.error.message}`);
-        continue;
+    this.#pumping = true;
+    try {
+      const now = this.#options.clock.now();
+      this.#pullChunks(now);
+      for (;;) {
+        const decision = this.#scheduler.next(now);
+        if (decision.kind === 'send') {
+          this.#toRadio(decision.frame.payload, decision.frame.trafficClass, decision.frame.flow, now);
+          continue;
+        }
+        if (decision.kind === 'wait') this.#pumpTimer = this.#options.clock.setTimeout(() => this.#pump(), Math.max(1, decision.until - now));
+        else if (decision.kind === 'blocked') this.#options.log('warn', 'the radio has no region set, so nothing can be sent over LoRa');
+        return;
       }
-      if (decision.kind === 'wait') this.#pumpTimer = this.#options.clock.setTimeout(() => this.#pump(), Math.max(1, decision.until - now));
-      else if (decision.kind === 'blocked') this.#options.log('warn', 'the radio has no region set, so nothing can be sent over LoRa');
-      return;
+    } finally {
+      this.#pumping = false;
     }
+  }
+
+  #toRadio(payload: Uint8Array, trafficClass: TrafficClass, flow: string, now: number): void {
+    const isEmergency = trafficClass === 'emergency';
+    const isFile = flow.startsWith(FILE_FLOW);
+    if (this.#chunkFlows.has(flow)) {
+      this.#chunkFlows.set(flow, this.#chunkFlows.get(flow)! - 1);
+      this.#pullChunks(now);
+    }
+    const queued = this.#options.link.enqueue({
+      messageId: `lora-${now}-${this.#frameCounter++}`,
+      to: BROADCAST,
+      payload,
+      // On a broadcast, want_ack makes the device listen for a neighbour's relay and transmit
+      // again (up to 3 times) when it hears none: the firmware's answer to hidden-terminal collisions.
+      wantAck: !isFile && (isEmergency || trafficClass === 'control'),
+      hopLimit: isFile ? 0 : isEmergency ? MESH_HOP_LIMIT.emergency : MESH_HOP_LIMIT.other,
+      priority: MESH_PRIORITY[trafficClass],
+    });
+    if (!queued.ok) this.#options.log('warn', `a LoRa frame was refused by the radio link: ${queued.error.message}`);
   }
 
   #onPacket(packet: ReceivedPacket): void {
@@ -202,6 +300,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
 
   #deliver(delivery: Delivery, hops: number): void {
     const now = this.#options.clock.now();
+    if (this.#deliverFileMessage(delivery, now)) return;
     if (delivery.message.type === 'emergency-ack') {
       if (this.#outbox.noteAck(delivery)) {
         const message = delivery.message;
@@ -218,6 +317,192 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     for (const frame of outcome.ack ?? []) this.#scheduler.enqueue(frame, 'control');
     if (outcome.alert) this.#raise(outcome.alert, delivery, hops);
     this.#pump();
+  }
+
+  // ---- file transfer: glue between the radio, the store and the cores in transfer/ ----
+
+  /** True when the message belonged to a file transfer. */
+  #deliverFileMessage(delivery: Delivery, now: number): boolean {
+    const { message, from } = delivery;
+    switch (message.type) {
+      case 'file-request':
+        this.#answerRequest(message, from, now);
+        break;
+      case 'file-manifest': {
+        const keyId = delivery.signer!.keyId;
+        this.#server.onManifestHeard(message, keyId);
+        this.#fetcher.onManifest(message, from, { keyId, verified: delivery.auth === 'verified' }, now);
+        break;
+      }
+      case 'file-chunk':
+        this.#fetcher.onChunk(message, from, now);
+        break;
+      case 'ack':
+      case 'nack':
+        this.#server.onBitmap(message, from, now);
+        break;
+      default:
+        return false;
+    }
+    this.#transfersMoved();
+    return true;
+  }
+
+  #answerRequest(request: FileRequestMessage, from: number, now: number): void {
+    const { store } = this.#options;
+    if (!store.has(request.contentId) || this.#server.onRequest(request, from, now) !== 'load') return;
+    store.readFile(request.contentId).then(
+      (bytes) => this.#server.offer(request.contentId, bytes, this.#options.clock.now()),
+      (error: unknown) => {
+        this.#server.unavailable(request.contentId);
+        this.#options.log('warn', `could not read ${request.contentId} to serve it over LoRa: ${error instanceof Error ? error.message : String(error)}`);
+      },
+    ).finally(() => this.#transfersMoved());
+  }
+
+  /** After anything the transfer cores heard or decided: act on their effects, then send. */
+  #transfersMoved(): void {
+    if (this.#stopped) return; // a file read or store that finished after stop()
+    const now = this.#options.clock.now();
+    for (const effect of this.#fetcher.takeEffects()) this.#apply(effect, now);
+    for (const manifest of this.#server.takeManifests(now)) {
+      this.#announceKey(false); // so receivers can check the signature
+      this.#sendFileMessage(manifest, now);
+    }
+    const sending = new Set(this.#server.sendingIds().map((id) => FILE_FLOW + id));
+    for (const flow of this.#chunkFlows.keys()) {
+      if (sending.has(flow)) continue;
+      this.#scheduler.cancelFlow(flow, 'bulk');
+      this.#chunkFlows.delete(flow);
+    }
+    this.#armTransferTimer();
+    this.#emitTransfersSoon();
+    this.#pump();
+  }
+
+  #apply(effect: FetchEffect, now: number): void {
+    switch (effect.kind) {
+      case 'send':
+        this.#sendFileMessage(effect.message, now);
+        return;
+      case 'complete': {
+        const storing = this.#options.store
+          .store(effect.bytes)
+          .then(
+            () => this.#fetcher.stored(effect.id, this.#options.clock.now()),
+            (error: unknown) => this.#fetcher.storeFailed(effect.id, error instanceof Error ? error.message : String(error), this.#options.clock.now()),
+          )
+          .finally(() => {
+            this.#storing.delete(storing);
+            this.#transfersMoved();
+          });
+        this.#storing.add(storing);
+        return;
+      }
+      case 'blame': {
+        const publicKey = effect.verified ? this.receiver.keys.get(effect.keyId) : undefined;
+        this.#options.log('warn', `a LoRa peer (${nodeIdOf(effect.node)}, key ${effect.keyId}) served file data that fails its hash; asking other holders`);
+        if (publicKey) this.#options.reputation?.report(peerKeyOf(publicKey), 'block_corrupt');
+        return;
+      }
+      case 'save':
+        this.#saveTransfer(effect.id);
+        return;
+      case 'forget':
+        rmSync(this.#transferPath(effect.id), { force: true });
+        return;
+    }
+  }
+
+  #sendFileMessage(message: BuiltinMessage, now: number): void {
+    for (const frame of this.sender.encode(message, now).frames) this.#scheduler.enqueue(frame, 'control', FILE_CONTROL_FLOW);
+  }
+
+  /** Keeps each sending transfer's next chunk waiting in the scheduler. */
+  #pullChunks(now: number): void {
+    let pulled = false;
+    for (const id of this.#server.sendingIds()) {
+      const flow = FILE_FLOW + id;
+      while ((this.#chunkFlows.get(flow) ?? 0) < CHUNKS_AHEAD) {
+        const chunk = this.#server.nextChunk(id, now);
+        if (!chunk) break;
+        for (const frame of this.sender.encode(chunk, now).frames) this.#scheduler.enqueue(frame, 'bulk', flow);
+        this.#chunkFlows.set(flow, (this.#chunkFlows.get(flow) ?? 0) + 1);
+        pulled = true;
+      }
+    }
+    // The last chunk of a round starts the server's wait for its receivers: its timer moves.
+    if (pulled) this.#armTransferTimer();
+  }
+
+  #linkChanged(ready: boolean): void {
+    const now = this.#options.clock.now();
+    if (ready) {
+      this.#fetcher.resume(now);
+      this.#server.resume(now);
+    } else {
+      this.#fetcher.pause(now);
+      this.#server.pause(now);
+    }
+    this.#transfersMoved();
+  }
+
+  #armTransferTimer(): void {
+    const at = Math.min(this.#fetcher.wakeAt() ?? Infinity, this.#server.wakeAt() ?? Infinity);
+    if (this.#transferTimer?.at === at) return;
+    if (this.#transferTimer) this.#options.clock.clearTimeout(this.#transferTimer.handle);
+    this.#transferTimer = undefined;
+    if (at === Infinity) return;
+    const handle = this.#options.clock.setTimeout(() => {
+      this.#transferTimer = undefined;
+      const now = this.#options.clock.now();
+      this.#fetcher.tick(now);
+      this.#server.tick(now);
+      this.#transfersMoved();
+    }, Math.max(1, at - this.#options.clock.now()));
+    this.#transferTimer = { handle, at };
+  }
+
+  #emitTransfersSoon(): void {
+    if (this.#transfersEventTimer !== undefined) return;
+    const delay = Math.max(0, this.#lastTransfersEvent + TRANSFERS_EVENT_MS - this.#options.clock.now());
+    this.#transfersEventTimer = this.#options.clock.setTimeout(() => {
+      this.#transfersEventTimer = undefined;
+      this.#lastTransfersEvent = this.#options.clock.now();
+      this.emit('transfers', this.transfers());
+    }, delay);
+  }
+
+  #transferPath(id: string): string {
+    return join(this.#options.transferDir, `${id}.json`);
+  }
+
+  #saveTransfer(id: string): void {
+    const snapshot = this.#fetcher.snapshot(id);
+    if (snapshot) writeFileAtomicSync(this.#transferPath(id), JSON.stringify(snapshot));
+  }
+
+  /** Transfers saved by the last run go on where they were; an unreadable save is reported and dropped. */
+  #loadSavedTransfers(): void {
+    const dir = this.#options.transferDir;
+    mkdirSync(dir, { recursive: true });
+    for (const file of readdirSync(dir)) {
+      const path = join(dir, file);
+      if (!file.endsWith('.json')) {
+        rmSync(path, { force: true }); // a save cut short by a crash
+        continue;
+      }
+      let saved: unknown;
+      try {
+        saved = JSON.parse(readFileSync(path, 'utf8'));
+      } catch {
+        saved = undefined;
+      }
+      const restored = this.#fetcher.restore(saved, this.#options.clock.now());
+      if (restored.ok) continue;
+      this.#options.log('warn', `the saved LoRa file transfer ${file} could not be read (${restored.problem}); it was discarded`);
+      rmSync(path, { force: true });
+    }
   }
 
   #raise(alert: EmergencyAlert, delivery: Delivery, hops: number): void {

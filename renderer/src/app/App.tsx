@@ -5,7 +5,7 @@ import { Files } from '../views/Files.tsx';
 import { Index } from '../views/Index.tsx';
 import { Radio } from '../views/Radio.tsx';
 import { LogView } from '../views/LogView.tsx';
-import { Planned } from '../views/Planned.tsx';
+import { Peers } from '../views/Peers.tsx';
 import { Settings } from '../views/Settings.tsx';
 import { useStorage } from '../stores/index.ts';
 import { AlertBanner } from './AlertBanner.tsx';
@@ -63,7 +63,7 @@ export function App() {
         {view === 'settings' ? <Settings /> : null}
         {view === 'log' ? <LogView /> : null}
         {view === 'radio' ? <Radio /> : null}
-        {view === 'peers' ? <Planned title="Peers" what="Every peer on LoRa and IP, merged by identity, with its reputation and why." /> : null}
+        {view === 'peers' ? <Peers /> : null}
         {view === 'index' ? <Index /> : null}
         {view === 'files' ? <Files /> : null}
         {view === 'emergency' ? <Emergency /> : null}

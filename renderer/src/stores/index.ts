@@ -2,16 +2,20 @@ import type { ContractClient } from '../../../shared/contract/index.ts';
 import { bindConnection } from './connection.ts';
 import { bindEmergency } from './emergency.ts';
 import { bindLog } from './log.ts';
+import { bindMesh } from './mesh.ts';
 import { bindNode } from './node.ts';
 import { bindRadio } from './radio.ts';
 import { bindStorage } from './storage.ts';
+import { bindTransfers } from './transfers.ts';
 
 export { useConnection } from './connection.ts';
 export { unacknowledged, useEmergency } from './emergency.ts';
 export { useLog } from './log.ts';
+export { useMesh } from './mesh.ts';
 export { useNode } from './node.ts';
 export { useRadio } from './radio.ts';
 export { useStorage } from './storage.ts';
+export { useTransfers } from './transfers.ts';
 
 /** Each store subscribes to the part of the contract it mirrors. */
 export function bindStores(client: ContractClient, via: 'desktop' | 'websocket'): void {
@@ -21,4 +25,6 @@ export function bindStores(client: ContractClient, via: 'desktop' | 'websocket')
   bindRadio(client);
   bindStorage(client);
   bindEmergency(client);
+  bindMesh(client);
+  bindTransfers(client);
 }

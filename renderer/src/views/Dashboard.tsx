@@ -1,17 +1,26 @@
 import { Area, AreaChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatBytes, formatDuration, formatTime } from '../format.ts';
-import { useNode } from '../stores/index.ts';
+import { useMesh, useNode } from '../stores/index.ts';
 
 const axis = { stroke: '#9fb0c3', fontSize: 12 };
 const tooltip = { contentStyle: { background: '#0b1118', border: '1px solid #3a4a5c', color: '#e8eef5' } };
 
 export function Dashboard() {
   const { info, status, history } = useNode();
+  const mesh = useMesh((store) => store.health);
+  const meshHistory = useMesh((store) => store.history);
   const series = history.map((sample) => ({
     at: sample.sampledAt,
     events: Number(sample.eventsPerSecond.toFixed(2)),
     rssMiB: Number((sample.rssBytes / 1048576).toFixed(1)),
     heapMiB: Number((sample.heapUsedBytes / 1048576).toFixed(1)),
+  }));
+  const meshSeries = meshHistory.map((sample) => ({
+    at: sample.sampledAt,
+    peers: sample.peerCount,
+    filtered: sample.filteredCount,
+    in: Number(sample.messagesInPerSecond.toFixed(2)),
+    out: Number(sample.messagesOutPerSecond.toFixed(2)),
   }));
   return (
     <section className="view">
@@ -23,6 +32,8 @@ export function Dashboard() {
         <Stat label="Events / s" value={status ? status.eventsPerSecond.toFixed(1) : '—'} testId="events-rate" />
         <Stat label="Consoles" value={status ? String(status.consoleConnections) : '—'} />
         <Stat label="Runs as" value={info ? (info.host === 'desktop' ? 'desktop app' : 'headless node') : '—'} />
+        <Stat label="Mesh peers" value={mesh ? (mesh.phase === 'running' ? String(mesh.peerCount) : mesh.phase) : '—'} testId="mesh-peer-count" />
+        <Stat label="Gossip in / out per s" value={mesh ? `${mesh.messagesInPerSecond.toFixed(1)} / ${mesh.messagesOutPerSecond.toFixed(1)}` : '—'} />
       </div>
       <div className="charts">
         <figure className="card chart" aria-label="Events per second over time">
@@ -49,6 +60,34 @@ export function Dashboard() {
               <Line type="monotone" dataKey="rssMiB" name="RSS" stroke="#ffd166" dot={false} isAnimationActive={false} />
               <Line type="monotone" dataKey="heapMiB" name="heap" stroke="#7ee787" dot={false} isAnimationActive={false} />
             </LineChart>
+          </ResponsiveContainer>
+        </figure>
+        <figure className="card chart" aria-label="Mesh peers over time" data-testid="mesh-peers-chart">
+          <figcaption>Mesh peers (connected, filtered)</figcaption>
+          <ResponsiveContainer width="100%" height={220}>
+            <LineChart data={meshSeries} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+              <CartesianGrid stroke="#243242" />
+              <XAxis dataKey="at" tickFormatter={formatTime} {...axis} minTickGap={48} />
+              <YAxis allowDecimals={false} {...axis} width={40} />
+              <Tooltip labelFormatter={(at) => formatTime(Number(at))} {...tooltip} />
+              <Legend />
+              <Line type="stepAfter" dataKey="peers" name="connected" stroke="#5cc8ff" dot={false} isAnimationActive={false} />
+              <Line type="stepAfter" dataKey="filtered" name="filtered" stroke="#ff7b72" dot={false} isAnimationActive={false} />
+            </LineChart>
+          </ResponsiveContainer>
+        </figure>
+        <figure className="card chart" aria-label="Gossip messages per second over time" data-testid="mesh-messages-chart">
+          <figcaption>Gossip messages per second</figcaption>
+          <ResponsiveContainer width="100%" height={220}>
+            <AreaChart data={meshSeries} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+              <CartesianGrid stroke="#243242" />
+              <XAxis dataKey="at" tickFormatter={formatTime} {...axis} minTickGap={48} />
+              <YAxis allowDecimals {...axis} width={40} />
+              <Tooltip labelFormatter={(at) => formatTime(Number(at))} {...tooltip} />
+              <Legend />
+              <Area type="stepAfter" dataKey="in" name="in" stroke="#7ee787" fill="#7ee78733" isAnimationActive={false} />
+              <Area type="stepAfter" dataKey="out" name="out" stroke="#ffd166" fill="#ffd16633" isAnimationActive={false} />
+            </AreaChart>
           </ResponsiveContainer>
         </figure>
       </div>

@@ -13,6 +13,9 @@ export function Settings() {
     ['Discovery interval', `${info.mesh.discoveryIntervalS} s`, 'MESH_DISCOVERY_INTERVAL'],
     ['Max peers', String(info.mesh.maxPeers), 'MESH_MAX_PEERS'],
     ['Byzantine threshold', info.mesh.byzantineThreshold.toFixed(2), 'MESH_BYZANTINE_THRESHOLD'],
+    ['Listen address', info.mesh.listen ? `${info.mesh.listen.host.includes(':') ? `[${info.mesh.listen.host}]` : info.mesh.listen.host}:${info.mesh.listen.port}` : '—', 'MESH_LISTEN'],
+    ['Bootstrap peers', info.mesh.bootstrap?.length ? info.mesh.bootstrap.join(', ') : 'none', 'MESH_BOOTSTRAP'],
+    ['Local discovery (mDNS)', info.mesh.mdns === false ? 'off' : 'on', 'MESH_MDNS'],
   ];
   return (
     <section className="view">

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import {
   FRAGMENT_DATA_BYTES,
   MAX_FRAME_BYTES,
+  MAX_CHUNK_DATA_BYTES,
   MessageRegistry,
-  chunkMatchesManifest,
   networkTag,
   planFileTransfer,
   type LoraMessage,
@@ -16,7 +16,7 @@ import { NETWORK, NOW, feed, identity, only, receiver, senderFor } from './lora-
 
 const fileBytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7) & 0xff);
 const contentId = contentIdFor(RAW_CODEC, fileBytes).toString();
-const { manifest, chunks } = planFileTransfer(fileBytes, contentId, 0xdead_beef);
+const { manifest, chunks } = planFileTransfer(fileBytes, contentId, 0xdead_beef, 0x7ffe);
 
 const samples: LoraMessage[] = [
   { type: 'emergency', priority: 'life_threatening', hopLimit: 7, text: 'Injured hiker at the north ridge, need evac ⛑' },
@@ -24,9 +24,10 @@ const samples: LoraMessage[] = [
   { type: 'key-announce', publicKey: identity(1).publicKey },
   { type: 'index-announce', version: 42, blockCount: 1234, rootHash: 'ab'.repeat(32) },
   { type: 'sync', session: 7, payload: Uint8Array.from({ length: 600 }, (_, i) => i & 0xff) },
-  { type: 'file-request', contentId },
+  { type: 'file-request', contentId, maxBytes: 51_200, excluded: ['0123456789abcdef', 'fedcba9876543210'] },
   manifest,
   chunks[0]!,
+  { ...chunks[1]!, endOfRound: true },
   { type: 'ack', transferId: 9, chunks: [3, 4, 5, 11, 300] },
   { type: 'nack', transferId: 9, chunks: [] },
 ];
@@ -62,13 +63,13 @@ describe('wire format round trips', () => {
     expect(rx.rejectionsOf(5).wrong_network).toBe(1);
   });
 
-  it('checks file chunks against the signed manifest by hash', () => {
-    expect(chunks.every((chunk) => chunkMatchesManifest(manifest, chunk.index, chunk.data))).toBe(true);
-    const tampered = Uint8Array.from(chunks[1]!.data);
-    tampered[0]! ^= 1;
-    expect(chunkMatchesManifest(manifest, 1, tampered)).toBe(false);
-    expect(chunkMatchesManifest(manifest, 0, chunks[1]!.data)).toBe(false);
-    expect(chunkMatchesManifest(manifest, 99, chunks[1]!.data)).toBe(false);
+  it('fits a manifest and a full chunk in one frame each, and numbers chunks around the position ring', () => {
+    const big = planFileTransfer(new Uint8Array(200 * 1024).fill(7), contentId, 1, 0x7fff);
+    expect(senderFor(1).encode(big.manifest, NOW).frames).toHaveLength(1);
+    const frame = senderFor(1).encode(big.chunks[5]!, NOW).frames[0]!;
+    expect(frame.length).toBe(MAX_FRAME_BYTES);
+    expect(big.chunks[5]!.data.length).toBe(MAX_CHUNK_DATA_BYTES);
+    expect(big.chunks.map((chunk) => chunk.position).slice(0, 3)).toEqual([0x7fff, 0, 1]);
   });
 
   it('refuses values the wire cannot carry when encoding', () => {
@@ -77,6 +78,9 @@ describe('wire format round trips', () => {
     expect(() => tx.encode({ type: 'emergency', priority: 'urgent', hopLimit: 8, text: 'x' }, NOW)).toThrow(RangeError);
     expect(() => tx.encode({ type: 'key-announce', publicKey: identity(2).publicKey }, NOW)).toThrow(RangeError);
     expect(() => tx.encode({ type: 'ack', transferId: 1, chunks: [0, 5000] }, NOW)).toThrow(RangeError);
+    expect(() => tx.encode({ type: 'file-chunk', position: 0x8000, endOfRound: false, data: new Uint8Array(1) }, NOW)).toThrow(RangeError);
+    expect(() => tx.encode({ ...manifest, topHashes: manifest.topHashes.slice(1) }, NOW)).toThrow(RangeError);
+    expect(() => tx.encode({ type: 'file-request', contentId, excluded: Array.from({ length: 9 }, () => '0123456789abcdef') }, NOW)).toThrow(RangeError);
   });
 });
 

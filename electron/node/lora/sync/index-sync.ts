@@ -1,0 +1,715 @@
+// IndexSync: per-peer reconciliation sessions over LoRa, pure. The caller passes what arrived (a
+// peer's index-announce, a sync message) with the current time, and gets back the sync messages
+// to send and the ids learned (to merge into its index). Flow and byte layout: README.md here.
+//
+//   announcer A                           listener B (roots differ; lower root starts at once)
+//        index-announce  ───────────────▶
+//                        ◀─────────────── symbols (a sketch of B's set filling two frames)
+//        [peel; if stuck: more ─▶ ◀─ symbols]
+//        ids (A's ids B lacks, identities of B's ids A lacks) ─▶
+//                        ◀─────────────── reply (those ids, 27 bytes each: A knows the rest)
+//
+// Every session is bounded (symbols, ids, round trips, idle time) and at most `maxSessions` run
+// at once, so a lying or silent peer costs a slot until its timeout, never unbounded memory.
+import type { ReadonlyDagIndex } from '../../storage/dag-index.ts';
+import { DEFAULT_RECEIVER_LIMITS } from '../receiver.ts';
+import type { IndexAnnounceMessage, SyncMessage } from '../messages.ts';
+import { SYNC_MESSAGE_OVERHEAD_BYTES, framesFor, payloadCapacity, syncFrameBytes } from './frames.ts';
+import {
+  IDS_HEADER_BYTES,
+  MAX_SYMBOL_INDEX,
+  REPLY_HEADER_BYTES,
+  SYMBOLS_HEADER_BYTES,
+  decodeSyncPayload,
+  encodeSyncPayload,
+  syncReject,
+  type AbortReason,
+  type IdsPayload,
+  type KeyFormat,
+  type ReplyPayload,
+  type SymbolsPayload,
+  type SyncPayload,
+  type SyncRejection,
+} from './payload.ts';
+import { CodedSymbols, PeelingDecoder } from './riblt.ts';
+import { DAG_CBOR_CODEC, contentIdBytes, type ContentId } from '../../storage/content-id.ts';
+import { IdentityTable } from './identity-table.ts';
+import { DIGEST_BYTES, ShortIdScheme, contentIdOfParts, type IdParts } from './short-ids.ts';
+
+/** What reconciliation reads of the local index. */
+export type SyncIndex = Pick<ReadonlyDagIndex, 'ids' | 'has' | 'size' | 'summary'>;
+
+export type SyncLimits = {
+  /** Sessions open at once, all peers together. */
+  readonly maxSessions: number;
+  /** Peers whose state is kept for the console; the least recently active idle one goes first. */
+  readonly maxPeers: number;
+  /** Coded symbols per session (at most 65,536): recovers up to ~maxSymbols / 1.8 differences. */
+  readonly maxSymbols: number;
+  /** Ids accepted from, and asked of, a peer per session. */
+  readonly maxIdsPerSession: number;
+  /** Requests for more symbols per session. */
+  readonly maxMoreRequests: number;
+  /** A session with no traffic for this long fails. */
+  readonly sessionTimeoutMs: number;
+  /** The side with the higher root waits this long for the other to start before starting itself. */
+  readonly startDelayMs: number;
+  /** After a failed session, the next one with that peer waits this long. */
+  readonly retryAfterFailureMs: number;
+  /** Largest sync message the peer's receiver reassembles. */
+  readonly maxMessageBytes: number;
+};
+
+export const DEFAULT_SYNC_LIMITS: SyncLimits = {
+  maxSessions: 8,
+  maxPeers: 256,
+  maxSymbols: 4096,
+  maxIdsPerSession: 1024,
+  maxMoreRequests: 4,
+  // Two-frame batches each way on LONG_FAST take ~10 s of airtime; duty cycle and queues add more.
+  sessionTimeoutMs: 180_000,
+  startDelayMs: 30_000,
+  retryAfterFailureMs: 120_000,
+  maxMessageBytes: DEFAULT_RECEIVER_LIMITS.maxMessageBytes,
+};
+
+/**
+ * idle: heard from, roots not compared yet; in_sync: equal roots at the last announce; pending: we
+ * start after the delay; reconciled: a session finished (their next announce confirms the roots).
+ */
+export type PeerSyncStatus = 'idle' | 'in_sync' | 'pending' | 'reconciling' | 'reconciled' | 'failed';
+
+export type SyncFailureReason =
+  /** The peer went silent mid-session. */
+  | 'timeout'
+  /** The differences exceed what a session may carry (symbols, ids or round trips). */
+  | 'too_many_differences'
+  /** The peer aborted (busy, limits, protocol). */
+  | 'aborted'
+  /** The peer sent something the session state does not allow. */
+  | 'protocol';
+
+export type PeerSyncState = {
+  readonly peer: string;
+  readonly state: PeerSyncStatus;
+  readonly ourRoot: string;
+  /** From the peer's last index-announce; null while none was heard. */
+  readonly theirRoot: string | null;
+  /** Ids learned from this peer, over all sessions. */
+  readonly learned: number;
+  /** Ids sent to this peer, over all sessions. */
+  readonly sent: number;
+  /** Frame bytes of sync messages both ways, over all sessions (announces not included). */
+  readonly bytesOnAir: number;
+  /** Of the current or last session, counting the announce that started it. */
+  readonly roundTrips: number;
+  readonly lastActivityAt: number;
+  readonly error?: { readonly reason: SyncFailureReason; readonly detail: string };
+};
+
+export type OutgoingSync = { readonly peer: string; readonly message: SyncMessage };
+export type LearnedIds = { readonly peer: string; readonly ids: readonly ContentId[] };
+export type PeerRejection = SyncRejection & { readonly peer: string };
+export type SyncOutput = {
+  readonly send: readonly OutgoingSync[];
+  readonly learned: readonly LearnedIds[];
+  readonly rejected: readonly PeerRejection[];
+};
+
+export type IndexSyncOptions = {
+  readonly index: SyncIndex;
+  /** Floats in [0, 1): session numbers, which also salt the short ids. */
+  readonly random: () => number;
+  readonly limits?: Partial<SyncLimits>;
+  /** Key format of the sessions we start; by default 5-byte identities (6 above 65,536 ids) and 2-byte checks. */
+  readonly keyFormat?: KeyFormat;
+};
+
+/** Our set as one session sees it: ids packed (codec flag + digest) and their keys. */
+type Snapshot = {
+  readonly scheme: ShortIdScheme;
+  /** 33 bytes per id: 1 when dag-cbor, then the digest. */
+  readonly packed: Uint8Array;
+  readonly keysHi: Uint32Array;
+  readonly keysLo: Uint32Array;
+  /** Identity -> position in `packed`, for identities held by exactly one of our ids. */
+  readonly byIdentity: IdentityTable;
+  /** Ids sharing an identity with another of ours: left out of the sketch, sent whole instead. */
+  readonly colliding: IdParts[];
+};
+
+type SessionBase = {
+  readonly peer: string;
+  readonly id: number;
+  readonly snapshot: Snapshot;
+  lastActivityAt: number;
+  legs: number;
+  lastDirection: 'in' | 'out' | undefined;
+  idsAccepted: number;
+};
+type EncoderSession = SessionBase & {
+  readonly role: 'encoder';
+  readonly symbols: CodedSymbols;
+  moreServed: number;
+  readonly answers: ({ dagCbor: boolean; tail: Uint8Array } | null)[];
+};
+type DecoderSession = SessionBase & {
+  readonly role: 'decoder';
+  readonly decoder: PeelingDecoder;
+  stage: 'symbols' | 'reply';
+  extras: boolean;
+  moreAsked: number;
+  requested: [number, number][];
+  answered: number;
+};
+type Session = EncoderSession | DecoderSession;
+
+type PeerRecord = {
+  peer: string;
+  state: PeerSyncStatus;
+  ourRoot: string;
+  theirRoot: string | null;
+  theirCount: number | undefined;
+  learned: number;
+  sent: number;
+  bytesOnAir: number;
+  roundTrips: number;
+  lastActivityAt: number;
+  error: { reason: SyncFailureReason; detail: string } | undefined;
+  pendingStartAt: number | undefined;
+  failedAt: number | undefined;
+};
+
+const PACKED_ID_BYTES = 1 + DIGEST_BYTES;
+const CHECK_BYTES = 2;
+/** RIBLT needs ~1.7·d symbols on average at d = 20; the margin covers most of the tail. */
+const SYMBOLS_PER_DIFFERENCE = 1.8;
+const SYMBOLS_MARGIN = 10;
+/** The first sketch fills two frames: enough for d ≈ 20 with p ≈ 99.96 %. */
+const FIRST_BATCH_FRAMES = 2;
+
+class Outbox {
+  readonly send: OutgoingSync[] = [];
+  readonly learned: LearnedIds[] = [];
+  readonly rejected: PeerRejection[] = [];
+}
+
+export class IndexSync {
+  readonly #index: SyncIndex;
+  readonly #random: () => number;
+  readonly #limits: SyncLimits;
+  readonly #keyFormat: KeyFormat | undefined;
+  /** Largest payload of one sync message. */
+  readonly #maxPayload: number;
+  readonly #sessions = new Map<string, Session>();
+  readonly #peers = new Map<string, PeerRecord>();
+
+  constructor(options: IndexSyncOptions) {
+    this.#index = options.index;
+    this.#random = options.random;
+    const limits = { ...DEFAULT_SYNC_LIMITS, ...options.limits };
+    // Symbol indices travel as u16.
+    this.#limits = { ...limits, maxSymbols: Math.min(limits.maxSymbols, MAX_SYMBOL_INDEX + 1) };
+    this.#keyFormat = options.keyFormat;
+    this.#maxPayload = this.#limits.maxMessageBytes - SYNC_MESSAGE_OVERHEAD_BYTES;
+  }
+
+  /** A peer's index-announce: equal roots end there; different ones start (or schedule) a session. */
+  onAnnounce(peer: string, announce: IndexAnnounceMessage, now: number): SyncOutput {
+    const out = new Outbox();
+    const record = this.#record(peer, now);
+    record.theirRoot = announce.rootHash;
+    record.theirCount = announce.blockCount;
+    record.ourRoot = this.#index.summary().root_hash;
+    if (record.ourRoot === announce.rootHash) {
+      this.#sessions.delete(peer);
+      record.state = 'in_sync';
+      record.pendingStartAt = undefined;
+      record.error = undefined;
+      return out;
+    }
+    if (this.#sessions.has(peer)) return out;
+    // Deterministic tie-break: the lower root starts now, the higher one only if nothing came.
+    const ownTurn = record.ourRoot < announce.rootHash ? now : now + this.#limits.startDelayMs;
+    const startAt = Math.max(ownTurn, record.failedAt === undefined ? now : record.failedAt + this.#limits.retryAfterFailureMs);
+    if (startAt <= now) this.#start(record, now, out);
+    else {
+      record.pendingStartAt = Math.min(record.pendingStartAt ?? Infinity, startAt);
+      record.state = 'pending';
+    }
+    return out;
+  }
+
+  /** A sync message from a peer. */
+  onSync(peer: string, message: SyncMessage, now: number): SyncOutput {
+    const out = new Outbox();
+    const record = this.#record(peer, now);
+    record.bytesOnAir += syncFrameBytes(message.payload.length);
+    const payload = decodeSyncPayload(message.payload);
+    if (!('kind' in payload)) return this.#rejected(out, peer, payload);
+    const session = this.#sessions.get(peer);
+    const ours = session !== undefined && session.id === message.session ? session : undefined;
+    if (payload.kind === 'symbols' && !ours) return this.#offered(record, session, message.session, payload, now, out);
+    if (!ours) return this.#rejected(out, peer, syncReject('unknown_session', `no session ${message.session} with ${peer}`));
+    this.#leg(ours, 'in', now);
+    switch (payload.kind) {
+      case 'symbols':
+        return ours.role === 'decoder' ? this.#onSymbols(ours, payload, now, out) : this.#outOfTurn(ours, payload, out);
+      case 'more':
+        return ours.role === 'encoder' ? this.#onMore(ours, payload.start, payload.count, now, out) : this.#outOfTurn(ours, payload, out);
+      case 'ids':
+        return ours.role === 'encoder' ? this.#onIds(ours, payload, now, out) : this.#outOfTurn(ours, payload, out);
+      case 'reply':
+        return ours.role === 'decoder' && ours.stage === 'reply' ? this.#onReply(ours, payload, now, out) : this.#outOfTurn(ours, payload, out);
+      case 'abort':
+        this.#fail(ours, 'aborted', `peer aborted: ${payload.reason}`, now);
+        return out;
+    }
+  }
+
+  /** Starts sessions whose delay is over and fails sessions idle too long. */
+  tick(now: number): SyncOutput {
+    const out = new Outbox();
+    for (const session of [...this.#sessions.values()]) {
+      if (now - session.lastActivityAt >= this.#limits.sessionTimeoutMs) {
+        this.#fail(session, 'timeout', `no answer for ${Math.round((now - session.lastActivityAt) / 1000)} s`, now);
+      }
+    }
+    for (const record of this.#peers.values()) {
+      if (record.pendingStartAt !== undefined && record.pendingStartAt <= now && !this.#sessions.has(record.peer)) this.#start(record, now, out);
+    }
+    return out;
+  }
+
+  peers(): PeerSyncState[] {
+    return [...this.#peers.values()].map((record) => this.#view(record));
+  }
+
+  peer(peer: string): PeerSyncState | undefined {
+    const record = this.#peers.get(peer);
+    return record && this.#view(record);
+  }
+
+  /** Sessions open now (for bounds checks and the console). */
+  get openSessions(): number {
+    return this.#sessions.size;
+  }
+
+  #view(record: PeerRecord): PeerSyncState {
+    const { peer, state, ourRoot, theirRoot, learned, sent, bytesOnAir, roundTrips, lastActivityAt, error } = record;
+    return error ? { peer, state, ourRoot, theirRoot, learned, sent, bytesOnAir, roundTrips, lastActivityAt, error } : { peer, state, ourRoot, theirRoot, learned, sent, bytesOnAir, roundTrips, lastActivityAt };
+  }
+
+  #record(peer: string, now: number): PeerRecord {
+    let record = this.#peers.get(peer);
+    if (record) this.#peers.delete(peer);
+    else {
+      record = {
+        peer,
+        state: 'idle',
+        ourRoot: this.#index.summary().root_hash,
+        theirRoot: null,
+        theirCount: undefined,
+        learned: 0,
+        sent: 0,
+        bytesOnAir: 0,
+        roundTrips: 0,
+        lastActivityAt: now,
+        error: undefined,
+        pendingStartAt: undefined,
+        failedAt: undefined,
+      };
+    }
+    record.lastActivityAt = now;
+    this.#peers.set(peer, record);
+    if (this.#peers.size > this.#limits.maxPeers) {
+      for (const [name] of this.#peers) {
+        if (!this.#sessions.has(name)) {
+          this.#peers.delete(name);
+          break;
+        }
+      }
+    }
+    return record;
+  }
+
+  // ---- encoder: the side that heard a different root ----
+
+  #start(record: PeerRecord, now: number, out: Outbox): void {
+    record.pendingStartAt = undefined;
+    record.ourRoot = this.#index.summary().root_hash;
+    if (record.ourRoot === record.theirRoot) {
+      record.state = 'in_sync';
+      return;
+    }
+    if (this.#sessions.size >= this.#limits.maxSessions) {
+      record.pendingStartAt = now + this.#limits.startDelayMs;
+      record.state = 'pending';
+      return;
+    }
+    const ourCount = this.#index.size;
+    const atLeast = Math.abs((record.theirCount ?? ourCount) - ourCount);
+    if (atLeast * SYMBOLS_PER_DIFFERENCE > this.#limits.maxSymbols || atLeast > this.#limits.maxIdsPerSession) {
+      this.#failRecord(record, 'too_many_differences', `the block counts alone differ by ${atLeast}`, now);
+      return;
+    }
+    const format = this.#keyFormat ?? { idBytes: Math.max(ourCount, record.theirCount ?? 0) > 0x10000 ? 6 : 5, checkBytes: CHECK_BYTES };
+    const id = Math.floor(this.#random() * 0x1_0000_0000) >>> 0;
+    const snapshot = this.#snapshot(new ShortIdScheme({ ...format, salt: id }));
+    const session: EncoderSession = {
+      role: 'encoder',
+      peer: record.peer,
+      id,
+      snapshot,
+      symbols: new CodedSymbols(snapshot.keysHi, snapshot.keysLo, id),
+      lastActivityAt: now,
+      legs: 1,
+      lastDirection: 'in',
+      idsAccepted: 0,
+      moreServed: 0,
+      answers: [],
+    };
+    this.#sessions.set(record.peer, session);
+    record.state = 'reconciling';
+    record.error = undefined;
+    const keyBytes = snapshot.scheme.keyBytes;
+    const wanted = Math.ceil(atLeast * SYMBOLS_PER_DIFFERENCE) + SYMBOLS_MARGIN;
+    const frames = Math.max(FIRST_BATCH_FRAMES, framesFor(SYMBOLS_HEADER_BYTES + wanted * keyBytes));
+    this.#sendSymbols(session, 0, this.#symbolsIn(frames, keyBytes), now, out);
+  }
+
+  /** Symbols that fit `frames` frames (all of one message when undefined). */
+  #symbolsIn(frames: number | undefined, keyBytes: number): number {
+    const capacity = frames === undefined ? this.#maxPayload : Math.min(payloadCapacity(frames), this.#maxPayload);
+    return Math.floor((capacity - SYMBOLS_HEADER_BYTES) / keyBytes);
+  }
+
+  #sendSymbols(session: EncoderSession, start: number, count: number, now: number, out: Outbox): void {
+    const end = Math.min(start + count, this.#limits.maxSymbols);
+    session.symbols.extendTo(end);
+    const scheme = session.snapshot.scheme;
+    const symbols = new Uint8Array((end - start) * scheme.keyBytes);
+    for (let index = start; index < end; index++) scheme.writeKey(session.symbols.hiAt(index), session.symbols.loAt(index), symbols, (index - start) * scheme.keyBytes);
+    this.#send(session, { kind: 'symbols', format: formatOf(scheme), start, extras: session.snapshot.colliding.length > 0, symbols }, now, out);
+  }
+
+  #onMore(session: EncoderSession, start: number, count: number, now: number, out: Outbox): SyncOutput {
+    if (start > session.symbols.length || start + count > this.#limits.maxSymbols || session.moreServed >= this.#limits.maxMoreRequests) {
+      this.#abort(session, 'limits', now, out);
+      this.#fail(session, 'too_many_differences', `peer asked for symbols ${start}..${start + count}`, now);
+      return out;
+    }
+    session.moreServed += 1;
+    this.#sendSymbols(session, start, Math.min(count, this.#symbolsIn(undefined, session.snapshot.scheme.keyBytes)), now, out);
+    return out;
+  }
+
+  #onIds(session: EncoderSession, payload: IdsPayload, now: number, out: Outbox): SyncOutput {
+    const scheme = session.snapshot.scheme;
+    if (!sameFormat(payload.format, scheme)) return this.#outOfTurn(session, payload, out);
+    session.idsAccepted += payload.ids.length + payload.requests.length;
+    if (session.idsAccepted > this.#limits.maxIdsPerSession) {
+      this.#abort(session, 'limits', now, out);
+      this.#fail(session, 'too_many_differences', `peer sent or asked for over ${this.#limits.maxIdsPerSession} ids`, now);
+      return out;
+    }
+    this.#learn(session.peer, payload.ids, out);
+    for (const request of payload.requests) {
+      const [hi, lo] = scheme.readIdentity(request, 0);
+      const at = session.snapshot.byIdentity.get(scheme.identityOf(hi, lo));
+      if (at < 0) session.answers.push(null);
+      else {
+        const parts = partsAt(session.snapshot.packed, at);
+        session.answers.push({ dagCbor: parts.dagCbor, tail: scheme.tailOf(parts) });
+      }
+    }
+    if (payload.continued) return out;
+    const extras = session.snapshot.colliding;
+    if (session.answers.length > 0 || extras.length > 0) this.#sendReply(session, extras, now, out);
+    this.#complete(session, now);
+    return out;
+  }
+
+  #sendReply(session: EncoderSession, extras: readonly IdParts[], now: number, out: Outbox): void {
+    const format = formatOf(session.snapshot.scheme);
+    const tailBytes = DIGEST_BYTES - format.idBytes;
+    const capacity = this.#maxPayload - REPLY_HEADER_BYTES;
+    const answers = session.answers;
+    let answerAt = 0;
+    let extraAt = 0;
+    let continued: boolean;
+    do {
+      let budget = capacity;
+      const batch: typeof answers = [];
+      // Each answer costs its bitmap bits, each found one its tail; keep a byte spare per bitmap.
+      while (answerAt < answers.length && budget >= tailBytes + 2) {
+        const answer = answers[answerAt++]!;
+        batch.push(answer);
+        budget -= answer ? tailBytes : 0;
+        if (batch.length % 8 === 1) budget -= 2;
+      }
+      const extraBatch: IdParts[] = [];
+      while (answerAt >= answers.length && extraAt < extras.length && budget >= DIGEST_BYTES + 1) {
+        extraBatch.push(extras[extraAt++]!);
+        budget -= DIGEST_BYTES;
+        if (extraBatch.length % 8 === 1) budget -= 1;
+      }
+      continued = answerAt < answers.length || extraAt < extras.length;
+      this.#send(session, { kind: 'reply', format, answers: batch, extras: extraBatch, continued }, now, out);
+      this.#peers.get(session.peer)!.sent += batch.filter(Boolean).length + extraBatch.length;
+    } while (continued);
+  }
+
+  // ---- decoder: the side whose announce was heard ----
+
+  /** Symbols outside a session of ours: a new session, unless a crossing one of ours wins. */
+  #offered(record: PeerRecord, current: Session | undefined, id: number, payload: SymbolsPayload, now: number, out: Outbox): SyncOutput {
+    if (payload.start !== 0) return this.#rejected(out, record.peer, syncReject('unknown_session', `symbols from ${payload.start} of unknown session ${id}`));
+    // Both sides started: the lower session number goes on, on both sides alike.
+    if (current?.role === 'encoder' && current.id <= id) return this.#rejected(out, record.peer, syncReject('out_of_turn', `our crossing session ${current.id} has the lower number`));
+    this.#sessions.delete(record.peer);
+    if (this.#sessions.size >= this.#limits.maxSessions) {
+      const abort = encodeSyncPayload({ kind: 'abort', reason: 'busy' });
+      out.send.push({ peer: record.peer, message: { type: 'sync', session: id, payload: abort } });
+      record.bytesOnAir += syncFrameBytes(abort.length);
+      return this.#rejected(out, record.peer, syncReject('busy', `${this.#sessions.size} sessions open`));
+    }
+    const snapshot = this.#snapshot(new ShortIdScheme({ ...payload.format, salt: id }));
+    const own = new CodedSymbols(snapshot.keysHi, snapshot.keysLo, id);
+    const session: DecoderSession = {
+      role: 'decoder',
+      peer: record.peer,
+      id,
+      snapshot,
+      decoder: new PeelingDecoder(snapshot.scheme, own, (identity) => snapshot.byIdentity.has(identity)),
+      lastActivityAt: now,
+      legs: 0,
+      lastDirection: undefined,
+      idsAccepted: 0,
+      stage: 'symbols',
+      extras: false,
+      moreAsked: 0,
+      requested: [],
+      answered: 0,
+    };
+    this.#sessions.set(record.peer, session);
+    record.state = 'reconciling';
+    record.error = undefined;
+    record.pendingStartAt = undefined;
+    this.#leg(session, 'in', now);
+    return this.#onSymbols(session, payload, now, out);
+  }
+
+  #onSymbols(session: DecoderSession, payload: SymbolsPayload, now: number, out: Outbox): SyncOutput {
+    const scheme = session.snapshot.scheme;
+    const decoder = session.decoder;
+    if (session.stage !== 'symbols' || !sameFormat(payload.format, scheme) || payload.start !== decoder.length) {
+      return this.#rejected(out, session.peer, syncReject('out_of_turn', `symbols from ${payload.start}, expected ${decoder.length}`));
+    }
+    const count = payload.symbols.length / scheme.keyBytes;
+    if (decoder.length + count > this.#limits.maxSymbols) {
+      this.#abort(session, 'limits', now, out);
+      this.#fail(session, 'too_many_differences', `more than ${this.#limits.maxSymbols} symbols`, now);
+      return out;
+    }
+    session.extras ||= payload.extras;
+    const hi = new Uint32Array(count);
+    const lo = new Uint32Array(count);
+    for (let i = 0; i < count; i++) [hi[i], lo[i]] = scheme.readKey(payload.symbols, i * scheme.keyBytes);
+    decoder.add(hi, lo);
+    if (decoder.complete) {
+      this.#sendIds(session, now, out);
+      return out;
+    }
+    const room = this.#limits.maxSymbols - decoder.length;
+    if (session.moreAsked >= this.#limits.maxMoreRequests || room <= 0) {
+      this.#abort(session, 'limits', now, out);
+      this.#fail(session, 'too_many_differences', `not decoded after ${decoder.length} symbols`, now);
+      return out;
+    }
+    // Ask for enough to decode the estimated difference, in whole frames, at most tripling.
+    const estimate = decoder.estimateDifferences(this.#limits.maxSymbols);
+    const perFrame = this.#symbolsIn(1, scheme.keyBytes);
+    const wanted = Math.min(Math.max(Math.ceil(estimate * SYMBOLS_PER_DIFFERENCE) + SYMBOLS_MARGIN - decoder.length, perFrame), 2 * decoder.length, room);
+    const asked = Math.min(this.#symbolsIn(framesFor(SYMBOLS_HEADER_BYTES + wanted * scheme.keyBytes), scheme.keyBytes), room);
+    session.moreAsked += 1;
+    this.#send(session, { kind: 'more', start: decoder.length, count: asked }, now, out);
+    return out;
+  }
+
+  #sendIds(session: DecoderSession, now: number, out: Outbox): void {
+    const { scheme, packed, byIdentity, colliding } = session.snapshot;
+    const format = formatOf(scheme);
+    const ids: IdParts[] = [...colliding];
+    const requests: Uint8Array[] = [];
+    for (const key of session.decoder.decoded) {
+      if (key.local) ids.push(partsAt(packed, byIdentity.get(scheme.identityOf(key.hi, key.lo))));
+      else {
+        const identity = new Uint8Array(format.idBytes);
+        scheme.writeIdentity(key.hi, key.lo, identity, 0);
+        requests.push(identity);
+        session.requested.push([key.hi, key.lo]);
+      }
+    }
+    if (ids.length + requests.length > this.#limits.maxIdsPerSession) {
+      this.#abort(session, 'limits', now, out);
+      this.#fail(session, 'too_many_differences', `${ids.length + requests.length} ids differ`, now);
+      return;
+    }
+    const capacity = this.#maxPayload - IDS_HEADER_BYTES;
+    let idAt = 0;
+    let requestAt = 0;
+    do {
+      let budget = capacity;
+      const idBatch: IdParts[] = [];
+      while (idAt < ids.length && budget >= DIGEST_BYTES + 1) {
+        idBatch.push(ids[idAt++]!);
+        budget -= DIGEST_BYTES;
+        if (idBatch.length % 8 === 1) budget -= 1;
+      }
+      const requestBatch: Uint8Array[] = [];
+      while (idAt >= ids.length && requestAt < requests.length && budget >= format.idBytes) {
+        requestBatch.push(requests[requestAt++]!);
+        budget -= format.idBytes;
+      }
+      const continued = idAt < ids.length || requestAt < requests.length;
+      this.#send(session, { kind: 'ids', format, ids: idBatch, requests: requestBatch, continued }, now, out);
+      this.#peers.get(session.peer)!.sent += idBatch.length;
+    } while (idAt < ids.length || requestAt < requests.length);
+    if (requests.length === 0 && !session.extras) this.#complete(session, now);
+    else session.stage = 'reply';
+  }
+
+  #onReply(session: DecoderSession, payload: ReplyPayload, now: number, out: Outbox): SyncOutput {
+    const scheme = session.snapshot.scheme;
+    if (!sameFormat(payload.format, scheme) || session.answered + payload.answers.length > session.requested.length) return this.#outOfTurn(session, payload, out);
+    // Answers are bounded by our own requests; extras only by this.
+    session.idsAccepted += payload.extras.length;
+    if (session.idsAccepted > this.#limits.maxIdsPerSession) {
+      this.#fail(session, 'too_many_differences', `peer sent over ${this.#limits.maxIdsPerSession} extra ids`, now);
+      return out;
+    }
+    const ids: IdParts[] = [...payload.extras];
+    for (const answer of payload.answers) {
+      const [hi, lo] = session.requested[session.answered++]!;
+      if (answer) ids.push(scheme.partsFromTail(hi, lo, answer.dagCbor, answer.tail));
+    }
+    this.#learn(session.peer, ids, out);
+    if (payload.continued) return out;
+    if (session.answered !== session.requested.length) {
+      this.#fail(session, 'protocol', `${session.requested.length - session.answered} requests unanswered`, now);
+    } else this.#complete(session, now);
+    return out;
+  }
+
+  // ---- shared ----
+
+  #snapshot(scheme: ShortIdScheme): Snapshot {
+    const ids = this.#index.ids();
+    const packed = new Uint8Array(ids.length * PACKED_ID_BYTES);
+    const allHi = new Uint32Array(ids.length);
+    const allLo = new Uint32Array(ids.length);
+    const all = new IdentityTable(ids.length);
+    const shared = new Set<number>();
+    for (let at = 0; at < ids.length; at++) {
+      const bytes = contentIdBytes(ids[at]!);
+      const offset = at * PACKED_ID_BYTES;
+      const dagCbor = bytes[1] === DAG_CBOR_CODEC;
+      packed[offset] = dagCbor ? 1 : 0;
+      packed.set(bytes.subarray(bytes.length - DIGEST_BYTES), offset + 1);
+      const [hi, lo] = scheme.keyOf(dagCbor, packed, offset + 1);
+      allHi[at] = hi;
+      allLo[at] = lo;
+      const identity = scheme.identityOf(hi, lo);
+      if (all.add(identity, at) >= 0) shared.add(identity);
+    }
+    if (shared.size === 0) return { scheme, packed, keysHi: allHi, keysLo: allLo, byIdentity: all, colliding: [] };
+    const colliding: IdParts[] = [];
+    const keep: number[] = [];
+    const byIdentity = new IdentityTable(ids.length);
+    for (let at = 0; at < ids.length; at++) {
+      const identity = scheme.identityOf(allHi[at]!, allLo[at]!);
+      if (shared.has(identity)) colliding.push(partsAt(packed, at));
+      else {
+        keep.push(at);
+        byIdentity.add(identity, at);
+      }
+    }
+    return {
+      scheme,
+      packed,
+      keysHi: Uint32Array.from(keep, (at) => allHi[at]!),
+      keysLo: Uint32Array.from(keep, (at) => allLo[at]!),
+      byIdentity,
+      colliding,
+    };
+  }
+
+  #learn(peer: string, parts: readonly IdParts[], out: Outbox): void {
+    const ids = [...new Set(parts.map(contentIdOfParts))].filter((id) => !this.#index.has(id));
+    if (ids.length === 0) return;
+    out.learned.push({ peer, ids });
+    this.#peers.get(peer)!.learned += ids.length;
+  }
+
+  #send(session: Session, payload: SyncPayload, now: number, out: Outbox): void {
+    const bytes = encodeSyncPayload(payload);
+    out.send.push({ peer: session.peer, message: { type: 'sync', session: session.id, payload: bytes } });
+    this.#peers.get(session.peer)!.bytesOnAir += syncFrameBytes(bytes.length);
+    this.#leg(session, 'out', now);
+  }
+
+  #leg(session: Session, direction: 'in' | 'out', now: number): void {
+    if (session.lastDirection !== direction) session.legs += 1;
+    session.lastDirection = direction;
+    session.lastActivityAt = now;
+    const record = this.#peers.get(session.peer)!;
+    record.roundTrips = Math.ceil(session.legs / 2);
+    record.lastActivityAt = now;
+  }
+
+  #abort(session: Session, reason: AbortReason, now: number, out: Outbox): void {
+    this.#send(session, { kind: 'abort', reason }, now, out);
+  }
+
+  #complete(session: Session, now: number): void {
+    this.#sessions.delete(session.peer);
+    const record = this.#peers.get(session.peer)!;
+    record.state = 'reconciled';
+    record.failedAt = undefined;
+    record.lastActivityAt = now;
+  }
+
+  #fail(session: Session, reason: SyncFailureReason, detail: string, now: number): void {
+    this.#sessions.delete(session.peer);
+    this.#failRecord(this.#peers.get(session.peer)!, reason, detail, now);
+  }
+
+  #failRecord(record: PeerRecord, reason: SyncFailureReason, detail: string, now: number): void {
+    record.state = 'failed';
+    record.error = { reason, detail };
+    record.failedAt = now;
+  }
+
+  #outOfTurn(session: Session, payload: SyncPayload, out: Outbox): SyncOutput {
+    return this.#rejected(out, session.peer, syncReject('out_of_turn', `${payload.kind} does not fit a ${session.role} session here`));
+  }
+
+  #rejected(out: Outbox, peer: string, rejection: SyncRejection): SyncOutput {
+    out.rejected.push({ ...rejection, peer });
+    return out;
+  }
+}
+
+function formatOf(scheme: ShortIdScheme): KeyFormat {
+  return { idBytes: scheme.params.idBytes, checkBytes: scheme.params.checkBytes };
+}
+
+function sameFormat(format: KeyFormat, scheme: ShortIdScheme): boolean {
+  return format.idBytes === scheme.params.idBytes && format.checkBytes === scheme.params.checkBytes;
+}
+
+function partsAt(packed: Uint8Array, at: number): IdParts {
+  const offset = at * PACKED_ID_BYTES;
+  return { dagCbor: packed[offset] === 1, digest: packed.slice(offset + 1, offset + PACKED_ID_BYTES) };
+}

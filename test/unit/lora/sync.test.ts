@@ -1,0 +1,548 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { LoraMessage } from '../../../electron/node/lora/index.ts';
+import {
+  CodedSymbols,
+  IndexSync,
+  PeelingDecoder,
+  ShortIdScheme,
+  decodeSyncPayload,
+  encodeSyncPayload,
+  idPartsOf,
+  type IndexSyncOptions,
+  type SyncOutput,
+  type SyncPayload,
+} from '../../../electron/node/lora/sync/index.ts';
+import { IdentityTable } from '../../../electron/node/lora/sync/identity-table.ts';
+import { DAG_CBOR_CODEC, RAW_CODEC, contentIdFromBytes, type ContentId } from '../../../electron/node/storage/content-id.ts';
+import { DagIndex } from '../../../electron/node/storage/index.ts';
+import { seededRandom, type Random } from '../../../electron/sim/random.ts';
+import { NOW, identity, receiver, senderFor } from './lora-fixtures.ts';
+
+const FORMAT = { idBytes: 5, checkBytes: 2 } as const;
+
+function idFrom(digest: Uint8Array, dagCbor = false): ContentId {
+  const bytes = new Uint8Array(36);
+  bytes.set([1, dagCbor ? DAG_CBOR_CODEC : RAW_CODEC, 0x12, 32]);
+  bytes.set(digest, 4);
+  return contentIdFromBytes(bytes);
+}
+
+function randomDigest(random: Random): Uint8Array {
+  return Uint8Array.from({ length: 32 }, () => Math.floor(random() * 256));
+}
+
+function randomIds(random: Random, count: number): ContentId[] {
+  return Array.from({ length: count }, () => idFrom(randomDigest(random), random() < 0.2));
+}
+
+/**
+ * Ids whose short ids collide in every session: the identity mixes digest bytes 0..idBytes with a
+ * mask of bytes 16..32, so ids differing only in bytes idBytes..16 share it whatever the salt.
+ */
+function collidingIds(random: Random, count: number): ContentId[] {
+  const base = randomDigest(random);
+  return Array.from({ length: count }, (_, i) => {
+    const digest = Uint8Array.from(base);
+    digest[10] = i;
+    return idFrom(digest);
+  });
+}
+
+// ---- two nodes on one LoRa channel: real frames through LoraSender and LoraReceiver ----
+
+type Node = { readonly name: string; readonly num: number; readonly index: DagIndex; readonly sync: IndexSync; readonly sender: ReturnType<typeof senderFor>; readonly rx: ReturnType<typeof receiver> };
+
+function node(n: number, ids: readonly ContentId[], options: Partial<IndexSyncOptions> = {}): Node {
+  const index = new DagIndex(ids);
+  const rx = receiver();
+  for (const other of [1, 2, 3]) rx.keys.add(identity(other).publicKey);
+  return { name: `node-${n}`, num: n, index, sync: new IndexSync({ index, random: seededRandom(1000 + n), ...options }), sender: senderFor(n), rx };
+}
+
+class Channel {
+  readonly trace: { from: string; bytes: number; message: LoraMessage }[] = [];
+  readonly rejected: SyncOutput['rejected'][number][] = [];
+  readonly queue: { from: Node; to: Node; message: LoraMessage }[] = [];
+  now = NOW;
+  readonly a: Node;
+  readonly b: Node;
+
+  constructor(a: Node, b: Node) {
+    this.a = a;
+    this.b = b;
+  }
+
+  announce(from: Node): void {
+    const summary = from.index.summary();
+    this.queue.push({ from, to: this.#other(from), message: { type: 'index-announce', version: summary.version, blockCount: summary.block_count, rootHash: summary.root_hash } });
+  }
+
+  apply(at: Node, output: SyncOutput): void {
+    for (const learned of output.learned) at.index.merge(learned.ids);
+    for (const send of output.send) this.queue.push({ from: at, to: this.#other(at), message: send.message });
+    this.rejected.push(...output.rejected);
+  }
+
+  /** Delivers one queued message, frame by frame. */
+  step(): void {
+    const next = this.queue.shift()!;
+    for (const frame of next.from.sender.encode(next.message, this.now).frames) {
+      this.trace.push({ from: next.from.name, bytes: frame.length, message: next.message });
+      const result = next.to.rx.receive(frame, next.from.num, this.now);
+      if (!result.ok) throw new Error(`frame refused: ${result.reason}`);
+      if (result.status !== 'delivered') continue;
+      const message = result.delivery.message;
+      if (message.type === 'index-announce') this.apply(next.to, next.to.sync.onAnnounce(next.from.name, message, this.now));
+      if (message.type === 'sync') this.apply(next.to, next.to.sync.onSync(next.from.name, message, this.now));
+    }
+  }
+
+  /** Runs until both fall silent, letting time pass (a delayed start, a timeout) when nothing is queued. */
+  run(idleStepMs = 31_000): void {
+    for (let rounds = 0; rounds < 200; rounds++) {
+      while (this.queue.length > 0) this.step();
+      this.now += idleStepMs;
+      this.apply(this.a, this.a.sync.tick(this.now));
+      this.apply(this.b, this.b.sync.tick(this.now));
+      if (this.queue.length === 0) return;
+    }
+    throw new Error('the nodes never fell silent');
+  }
+
+  /** Kinds of the sync payloads sent, one per message, in order. */
+  get syncKinds(): string[] {
+    const messages = [...new Set(this.trace.map((entry) => entry.message))];
+    return messages.flatMap((message) => {
+      if (message.type !== 'sync') return [];
+      const payload = decodeSyncPayload(message.payload);
+      return ['kind' in payload ? payload.kind : payload.reason];
+    });
+  }
+
+  get bytes(): number {
+    return this.trace.reduce((sum, entry) => sum + entry.bytes, 0);
+  }
+
+  /** Answered legs: each maximal run of frames in one direction is a leg. */
+  get roundTrips(): number {
+    const legs = this.trace.filter((entry, i) => i === 0 || this.trace[i - 1]!.from !== entry.from).length;
+    return Math.ceil(legs / 2);
+  }
+
+  #other(node: Node): Node {
+    return node === this.a ? this.b : this.a;
+  }
+}
+
+/** Two nodes holding `common` plus their own ids; `a` announces. */
+function reconcile(common: readonly ContentId[], onlyA: readonly ContentId[], onlyB: readonly ContentId[], options: Partial<IndexSyncOptions> = {}): Channel {
+  const channel = new Channel(node(1, [...common, ...onlyA], options), node(2, [...common, ...onlyB], options));
+  channel.announce(channel.a);
+  channel.run();
+  return channel;
+}
+
+function expectConverged(channel: Channel, union: readonly ContentId[]): void {
+  expect(channel.a.index.rootHash()).toBe(channel.b.index.rootHash());
+  expect(channel.a.index.size).toBe(new Set(union).size);
+}
+
+describe('short ids', () => {
+  it('rebuild an id from its identity and tail, whatever the format and salt', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.boolean(), fc.integer({ min: 2, max: 6 }), fc.integer({ min: 1, max: 3 }), fc.nat(), (digest, dagCbor, idBytes, check, salt) => {
+        const scheme = new ShortIdScheme({ idBytes, checkBytes: Math.min(check, 8 - idBytes), salt });
+        const [hi, lo] = scheme.keyOf(dagCbor, digest);
+        expect(scheme.isKey(hi, lo)).toBe(true);
+        const rebuilt = scheme.partsFromTail(hi, lo, dagCbor, scheme.tailOf({ dagCbor, digest }));
+        expect([...rebuilt.digest]).toEqual([...digest]);
+        const request = new Uint8Array(idBytes);
+        scheme.writeIdentity(hi, lo, request, 0);
+        expect(scheme.readIdentity(request, 0)).toEqual([hi, lo]);
+      }),
+    );
+  });
+
+  it('differ between sessions: a salt breaks up collisions', () => {
+    const random = seededRandom(3);
+    const ids = randomIds(random, 2000).map(idPartsOf);
+    const identities = (salt: number) => {
+      const scheme = new ShortIdScheme({ idBytes: 2, checkBytes: 2, salt });
+      return ids.map((id) => scheme.identityOf(...scheme.keyOf(id.dagCbor, id.digest)));
+    };
+    const [first, second] = [identities(1), identities(2)];
+    expect(first.filter((value, i) => value === second[i]).length).toBeLessThan(5);
+  });
+});
+
+describe('rateless IBLT', () => {
+  /** Feeds `remote`'s coded symbols to a decoder holding `local` until it completes (or `limit`). */
+  function decode(local: readonly ContentId[], remote: readonly ContentId[], salt: number, batch: number, limit = 4000, format: { idBytes: number; checkBytes: number } = FORMAT) {
+    const scheme = new ShortIdScheme({ ...format, salt });
+    const keysOf = (ids: readonly ContentId[]) => {
+      const keys = ids.map(idPartsOf).map((id) => scheme.keyOf(id.dagCbor, id.digest));
+      return [Uint32Array.from(keys, (key) => key[0]), Uint32Array.from(keys, (key) => key[1])] as const;
+    };
+    const [localHi, localLo] = keysOf(local);
+    const table = new IdentityTable(local.length);
+    localHi.forEach((hi, i) => table.add(scheme.identityOf(hi, localLo[i]!), i));
+    const sender = new CodedSymbols(...keysOf(remote), salt);
+    const decoder = new PeelingDecoder(scheme, new CodedSymbols(localHi, localLo, salt), (identity) => table.has(identity));
+    while (!decoder.complete && decoder.length < limit) {
+      const start = decoder.length;
+      sender.extendTo(start + batch);
+      decoder.add(
+        Array.from({ length: batch }, (_, i) => sender.hiAt(start + i)),
+        Array.from({ length: batch }, (_, i) => sender.loAt(start + i)),
+      );
+    }
+    const named = (local: boolean) => decoder.decoded.filter((key) => key.local === local).map((key) => scheme.identityOf(key.hi, key.lo)).sort();
+    const identitiesOf = (ids: readonly ContentId[]) => ids.map(idPartsOf).map((id) => scheme.identityOf(...scheme.keyOf(id.dagCbor, id.digest))).sort();
+    return { decoder, ours: named(true), theirs: named(false), identitiesOf };
+  }
+
+  it('recovers exactly the symmetric difference, each id on its side', () => {
+    const idArb = fc.integer({ min: 0, max: 400 });
+    fc.assert(
+      fc.property(fc.uniqueArray(idArb, { maxLength: 120 }), fc.uniqueArray(idArb, { maxLength: 120 }), fc.nat(), (left, right, salt) => {
+        const universe = randomIds(seededRandom(7), 401);
+        const local = left.map((i) => universe[i]!);
+        const remote = right.map((i) => universe[i]!);
+        const { decoder, ours, theirs, identitiesOf } = decode(local, remote, salt, 7);
+        expect(decoder.complete).toBe(true);
+        expect(ours).toEqual(identitiesOf(local.filter((id) => !remote.includes(id))));
+        expect(theirs).toEqual(identitiesOf(remote.filter((id) => !local.includes(id))));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('equal sets decode from the first symbol', () => {
+    const ids = randomIds(seededRandom(8), 500);
+    const { decoder } = decode(ids, [...ids].reverse(), 9, 1);
+    expect(decoder.length).toBe(1);
+    expect(decoder.decoded).toEqual([]);
+  });
+
+  it('d = 20 decodes from a two-frame sketch (62 symbols) in at least 199 of 200 sessions', () => {
+    const random = seededRandom(10);
+    const common = randomIds(random, 300);
+    let withinSketch = 0;
+    for (let trial = 0; trial < 200; trial++) {
+      const { decoder } = decode([...common, ...randomIds(random, 10)], [...common, ...randomIds(random, 10)], trial, 62, 62);
+      if (decoder.complete) withinSketch++;
+    }
+    expect(withinSketch).toBeGreaterThanOrEqual(199);
+  });
+
+  it('a mixed symbol must also pass the index test: even 1-byte checks rarely spoil a sketch', () => {
+    const random = seededRandom(14);
+    const common = randomIds(random, 50);
+    let spoiled = 0;
+    for (let trial = 0; trial < 400; trial++) {
+      const [onlyLocal, onlyRemote] = [randomIds(random, 10), randomIds(random, 10)];
+      const { decoder, ours, theirs, identitiesOf } = decode([...common, ...onlyLocal], [...common, ...onlyRemote], trial, 62, 62, { idBytes: 5, checkBytes: 1 });
+      if (!decoder.complete || JSON.stringify([ours, theirs]) !== JSON.stringify([identitiesOf(onlyLocal), identitiesOf(onlyRemote)])) spoiled++;
+    }
+    // Peeling alone fails ~0.04 % of these sketches; a check alone lets ~1 in 256 mixed symbols
+    // through, which spoils ~2.7 % (~11 of 400); with the index test ~0.25 %.
+    expect(spoiled).toBeLessThanOrEqual(4);
+  });
+
+  it('d = 200 needs about 1.5 symbols per difference', () => {
+    const random = seededRandom(11);
+    const { decoder } = decode(randomIds(random, 100), randomIds(random, 100), 12, 10);
+    expect(decoder.complete).toBe(true);
+    expect(decoder.decoded.length).toBe(200);
+    expect(decoder.length).toBeLessThan(420);
+  });
+});
+
+describe('sync payloads', () => {
+  const random = seededRandom(13);
+  const ids = randomIds(random, 9).map(idPartsOf);
+  const samples: SyncPayload[] = [
+    { kind: 'symbols', format: FORMAT, start: 62, extras: true, symbols: Uint8Array.from({ length: 21 }, (_, i) => i) },
+    { kind: 'more', start: 62, count: 31 },
+    { kind: 'ids', format: { idBytes: 6, checkBytes: 2 }, ids, requests: [Uint8Array.of(1, 2, 3, 4, 5, 6)], continued: true },
+    { kind: 'reply', format: FORMAT, answers: [null, { dagCbor: true, tail: new Uint8Array(27).fill(7) }, null], extras: ids.slice(0, 2), continued: false },
+    { kind: 'abort', reason: 'busy' },
+  ];
+
+  for (const payload of samples) {
+    it(`${payload.kind} round-trips`, () => {
+      expect(decodeSyncPayload(encodeSyncPayload(payload))).toEqual(payload);
+    });
+  }
+
+  it('garbage is a typed rejection, never an exception, and what decodes has one encoding', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        const decoded = decodeSyncPayload(bytes);
+        if ('kind' in decoded) expect([...encodeSyncPayload(decoded)]).toEqual([...bytes]);
+        else expect(decoded).toMatchObject({ ok: false, reason: 'malformed' });
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('names what is wrong', () => {
+    expect(decodeSyncPayload(new Uint8Array(0))).toMatchObject({ reason: 'malformed', detail: 'empty payload' });
+    expect(decodeSyncPayload(Uint8Array.of(0xe0))).toMatchObject({ reason: 'malformed', detail: 'unknown payload kind 7' });
+    const ids = encodeSyncPayload(samples[2]!);
+    expect(decodeSyncPayload(ids.subarray(0, ids.length - 1))).toMatchObject({ reason: 'malformed' });
+    expect(decodeSyncPayload(Uint8Array.of(0x40, 0, 0, 0, 0))).toMatchObject({ detail: 'asking for no symbols' });
+  });
+});
+
+describe('IndexSync over real frames', () => {
+  it('d = 0 costs the one announce frame and nothing else', () => {
+    const ids = randomIds(seededRandom(20), 1000);
+    const channel = reconcile(ids, [], []);
+    expect(channel.trace.map((entry) => entry.message.type)).toEqual(['index-announce']);
+    expect(channel.bytes).toBe(channel.trace[0]!.bytes);
+    expect(channel.b.sync.peer('node-1')).toMatchObject({ state: 'in_sync', bytesOnAir: 0 });
+  });
+
+  it('d = 20 in a set of 10,000: equal roots, two round trips, under 1,300 bytes', () => {
+    const random = seededRandom(21);
+    const onlyA = randomIds(random, 10);
+    const onlyB = randomIds(random, 10);
+    const common = randomIds(random, 9990);
+    const channel = reconcile(common, onlyA, onlyB);
+    expectConverged(channel, [...common, ...onlyA, ...onlyB]);
+    expect(channel.roundTrips).toBe(2);
+    expect(channel.bytes).toBeLessThanOrEqual(1300);
+    const seenByA = channel.a.sync.peer('node-2')!;
+    expect(seenByA).toMatchObject({ state: 'reconciled', learned: 10, sent: 10, roundTrips: 2 });
+    // The console's byte count is the frames' (all but the announce, which IndexSync did not send).
+    expect(seenByA.bytesOnAir).toBe(channel.bytes - channel.trace[0]!.bytes);
+  });
+
+  it('d = 200 converges, asking for more symbols as needed', () => {
+    const random = seededRandom(22);
+    const onlyA = randomIds(random, 100);
+    const onlyB = randomIds(random, 100);
+    const common = randomIds(random, 2000);
+    const channel = reconcile(common, onlyA, onlyB);
+    expectConverged(channel, [...common, ...onlyA, ...onlyB]);
+    expect(channel.syncKinds).toContain('more');
+    expect(channel.a.sync.peer('node-2')).toMatchObject({ state: 'reconciled', learned: 100, sent: 100 });
+  });
+
+  it('one-sided differences converge, without a reply when nothing is asked for', () => {
+    const random = seededRandom(23);
+    const common = randomIds(random, 500);
+    const extra = randomIds(random, 15);
+    const announcerHasMore = reconcile(common, extra, []);
+    expectConverged(announcerHasMore, [...common, ...extra]);
+    expect(announcerHasMore.syncKinds).toEqual(['symbols', 'ids']);
+    const listenerHasMore = reconcile(common, [], extra);
+    expectConverged(listenerHasMore, [...common, ...extra]);
+  });
+
+  it('short-id collisions inside either set fall back to sending those ids whole', () => {
+    const random = seededRandom(24);
+    const common = randomIds(random, 300);
+    const [x, y, z] = collidingIds(random, 3) as [ContentId, ContentId, ContentId];
+    const [u, v] = collidingIds(random, 2) as [ContentId, ContentId];
+    // x, y, z share a short id; so do u and v. A: x, y, u.  B: x, z, u, v.
+    const channel = reconcile(common, [x, y, u], [x, z, u, v]);
+    expectConverged(channel, [...common, x, y, z, u, v]);
+    expect(channel.roundTrips).toBeLessThanOrEqual(2);
+  });
+
+  it('the higher root waits; a listener nobody hears still starts after the delay', () => {
+    const random = seededRandom(25);
+    const common = randomIds(random, 300);
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const channel = new Channel(node(1, [...common, ...randomIds(random, 3)]), node(2, [...common, ...randomIds(random, 3)]));
+      const listenerHigher = channel.b.index.rootHash() > channel.a.index.rootHash();
+      channel.announce(channel.a);
+      channel.step();
+      expect(channel.queue.length).toBe(listenerHigher ? 0 : 1);
+      expect(channel.b.sync.peer('node-1')!.state).toBe(listenerHigher ? 'pending' : 'reconciling');
+      channel.run();
+      expect(channel.a.index.rootHash()).toBe(channel.b.index.rootHash());
+    }
+  });
+
+  it('when both hear each other, only the lower root starts', () => {
+    const random = seededRandom(26);
+    const common = randomIds(random, 300);
+    const channel = new Channel(node(1, [...common, ...randomIds(random, 4)]), node(2, [...common, ...randomIds(random, 4)]));
+    channel.announce(channel.a);
+    channel.announce(channel.b);
+    const lower = channel.a.index.rootHash() < channel.b.index.rootHash() ? channel.a : channel.b;
+    channel.run();
+    const sketchesFrom = new Set(
+      channel.trace.filter((entry) => entry.message.type === 'sync' && (decodeSyncPayload(entry.message.payload) as { kind?: string }).kind === 'symbols').map((entry) => entry.from),
+    );
+    expect(channel.a.index.rootHash()).toBe(channel.b.index.rootHash());
+    expect([...sketchesFrom]).toEqual([lower.name]);
+  });
+
+  it('crossing sessions settle on the lower session number', () => {
+    const random = seededRandom(27);
+    const common = randomIds(random, 300);
+    const channel = new Channel(node(1, [...common, ...randomIds(random, 4)]), node(2, [...common, ...randomIds(random, 4)]));
+    const summary = (n: Node) => ({ type: 'index-announce' as const, version: 1, blockCount: n.index.size, rootHash: n.index.rootHash() });
+    // Each hears the other's announce; the higher root's delay runs out before the lower's sketch lands.
+    channel.apply(channel.a, channel.a.sync.onAnnounce('node-2', summary(channel.b), channel.now));
+    channel.apply(channel.b, channel.b.sync.onAnnounce('node-1', summary(channel.a), channel.now));
+    channel.now += 31_000;
+    channel.apply(channel.a, channel.a.sync.tick(channel.now));
+    channel.apply(channel.b, channel.b.sync.tick(channel.now));
+    const sessions = channel.queue.map((entry) => (entry.message as { session: number }).session);
+    expect(channel.queue.map((entry) => entry.from.name).sort()).toEqual(['node-1', 'node-2']);
+    channel.run();
+    expect(channel.a.index.rootHash()).toBe(channel.b.index.rootHash());
+    expect(channel.rejected.filter((rejection) => rejection.reason === 'out_of_turn')).toHaveLength(1);
+    const finished = channel.trace.map((entry) => entry.message).filter((message) => message.type === 'sync' && (decodeSyncPayload(message.payload) as { kind?: string }).kind === 'ids');
+    expect([...new Set(finished.map((message) => (message as { session: number }).session))]).toEqual([Math.min(...sessions)]);
+  });
+});
+
+describe('IndexSync bounds', () => {
+  function started(options: Partial<IndexSyncOptions> = {}) {
+    const random = seededRandom(30);
+    const common = randomIds(random, 200);
+    const channel = new Channel(node(1, [...common, ...randomIds(random, 5)], options), node(2, [...common, ...randomIds(random, 5)], options));
+    return channel;
+  }
+
+  it('a silent peer times out the session and frees its slot', () => {
+    const channel = started({ limits: { startDelayMs: 0 } });
+    channel.announce(channel.a);
+    channel.step();
+    expect(channel.b.sync.openSessions).toBe(1);
+    channel.queue.length = 0; // the sketch is lost: the announcer never answers
+    channel.now += 179_000;
+    expect(channel.b.sync.tick(channel.now).send).toEqual([]);
+    expect(channel.b.sync.openSessions).toBe(1);
+    channel.now += 1_000;
+    channel.b.sync.tick(channel.now);
+    expect(channel.b.sync.openSessions).toBe(0);
+    expect(channel.b.sync.peer('node-1')).toMatchObject({ state: 'failed', error: { reason: 'timeout' } });
+  });
+
+  it('sessions beyond the limit are refused with a busy abort', () => {
+    const random = seededRandom(31);
+    const hub = new IndexSync({ index: new DagIndex(randomIds(random, 50)), random: seededRandom(1), limits: { maxSessions: 2 } });
+    const outputs = [0, 1, 2].map((n) => {
+      const peerIndex = new DagIndex(randomIds(random, 50));
+      const peer = new IndexSync({ index: peerIndex, random: seededRandom(n), limits: { startDelayMs: 0 } });
+      const sketch = peer.onAnnounce('hub', { type: 'index-announce', version: 1, blockCount: 50, rootHash: 'ff'.repeat(32) }, NOW).send[0]!;
+      return hub.onSync(`peer-${n}`, sketch.message, NOW);
+    });
+    expect(hub.openSessions).toBe(2);
+    expect(outputs[2]!.rejected).toEqual([expect.objectContaining({ peer: 'peer-2', reason: 'busy' })]);
+    expect(decodeSyncPayload(outputs[2]!.send[0]!.message.payload)).toEqual({ kind: 'abort', reason: 'busy' });
+  });
+
+  it('a session that does not converge within its symbols fails with a reason, and tells the peer', () => {
+    const random = seededRandom(32);
+    const channel = reconcile(randomIds(random, 100), randomIds(random, 100), randomIds(random, 100), { limits: { maxSymbols: 200 } });
+    expect(channel.a.sync.peer('node-2')).toMatchObject({ state: 'failed', error: { reason: 'too_many_differences' } });
+    expect(channel.b.sync.peer('node-1')).toMatchObject({ state: 'failed', error: { reason: 'aborted' } });
+    expect(channel.a.sync.openSessions + channel.b.sync.openSessions).toBe(0);
+  });
+
+  it('an encoder refuses more ids than a session may carry', () => {
+    const channel = started({ limits: { maxIdsPerSession: 4, startDelayMs: 0 } });
+    channel.announce(channel.a);
+    channel.step();
+    const session = (channel.queue[0]!.message as { session: number }).session;
+    const flood = encodeSyncPayload({ kind: 'ids', format: FORMAT, ids: randomIds(seededRandom(33), 5).map(idPartsOf), requests: [], continued: false });
+    const output = channel.b.sync.onSync('node-1', { type: 'sync', session, payload: flood }, channel.now);
+    expect(output.learned).toEqual([]);
+    expect(decodeSyncPayload(output.send[0]!.message.payload)).toEqual({ kind: 'abort', reason: 'limits' });
+    expect(channel.b.sync.peer('node-1')).toMatchObject({ state: 'failed', error: { reason: 'too_many_differences' } });
+  });
+
+  it('an encoder refuses to send symbols beyond its cap', () => {
+    const channel = started({ limits: { maxSymbols: 100, startDelayMs: 0 } });
+    channel.announce(channel.a);
+    channel.step();
+    const session = (channel.queue[0]!.message as { session: number }).session;
+    const output = channel.b.sync.onSync('node-1', { type: 'sync', session, payload: encodeSyncPayload({ kind: 'more', start: 62, count: 60 }) }, channel.now);
+    expect(decodeSyncPayload(output.send[0]!.message.payload)).toEqual({ kind: 'abort', reason: 'limits' });
+    expect(channel.b.sync.openSessions).toBe(0);
+  });
+
+  it('garbage from peers is rejected without opening sessions or throwing', () => {
+    const sync = new IndexSync({ index: new DagIndex(randomIds(seededRandom(34), 100)), random: seededRandom(2), limits: { maxPeers: 8 } });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 40 }), fc.nat(), fc.uint8Array({ maxLength: 120 }), (peer, session, payload) => {
+        const output = sync.onSync(`peer-${peer}`, { type: 'sync', session, payload }, NOW);
+        const decoded = decodeSyncPayload(payload);
+        const opensSession = 'kind' in decoded && decoded.kind === 'symbols' && decoded.start === 0;
+        if (!opensSession) expect(output.rejected).toHaveLength(1);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(sync.peers().length).toBeLessThanOrEqual(8);
+    expect(sync.openSessions).toBeLessThanOrEqual(8);
+  });
+
+  it('well-formed but hostile payloads mid-session never throw and never exceed the bounds', () => {
+    const formatArb = fc.record({ idBytes: fc.integer({ min: 2, max: 5 }), checkBytes: fc.constantFrom(2, 3) });
+    const idArb = fc.record({ dagCbor: fc.boolean(), digest: fc.uint8Array({ minLength: 32, maxLength: 32 }) });
+    const payloadArb: fc.Arbitrary<SyncPayload> = fc.oneof(
+      formatArb.chain((format) =>
+        fc.record({
+          kind: fc.constant('symbols' as const),
+          format: fc.constant(format),
+          start: fc.integer({ min: 0, max: 130 }),
+          extras: fc.boolean(),
+          symbols: fc.integer({ min: 1, max: 40 }).chain((count) => fc.uint8Array({ minLength: count * (format.idBytes + format.checkBytes), maxLength: count * (format.idBytes + format.checkBytes) })),
+        }),
+      ),
+      fc.record({ kind: fc.constant('more' as const), start: fc.integer({ min: 0, max: 5000 }), count: fc.integer({ min: 1, max: 5000 }) }),
+      formatArb.chain((format) =>
+        fc.record({
+          kind: fc.constant('ids' as const),
+          format: fc.constant(format),
+          ids: fc.array(idArb, { maxLength: 6 }),
+          requests: fc.array(fc.uint8Array({ minLength: format.idBytes, maxLength: format.idBytes }), { maxLength: 6 }),
+          continued: fc.boolean(),
+        }),
+      ),
+      formatArb.chain((format) =>
+        fc.record({
+          kind: fc.constant('reply' as const),
+          format: fc.constant(format),
+          answers: fc.array(fc.option(fc.record({ dagCbor: fc.boolean(), tail: fc.uint8Array({ minLength: 32 - format.idBytes, maxLength: 32 - format.idBytes }) }), { nil: null }), { maxLength: 6 }),
+          extras: fc.array(idArb, { maxLength: 3 }),
+          continued: fc.boolean(),
+        }),
+      ),
+      fc.record({ kind: fc.constant('abort' as const), reason: fc.constantFrom('busy' as const, 'limits' as const, 'protocol' as const) }),
+    );
+    fc.assert(
+      fc.property(fc.array(payloadArb, { minLength: 1, maxLength: 6 }), (payloads) => {
+        const channel = started({ limits: { startDelayMs: 0, maxIdsPerSession: 8, maxSymbols: 300 } });
+        channel.announce(channel.a);
+        channel.step(); // the listener starts: its sketch is queued, the announcer's session opens on delivery
+        const session = (channel.queue[0]!.message as { session: number }).session;
+        channel.step();
+        for (const payload of payloads) {
+          for (const [at, from] of [[channel.a, 'node-2'], [channel.b, 'node-1']] as const) {
+            const output = at.sync.onSync(from, { type: 'sync', session, payload: encodeSyncPayload(payload) }, channel.now);
+            expect(output.learned.reduce((sum, learned) => sum + learned.ids.length, 0)).toBeLessThanOrEqual(8);
+            for (const send of output.send) expect(decodeSyncPayload(send.message.payload)).toHaveProperty('kind');
+          }
+        }
+        expect(channel.a.sync.openSessions + channel.b.sync.openSessions).toBeLessThanOrEqual(2);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('out-of-turn messages are typed rejections', () => {
+    const sync = new IndexSync({ index: new DagIndex(), random: seededRandom(3) });
+    const reply = encodeSyncPayload({ kind: 'reply', format: FORMAT, answers: [], extras: [], continued: false });
+    expect(sync.onSync('p', { type: 'sync', session: 5, payload: reply }, NOW).rejected).toEqual([expect.objectContaining({ reason: 'unknown_session' })]);
+  });
+});

@@ -1,0 +1,441 @@
+// File transfer cores on virtual time: a broadcast channel with seeded random loss, holders that
+// send one frame per frame interval, receivers that answer at once. Every message crosses the wire
+// codec, so what the cores exchange is what fits on air.
+import { describe, expect, it } from 'vitest';
+import { FileFetcher, FileServer, TransferLayout, hashTreeLevels, type FetchEffect } from '../../../electron/node/lora/index.ts';
+import { BUILTIN_CODES, decodeBuiltinBody, encodeBuiltinBody, type BuiltinMessage } from '../../../electron/node/lora/messages.ts';
+import { planChunks } from '../../../electron/node/lora/transfer/index.ts';
+import { RAW_CODEC, contentIdFor } from '../../../electron/node/storage/content-id.ts';
+import { seededRandom, type Random } from '../../../electron/sim/random.ts';
+
+const INTERVAL = 5000;
+/** Airtime of a full frame and of a short control frame on LONG_FAST, roughly. */
+const FULL_AIRTIME = 2200;
+const SHORT_AIRTIME = 600;
+
+const fileOf = (size: number, seed: number) => {
+  const random = seededRandom(seed);
+  return Uint8Array.from({ length: size }, () => Math.floor(random() * 256));
+};
+const idOf = (bytes: Uint8Array) => contentIdFor(RAW_CODEC, bytes).toString();
+const keyOf = (node: number) => node.toString(16).padStart(16, '0');
+
+type Node = {
+  readonly num: number;
+  readonly server: FileServer;
+  readonly fetcher: FileFetcher;
+  readonly files: Map<string, Uint8Array>;
+  readonly stored: Map<string, Uint8Array>;
+  readonly blamed: FetchEffect[];
+  /** Rewrites chunks before they go on air (a lying holder). */
+  corrupt?: (data: Uint8Array) => Uint8Array;
+  /** Manifests and chunks it put on air. */
+  bulkFrames: number;
+  controlFrames: number;
+  bytesOnAir: number;
+  linkUp: boolean;
+  /** The one pending tick of the node's cores (a newer one replaces it). */
+  timer: { at: number; generation: number };
+};
+
+/** A broadcast channel on virtual time; `loss` applies to every reception on its own. */
+class Air {
+  now = 0;
+  readonly nodes: Node[] = [];
+  #events: { at: number; seq: number; run: () => void }[] = [];
+  #seq = 0;
+  readonly #random: Random;
+  loss: number;
+
+  constructor(options: { loss?: number; seed?: number } = {}) {
+    this.loss = options.loss ?? 0;
+    this.#random = seededRandom(options.seed ?? 1);
+  }
+
+  add(num: number): Node {
+    const random = seededRandom(num * 7919);
+    const node: Node = {
+      num,
+      server: new FileServer({ random, frameIntervalMs: () => INTERVAL, keyId: keyOf(num) }),
+      fetcher: new FileFetcher({ random, frameIntervalMs: () => INTERVAL }),
+      files: new Map(),
+      stored: new Map(),
+      blamed: [],
+      bulkFrames: 0,
+      controlFrames: 0,
+      bytesOnAir: 0,
+      linkUp: true,
+      timer: { at: Infinity, generation: 0 },
+    };
+    node.server.resume(this.now);
+    node.fetcher.resume(this.now);
+    this.nodes.push(node);
+    this.#schedulePump(node, 0);
+    return node;
+  }
+
+  at(time: number, run: () => void): void {
+    this.#events.push({ at: time, seq: this.#seq++, run });
+  }
+
+  /** Runs events until `done` holds or `limitMs` of virtual time passed; returns the time reached. */
+  runUntil(done: () => boolean, limitMs = 6 * 3600_000): number {
+    const end = this.now + limitMs;
+    while (!done()) {
+      this.#events.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      const next = this.#events.shift();
+      if (!next || next.at > end) break;
+      this.now = Math.max(this.now, next.at);
+      next.run();
+    }
+    return this.now;
+  }
+
+  /** Unplugs or plugs back a node's radio: its cores pause or resume. */
+  setLink(node: Node, up: boolean): void {
+    node.linkUp = up;
+    if (up) {
+      node.server.resume(this.now);
+      node.fetcher.resume(this.now);
+    } else {
+      node.server.pause(this.now);
+      node.fetcher.pause(this.now);
+    }
+    this.settle(node);
+  }
+
+  /** After any input: drain the fetcher's effects and re-arm the cores' timers. */
+  settle(node: Node): void {
+    for (const effect of node.fetcher.takeEffects()) {
+      if (effect.kind === 'send') this.#broadcast(node, effect.message, SHORT_AIRTIME);
+      if (effect.kind === 'complete') {
+        node.stored.set(effect.contentId, effect.bytes);
+        node.fetcher.stored(effect.id, this.now);
+      }
+      if (effect.kind === 'blame') node.blamed.push(effect);
+    }
+    const at = Math.max(this.now, Math.min(node.fetcher.wakeAt() ?? Infinity, node.server.wakeAt() ?? Infinity));
+    if (at === node.timer.at || at === Infinity) return;
+    const generation = node.timer.generation + 1;
+    node.timer = { at, generation };
+    this.at(at, () => {
+      if (node.timer.generation !== generation) return;
+      node.timer = { at: Infinity, generation };
+      node.fetcher.tick(this.now);
+      node.server.tick(this.now);
+      this.settle(node);
+    });
+  }
+
+  /** A holder's radio: one manifest or chunk per frame interval, manifests first. */
+  #schedulePump(node: Node, delay: number): void {
+    this.at(this.now + delay, () => {
+      if (node.linkUp) {
+        const manifest = node.server.takeManifests(this.now)[0];
+        const chunk = manifest ? undefined : node.server.sendingIds().map((id) => node.server.nextChunk(id, this.now)).find((c) => c !== undefined);
+        const message = manifest ?? (chunk && node.corrupt ? { ...chunk, data: node.corrupt(chunk.data) } : chunk);
+        if (message) {
+          node.bulkFrames += 1;
+          this.#broadcast(node, message, FULL_AIRTIME);
+          this.settle(node);
+          this.#schedulePump(node, INTERVAL);
+          return;
+        }
+      }
+      this.#schedulePump(node, INTERVAL / 5);
+    });
+  }
+
+  #broadcast(from: Node, message: BuiltinMessage, airtime: number): void {
+    if (!from.linkUp) return;
+    const body = encodeBuiltinBody(message);
+    from.bytesOnAir += 4 + 1 + body.length + (message.type === 'file-manifest' ? 78 - 1 : 0);
+    if (message.type !== 'file-manifest' && message.type !== 'file-chunk') from.controlFrames += 1;
+    for (const to of this.nodes) {
+      if (to === from || this.#random() < this.loss) continue;
+      this.at(this.now + airtime, () => this.#deliver(to, from, decodeBuiltinBody(message.type, body)));
+    }
+  }
+
+  #deliver(node: Node, from: Node, decoded: ReturnType<typeof decodeBuiltinBody>): void {
+    if (!node.linkUp || !('type' in decoded)) return;
+    const now = this.now;
+    switch (decoded.type) {
+      case 'file-request': {
+        const bytes = node.files.get(decoded.contentId);
+        if (bytes && node.server.onRequest(decoded, from.num, now) === 'load') node.server.offer(decoded.contentId, bytes, now);
+        break;
+      }
+      case 'file-manifest':
+        node.server.onManifestHeard(decoded, keyOf(from.num));
+        node.fetcher.onManifest(decoded, from.num, { keyId: keyOf(from.num), verified: true }, now);
+        break;
+      case 'file-chunk':
+        node.fetcher.onChunk(decoded, from.num, now);
+        break;
+      case 'ack':
+      case 'nack':
+        node.server.onBitmap(decoded, from.num, now);
+        break;
+      default:
+        break;
+    }
+    this.settle(node);
+  }
+}
+
+const stateOf = (node: Node, id: string) => node.fetcher.views().find((view) => view.id === id)?.state;
+const requestOn = (air: Air, node: Node, contentId: string, maxBytes?: number) => {
+  const outcome = node.fetcher.request({ contentId, ...(maxBytes === undefined ? {} : { maxBytes }) }, air.now);
+  if (!outcome.ok) throw new Error(outcome.message);
+  air.settle(node);
+  return outcome.id;
+};
+
+describe('transfer layout (hash tree)', () => {
+  it('keeps the manifest to one frame by adding hash levels, and checks every chunk through its parent', () => {
+    expect(hashTreeLevels(51_200, 224)).toEqual([9, 229]);
+    expect(hashTreeLevels(204_800, 224)).toEqual([2, 33, 915]);
+    expect(hashTreeLevels(2000, 224)).toEqual([9]);
+    const bytes = fileOf(60_000, 3);
+    const plan = planChunks(bytes);
+    const layout = plan.layout;
+    const chunkAt = (offset: number) => plan.chunks[offset];
+    for (let offset = 0; offset < layout.total; offset++) {
+      const expected = layout.expectedHash(offset, plan.topHashes, chunkAt)!;
+      expect(layout.matches(offset, plan.chunks[offset]!, expected)).toBe(true);
+    }
+    const tampered = Uint8Array.from(plan.chunks[layout.fileStart + 3]!);
+    tampered[10]! ^= 1;
+    expect(layout.matches(layout.fileStart + 3, tampered, layout.expectedHash(layout.fileStart + 3, plan.topHashes, chunkAt)!)).toBe(false);
+    expect(layout.expectedHash(layout.fileStart, plan.topHashes, () => undefined)).toBeUndefined(); // parent not in yet
+    expect(TransferLayout.of(0, 224)).toBeUndefined();
+    expect(TransferLayout.of(1000, 8)).toBeUndefined();
+  });
+});
+
+describe('file transfer on virtual time', () => {
+  it('moves a 50 KB file without loss with one request, one manifest, every chunk once and one ack', () => {
+    const air = new Air();
+    const [holder, asker] = [air.add(1), air.add(2)];
+    const file = fileOf(51_200, 1);
+    holder.files.set(idOf(file), file);
+    const id = requestOn(air, asker, idOf(file));
+    const end = air.runUntil(() => stateOf(asker, id) === 'done');
+    air.runUntil(() => holder.server.views()[0]?.state === 'done', 60_000); // the final ack on its way
+    expect(asker.stored.get(idOf(file))).toEqual(file);
+    const total = TransferLayout.of(file.length, 224)!.total;
+    expect(holder.bulkFrames).toBe(1 + total);
+    expect(asker.controlFrames).toBe(2); // the request and the final ack
+    const efficiency = file.length / (holder.bytesOnAir + asker.bytesOnAir);
+    expect(efficiency).toBeGreaterThan(0.93);
+    // About one frame interval per frame: no pause between request, manifest and chunks.
+    expect(end).toBeLessThan((total + 3) * INTERVAL);
+    expect(holder.server.views()[0]).toMatchObject({ direction: 'outgoing', state: 'done', chunksDone: total, bytesDone: file.length });
+  });
+
+  it('repairs 10 % random loss with few nacks, in close to the lossless time', () => {
+    const air = new Air({ loss: 0.1, seed: 11 });
+    const [holder, asker] = [air.add(1), air.add(2)];
+    const file = fileOf(51_200, 2);
+    holder.files.set(idOf(file), file);
+    const id = requestOn(air, asker, idOf(file));
+    const end = air.runUntil(() => stateOf(asker, id) === 'done');
+    expect(asker.stored.get(idOf(file))).toEqual(file);
+    const total = TransferLayout.of(file.length, 224)!.total;
+    const ideal = (file.length / 231) * INTERVAL;
+    expect(end / ideal).toBeLessThan(1.25);
+    expect(holder.bulkFrames).toBeLessThan((total + 1) * 1.2); // each loss re-sent about once
+    expect(asker.controlFrames).toBeLessThan(16);
+  });
+
+  it('serves several receivers of the same file with one broadcast, merging their nacks', () => {
+    const air = new Air({ loss: 0.1, seed: 5 });
+    const holder = air.add(1);
+    const askers = [air.add(2), air.add(3), air.add(4), air.add(5)];
+    const file = fileOf(20_000, 3);
+    holder.files.set(idOf(file), file);
+    const ids = askers.map((asker) => requestOn(air, asker, idOf(file)));
+    air.runUntil(() => askers.every((asker, i) => stateOf(asker, ids[i]!) === 'done'));
+    for (const asker of askers) expect(asker.stored.get(idOf(file))).toEqual(file);
+    const total = TransferLayout.of(file.length, 224)!.total;
+    expect(holder.server.views()).toHaveLength(1);
+    expect(holder.server.views()[0]!.peers).toHaveLength(4);
+    // Four receivers, each losing 10 %: far fewer frames than four transfers would take.
+    expect(holder.bulkFrames).toBeLessThan(1.6 * total);
+  });
+
+  it('lets one holder serve: the others stay quiet, or stop after their manifest', () => {
+    for (const seed of [1, 2, 3, 4]) {
+      const air = new Air({ seed });
+      const holders = [air.add(10 + seed), air.add(20 + seed), air.add(30 + seed)];
+      const asker = air.add(2);
+      const file = fileOf(20_000, 4);
+      for (const holder of holders) holder.files.set(idOf(file), file);
+      const id = requestOn(air, asker, idOf(file));
+      air.runUntil(() => stateOf(asker, id) === 'done');
+      const frames = holders.map((holder) => holder.bulkFrames).sort((a, b) => b - a);
+      expect(frames[0]).toBe(1 + TransferLayout.of(file.length, 224)!.total);
+      expect(frames[1]! + frames[2]!).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('catches a holder whose chunks fail their hash, blames it and completes from an honest one', () => {
+    const air = new Air();
+    const [liar, honest, asker] = [air.add(1), air.add(3), air.add(2)];
+    const file = fileOf(30_000, 5);
+    liar.files.set(idOf(file), file);
+    liar.corrupt = (data) => Uint8Array.from(data, (byte, i) => (i === 0 ? byte ^ 0xff : byte));
+    const id = requestOn(air, asker, idOf(file));
+    air.runUntil(() => asker.blamed.length > 0);
+    expect(asker.blamed[0]).toMatchObject({ node: liar.num, keyId: keyOf(liar.num), verified: true });
+    honest.files.set(idOf(file), file); // a holder within reach now
+    air.runUntil(() => stateOf(asker, id) === 'done');
+    expect(asker.stored.get(idOf(file))).toEqual(file);
+    const view = asker.fetcher.views()[0]!;
+    expect(view.badPeers).toEqual([keyOf(liar.num)]);
+    expect(view.peers).toEqual([keyOf(honest.num)]);
+    // The liar was asked to stand aside and did.
+    expect(liar.server.views().filter((v) => v.state === 'sending')).toEqual([]);
+  });
+
+  it('refuses a file whose chunks match a lying tree but not the content id, and blames the signer', () => {
+    const air = new Air();
+    const [liar, asker] = [air.add(1), air.add(2)];
+    const file = fileOf(8_000, 6);
+    const other = fileOf(8_000, 7);
+    liar.files.set(idOf(file), other); // a consistent lie: the manifest vouches for the wrong bytes
+    const id = requestOn(air, asker, idOf(file));
+    air.runUntil(() => asker.blamed.length > 0);
+    expect(asker.blamed[0]).toMatchObject({ keyId: keyOf(liar.num) });
+    expect(asker.stored.size).toBe(0);
+    expect(stateOf(asker, id)).toBe('requesting');
+  });
+
+  it('cancels: the holder is told to stop and nothing more is sent', () => {
+    const air = new Air();
+    const [holder, asker] = [air.add(1), air.add(2)];
+    const file = fileOf(30_000, 8);
+    holder.files.set(idOf(file), file);
+    const id = requestOn(air, asker, idOf(file));
+    air.runUntil(() => (asker.fetcher.views()[0]?.chunksDone ?? 0) >= 20);
+    expect(asker.fetcher.cancel(id, air.now)).toBe(true);
+    air.settle(asker);
+    const framesAtCancel = holder.bulkFrames;
+    air.runUntil(() => false, 10 * 60_000);
+    expect(stateOf(asker, id)).toBe('cancelled');
+    expect(holder.bulkFrames - framesAtCancel).toBeLessThanOrEqual(2); // frames already on their way
+    expect(holder.server.views()[0]!.state).not.toBe('sending');
+    expect(asker.fetcher.cancel(id, air.now)).toBe(false);
+  });
+
+  it('pauses while its radio is away and finishes after it returns', () => {
+    const air = new Air();
+    const [holder, asker] = [air.add(1), air.add(2)];
+    const file = fileOf(20_000, 9);
+    holder.files.set(idOf(file), file);
+    const id = requestOn(air, asker, idOf(file));
+    air.runUntil(() => (asker.fetcher.views()[0]?.chunksDone ?? 0) >= 30);
+    air.setLink(asker, false);
+    expect(stateOf(asker, id)).toBe('paused');
+    air.runUntil(() => false, 5 * 60_000);
+    air.setLink(asker, true);
+    air.runUntil(() => stateOf(asker, id) === 'done');
+    expect(asker.stored.get(idOf(file))).toEqual(file);
+  });
+
+  it('resumes from its saved state in a new fetcher, keeping the verified chunks', () => {
+    const air = new Air();
+    const [holder, asker] = [air.add(1), air.add(2)];
+    const file = fileOf(40_000, 10);
+    holder.files.set(idOf(file), file);
+    const id = requestOn(air, asker, idOf(file));
+    air.runUntil(() => (asker.fetcher.views()[0]?.chunksDone ?? 0) >= 100);
+    const saved = JSON.parse(JSON.stringify(asker.fetcher.snapshot(id)));
+    const had = asker.fetcher.views()[0]!.chunksDone;
+
+    // The app restarts: a new fetcher on the same radio, fed the saved state.
+    const restarted = new FileFetcher({ random: seededRandom(99), frameIntervalMs: () => INTERVAL });
+    Object.assign(asker, { fetcher: restarted });
+    const framesBefore = holder.bulkFrames;
+    restarted.resume(air.now);
+    expect(restarted.restore(saved, air.now)).toEqual({ ok: true, id });
+    expect(restarted.views()[0]).toMatchObject({ chunksDone: had, state: 'requesting' });
+    air.settle(asker);
+    air.runUntil(() => stateOf(asker, id) === 'done');
+    expect(asker.stored.get(idOf(file))).toEqual(file);
+    const total = TransferLayout.of(file.length, 224)!.total;
+    expect(holder.bulkFrames - framesBefore).toBeLessThan(total - had + 8);
+  });
+
+  it('drops saved chunks that no longer match, and refuses saved state that is not one', () => {
+    const air = new Air();
+    const [holder, asker] = [air.add(1), air.add(2)];
+    const file = fileOf(10_000, 12);
+    holder.files.set(idOf(file), file);
+    const id = requestOn(air, asker, idOf(file));
+    air.runUntil(() => (asker.fetcher.views()[0]?.chunksDone ?? 0) >= 20);
+    const saved = asker.fetcher.snapshot(id)!;
+    const damaged = { ...saved, chunks: saved.chunks.map((chunk, i) => (i === 15 ? { ...chunk, data: Buffer.from('damaged').toString('base64') } : chunk)) };
+    const fetcher = new FileFetcher({ random: seededRandom(1), frameIntervalMs: () => INTERVAL });
+    expect(fetcher.restore(damaged, air.now).ok).toBe(true);
+    expect(fetcher.views()[0]!.chunksDone).toBe(saved.chunks.length - 1);
+    for (const garbage of [null, 'x', { version: 2 }, { ...saved, id: '../etc' }, { ...saved, contentId: 'nope' }, { ...saved, tree: { ...saved.tree!, size: 1 } }]) {
+      expect(new FileFetcher({ random: seededRandom(1), frameIntervalMs: () => INTERVAL }).restore(garbage, air.now).ok).toBe(false);
+    }
+  });
+
+  it('fails after long silence, and a failed transfer can be resumed', () => {
+    const air = new Air();
+    const asker = air.add(2);
+    const file = fileOf(3_000, 13);
+    const id = requestOn(air, asker, idOf(file));
+    air.runUntil(() => stateOf(asker, id) === 'failed', 3 * 3600_000);
+    expect(asker.fetcher.views()[0]!.error).toMatch(/No holder/);
+    expect(asker.fetcher.retry(id, air.now)).toBe(true);
+    air.settle(asker);
+    const holder = air.add(1);
+    holder.files.set(idOf(file), file);
+    air.runUntil(() => stateOf(asker, id) === 'done');
+    expect(asker.stored.get(idOf(file))).toEqual(file);
+  });
+
+  it('refuses bad requests and respects the size limit', () => {
+    const fetcher = new FileFetcher({ random: seededRandom(1), frameIntervalMs: () => INTERVAL });
+    expect(fetcher.request({ contentId: 'not-an-id' }, 0)).toMatchObject({ ok: false, reason: 'bad_content_id' });
+    expect(fetcher.request({ contentId: idOf(fileOf(10, 1)), maxBytes: 300 * 1024 }, 0)).toMatchObject({ ok: false, reason: 'bad_max_bytes' });
+    const air = new Air();
+    const [holder, asker] = [air.add(1), air.add(2)];
+    const file = fileOf(6_000, 14);
+    holder.files.set(idOf(file), file);
+    const id = requestOn(air, asker, idOf(file), 5_000);
+    air.runUntil(() => false, 5 * 60_000);
+    expect(stateOf(asker, id)).toBe('requesting');
+    expect(holder.bulkFrames).toBe(0); // the holder does not offer what is too large
+  });
+
+  it('takes garbage without throwing or losing its way', () => {
+    const air = new Air();
+    const [holder, asker] = [air.add(1), air.add(2)];
+    const file = fileOf(12_000, 15);
+    holder.files.set(idOf(file), file);
+    const id = requestOn(air, asker, idOf(file));
+    air.runUntil(() => (asker.fetcher.views()[0]?.chunksDone ?? 0) >= 5);
+    const random = seededRandom(77);
+    const bytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(random() * 256));
+    for (let i = 0; i < 2000; i++) {
+      const from = [1, 9, 0xffffffff][i % 3]!;
+      const body = bytes(Math.floor(random() * 230));
+      const types = Object.keys(BUILTIN_CODES) as BuiltinMessage['type'][];
+      const decoded = decodeBuiltinBody(types[Math.floor(random() * types.length)]!, body);
+      if (!('type' in decoded)) continue;
+      // Straight into the cores: a stranger's frames, and the holder's with random positions.
+      if (decoded.type === 'file-chunk') asker.fetcher.onChunk(decoded, from === 1 ? 9 : from, air.now);
+      if (decoded.type === 'ack' || decoded.type === 'nack') holder.server.onBitmap(decoded, from, air.now);
+      if (decoded.type === 'file-manifest') asker.fetcher.onManifest(decoded, from === 1 ? 9 : from, { keyId: keyOf(from), verified: false }, air.now);
+    }
+    air.settle(asker);
+    air.runUntil(() => stateOf(asker, id) === 'done');
+    expect(asker.stored.get(idOf(file))).toEqual(file);
+  });
+});
