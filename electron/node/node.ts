@@ -2,13 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IdentityInfo, IndexSummary, LogEntry, MeshSettings, NodeInfo, RadioPortInfo, RadioState } from '../../shared/contract/index.ts';
 import { ContractServer } from './api/contract-server.ts';
-import { createHandlers } from './api/handlers.ts';
+import { createHandlers, toIndexSyncView } from './api/handlers.ts';
 import { MeshRunner } from './api/mesh-runner.ts';
 import { loraPeersOf } from './api/mesh-view.ts';
 import { toMeshNodes, toRadioState } from './api/radio-view.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { meshNetworkOf } from './config.ts';
 import { EventHub } from './event-hub.ts';
+import { BRIDGE_MESSAGE_KIND, bridgeMessageType, LoraIpBridge } from './bridge/index.ts';
 import { GossipService } from './gossip/index.ts';
 import type { HostFiles } from './host-files.ts';
 import type { NodeIdentity, ProtectionLevel } from './identity/index.ts';
@@ -58,6 +59,8 @@ export class PakitNode {
   readonly gossip: GossipService | undefined;
   /** Runs `gossip` for the node: start/stop, health samples, the merged peer list. */
   readonly mesh: MeshRunner;
+  /** Relays emergencies and announces between LoRa and IP; present when the IP mesh is enabled. */
+  readonly bridge: LoraIpBridge | undefined;
   readonly store: BlockStore;
   readonly identity: NodeIdentity;
   readonly options: PakitNodeOptions;
@@ -96,6 +99,7 @@ export class PakitNode {
       log: (level, message) => this.log.write(level, 'lora', message),
       store: options.store,
       transferDir: join(options.dataDir, 'lora-transfers'),
+      indexFile: join(options.dataDir, 'lora-mesh-index.bin'),
       reputation: this.reputation,
     });
     const network = meshNetworkOf(options.mesh);
@@ -107,9 +111,25 @@ export class PakitNode {
           reputation: this.reputation,
           clock: this.#clock,
           ...network,
+          // Emergencies and announces heard on LoRa travel over IP inside this type (see bridge/).
+          messageTypes: { [BRIDGE_MESSAGE_KIND]: bridgeMessageType(options.mesh.networkId) },
           log: (line) => this.log.debug('gossip', line),
         })
       : undefined;
+    this.bridge = this.gossip
+      ? new LoraIpBridge({
+          lora: {
+            onRelayable: (listener) => {
+              this.lora.on('relayable', listener);
+              return () => this.lora.off('relayable', listener);
+            },
+            acceptRelayed: (message) => this.lora.acceptRelayed(message),
+          },
+          gossip: this.gossip,
+          log: (line) => this.log.warn('bridge', line),
+        })
+      : undefined;
+    this.bridge?.start();
     this.mesh = new MeshRunner({
       gossip: this.gossip,
       settings: options.mesh,
@@ -129,6 +149,7 @@ export class PakitNode {
       this.mesh.peersChanged();
     });
     this.lora.on('transfers', (views) => this.hub.emit('files.transfers', views));
+    this.lora.on('sync', (view) => this.hub.emit('index.sync', toIndexSyncView(view)));
   }
 
   info(): NodeInfo {
@@ -183,6 +204,7 @@ export class PakitNode {
 
   async stop(): Promise<void> {
     this.status.stop();
+    this.bridge?.stop();
     await this.mesh.close();
     await this.lora.stop();
     this.radio.disconnect();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EmergencyRecord } from './emergency.ts';
+import { IndexSyncView } from './index-sync.ts';
 import { MeshHealth, MeshPeer } from './mesh.ts';
 import { MeshNode, RadioState } from './radio.ts';
 import { LogEntry, NodeStatus } from './schemas.ts';
@@ -32,6 +33,11 @@ export const events = {
   'index.summary': event({
     summary: 'The DAG index changed (blocks stored or removed).',
     schema: IndexSummary,
+    delivery: { mode: 'latest', intervalMs: 1000 },
+  }),
+  'index.sync': event({
+    summary: 'Index sync over LoRa changed: a session sent, learned or refused something.',
+    schema: IndexSyncView,
     delivery: { mode: 'latest', intervalMs: 1000 },
   }),
   'radio.state': event({

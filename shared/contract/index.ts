@@ -2,6 +2,7 @@ export * from './errors.ts';
 export * from './schemas.ts';
 export * from './radio.ts';
 export * from './storage.ts';
+export * from './index-sync.ts';
 export * from './emergency.ts';
 export * from './mesh.ts';
 export * from './transfers.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EmergencyPriority, EmergencyRecord } from './emergency.ts';
+import { IndexSyncView } from './index-sync.ts';
 import { MeshHealth, MeshPeer } from './mesh.ts';
 import { MeshNode, RadioPort, RadioPortInfo, RadioState } from './radio.ts';
 import { LogEntry, NodeInfo, NodeStatus } from './schemas.ts';
@@ -103,6 +104,11 @@ export const methods = {
     input: z.object(page).strict(),
     output: z.object({ total: z.number().int(), ids: z.array(ContentId) }),
   }),
+  'index.sync': method({
+    summary: 'Index sync over LoRa: the mesh index (own blocks and ids learned from radio peers) and where sync stands with each radio peer.',
+    input: noInput,
+    output: IndexSyncView,
+  }),
   'radio.ports': method({ summary: 'Radios this node can connect to: serial ports, simulated devices.', input: noInput, output: z.array(RadioPortInfo) }),
   'radio.connect': method({ summary: 'Connects to a radio and does the device handshake.', input: z.object({ port: RadioPort }).strict(), output: RadioState }),
   'radio.disconnect': method({ summary: 'Disconnects from the radio.', input: noInput, output: RadioState }),
@@ -112,7 +118,7 @@ export const methods = {
     summary: 'Broadcasts a signed emergency to the whole mesh at the highest priority.',
     input: z
       .object({
-        text: z.string().trim().min(1, 'say what is happening').max(147),
+        text: z.string().trim().min(1, 'say what is happening').max(115),
         priority: EmergencyPriority.default('urgent'),
         /** The operator confirmed a second time: sending within the cool-down is deliberate. */
         confirmedAgain: z.boolean().default(false),

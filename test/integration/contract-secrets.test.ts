@@ -57,6 +57,7 @@ describe('key material and the contract', () => {
         'storage.delete': { id },
         'index.summary': {},
         'index.list': {},
+        'index.sync': {},
         'radio.ports': {},
         'radio.connect': { port: { kind: 'tcp', host: '127.0.0.1', port: 9 } },
         'radio.disconnect': {},

@@ -2,6 +2,7 @@
 // one simulated mesh between them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PakitNode } from '../../electron/node/node.ts';
+import { NEUTRAL_SCORE, peerKeyOf } from '../../electron/node/reputation/index.ts';
 import { createSimMesh, ScaledRealTimeScheduler, serveDeviceOverTcp, type DeviceTcpServer } from '../../electron/sim/index.ts';
 import { createTestNode } from '../helpers/test-node.ts';
 
@@ -58,6 +59,8 @@ describe('emergency broadcast over the simulated mesh', { timeout: 60_000 }, () 
     forged.set(new TextEncoder().encode('Fake'), Buffer.from(original).indexOf('Fire')); // a byte offset, not a character index
     new DataView(forged.buffer).setUint32(14, new DataView(forged.buffer).getUint32(14) + 100);
 
+    // Bob knows Mallory's radio by her key-announce, so he can tell whose radio sends the forgery.
+    await expect.poll(() => bob.lora.receiver.keys.has(mallory.lora.sender.keyId), { timeout: 30_000 }).toBe(true);
     const refusalsBefore = bob.lora.receiver.rejectionsOf(mallory.radio.device!.nodeNum);
     // Let the acks of the earlier emergencies clear the air first.
     const pending = (node: PakitNode) => node.radio.outbox().length + Object.values(node.lora.queueDepth()).reduce((sum, depth) => sum + depth, 0);
@@ -72,6 +75,11 @@ describe('emergency broadcast over the simulated mesh', { timeout: 60_000 }, () 
     );
     expect(mallory.radio.enqueue({ messageId: 'forgery', to: bob.radio.device!.nodeNum, payload: forged, wantAck: true, hopLimit: 3 }).ok).toBe(true);
     await expect.poll(() => refusals().bad_signature ?? 0, { timeout: 30_000 }).toBeGreaterThan(0);
+    // The forgery names Alice's key; the blame goes to the radio that sent it, Mallory's identity.
+    const reasonsAgainst = (node: PakitNode) => bob.reputation.explain(peerKeyOf(node.identity.publicKey)).reasons.map((reason) => reason.kind);
+    expect(reasonsAgainst(mallory)).toContain('signature_invalid');
+    expect(bob.reputation.score(peerKeyOf(mallory.identity.publicKey))).toBeLessThan(NEUTRAL_SCORE);
+    expect(reasonsAgainst(alice)).not.toContain('signature_invalid');
     expect(bob.lora.history().filter((record) => record.direction === 'received')).toHaveLength(2);
     expect(bob.lora.history().some((record) => record.text.startsWith('Fake'))).toBe(false);
   });

@@ -34,8 +34,10 @@ async function startRig(count: number): Promise<Rig> {
     const started = await node.radio.connect({ kind: 'tcp', host: '127.0.0.1', port: server.port });
     expect(started.ok).toBe(true);
   }
-  // Every node has heard every other's key before files move, so manifests verify at once.
-  await expect.poll(() => nodes.every((node) => node.lora.receiver.keys.size >= count - 1), { timeout: 10_000 }).toBe(true);
+  // Every node has heard every other's key before files move, so manifests verify at once. A node
+  // whose radio came up after another's first key announce hears it at the next one, 10 min of
+  // radio time (12 s here) later.
+  await expect.poll(() => nodes.every((node) => node.lora.receiver.keys.size >= count - 1), { timeout: 20_000 }).toBe(true);
   return rig;
 }
 

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { contractError, MAX_ANNOUNCED_BLOCKS, type ContractErrorCode, type StoredBlock } from '../../../shared/contract/index.ts';
+import { contractError, MAX_ANNOUNCED_BLOCKS, type ContractErrorCode, type IndexSyncView, type StoredBlock } from '../../../shared/contract/index.ts';
 import { exportBackup } from '../identity/index.ts';
+import type { MeshSyncView } from '../lora/mesh-sync.ts';
 import type { FileRequestOutcome } from '../lora/service.ts';
 import type { TransferView } from '../lora/transfer/index.ts';
 import type { PakitNode } from '../node.ts';
@@ -19,6 +20,13 @@ const onlyInDesktopApp = (what: string) =>
 // Peers fetch what is announced; a claim the node cannot back costs it reputation everywhere.
 const notHeld = (cid: string) =>
   refusal('not_found', 'not_held', `This node does not hold ${cid}: announcing it would be a false claim.`, 'Store the file first (Files view), then announce it.');
+
+/** LoRa index sync as the contract shows it (the method and the node's `index.sync` event). */
+export const toIndexSyncView = ({ summary, learned, peers }: MeshSyncView): IndexSyncView => ({
+  summary: { version: summary.version, rootHash: summary.root_hash, blockCount: summary.block_count },
+  learned,
+  peers,
+});
 
 /** Binds each contract method to the node service that answers it. */
 export function createHandlers(node: PakitNode): Handlers {
@@ -76,6 +84,7 @@ export function createHandlers(node: PakitNode): Handlers {
       const ids = node.store.index.ids();
       return { total: ids.length, ids: ids.slice(offset, offset + limit) };
     },
+    'index.sync': () => toIndexSyncView(node.lora.syncView()),
 
     'radio.ports': async () => {
       const serial = await listSerialPorts();

@@ -203,7 +203,8 @@ export class LoraReceiver {
     const replay = this.#replay.check(envelope.keyId, envelope.seq, now);
     if (replay) return this.#count(replay, from);
 
-    const announced = message.type === 'key-announce' ? (message as KeyAnnounceMessage).publicKey : undefined;
+    // Key-announces and emergencies carry their author's key: checked against the key id, then used and kept.
+    const announced = message.type === 'key-announce' ? (message as KeyAnnounceMessage).publicKey : message.type === 'emergency' ? message.publicKey : undefined;
     if (announced && keyIdOf(announced) !== envelope.keyId) return this.#count(reject('key_mismatch', 'announced key does not hash to the sender key id', envelope.keyId), from);
     const publicKey = announced ?? this.keys.get(envelope.keyId);
     if (!publicKey) return this.#holdUnverified(envelope, { ok: true, message, from, auth: 'unverified', signer, bytes });

@@ -80,6 +80,10 @@ export class LoraSender {
       if (message.type === 'key-announce' && !equalBytes(message.publicKey, this.#signer.publicKey)) {
         throw new RangeError('a key-announce carries the signer’s own public key');
       }
+      if (message.type === 'emergency') {
+        if (message.publicKey && !equalBytes(message.publicKey, this.#signer.publicKey)) throw new RangeError('an emergency carries the signer’s own public key');
+        return { code: BUILTIN_CODES.emergency, signed: true, body: encodeBuiltinBody({ ...message, publicKey: this.#signer.publicKey }) };
+      }
       return { code: BUILTIN_CODES[message.type], signed: isSignedBuiltin(message.type), body: encodeBuiltinBody(message) };
     }
     const custom = this.registry.byName(message.name);

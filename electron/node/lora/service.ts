@@ -1,5 +1,6 @@
 // The off-grid protocol on a real radio: frames from the scheduler go to the radio link, packets
-// from the link go through the receiver. Carries emergencies and file transfers (transfer/).
+// from the link go through the receiver. Carries emergencies, file transfers (transfer/), index sync
+// (mesh-sync.ts) and, for the LoRa-IP bridge, signed messages that arrived over IP.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -11,8 +12,10 @@ import type { ReceivedPacket } from '../radio/session.ts';
 import { peerKeyOf, type EvidenceKind } from '../reputation/index.ts';
 import type { BlockStore } from '../storage/index.ts';
 import { EmergencyInbox, EmergencyOutbox, type EmergencyAlert } from './emergency.ts';
-import type { BuiltinMessage, EmergencyPriority, FileRequestMessage } from './messages.ts';
+import type { BuiltinMessage, EmergencyPriority, FileRequestMessage, LoraMessage } from './messages.ts';
+import { MeshSync, type MeshSyncStep, type MeshSyncView } from './mesh-sync.ts';
 import { LoraReceiver, type Delivery } from './receiver.ts';
+import { RELAYED_TYPES, type RelayedMessage } from './relayed.ts';
 import { DEFAULT_AIRTIME_SHARE, DEVICE_QUEUE_SLOTS, LoraScheduler, frameAirtimeMs, type TrafficClass } from './scheduler.ts';
 import { LoraSender } from './sender.ts';
 import type { Signer } from './keys.ts';
@@ -25,7 +28,25 @@ const MESH_PRIORITY: Record<TrafficClass, number> = { emergency: 110, control: 1
 /** Emergencies reach the whole mesh: the firmware floods with the largest hop limit it allows. */
 const MESH_HOP_LIMIT = { emergency: 7, other: 3 } as const;
 const KEY_ANNOUNCE_EVERY_MS = 10 * 60_000;
+/** One small frame per node every few minutes: peers with another root start a sync. */
+const INDEX_ANNOUNCE_EVERY_MS = 5 * 60_000;
+const SYNC_TICK_MS = 5_000;
+/** The sender number given to messages a bridge brought in over IP (no radio has node number 0). */
+const VIA_IP = 0;
+const MAX_RADIO_KEYS = 1024;
 const HISTORY_SIZE = 200;
+/**
+ * An emergency goes on air twice: a broadcast is only repaired up to the first relay (the sender's
+ * want_ack), so a collision further along the mesh loses it. The copy is the same signed message
+ * (receivers that have it drop it as a repeat), sent after the first flood has cleared the mesh.
+ */
+const EMERGENCY_REPEAT_MS = { min: 20_000, spread: 10_000 } as const;
+const CONNECT_KEY_ANNOUNCE_MS = { min: 1_000, spread: 20_000 } as const;
+/** Answering a new neighbour's key with ours: at most this often, so a crowd arriving costs one announce. */
+const KEY_ANSWER_MIN_MS = 60_000;
+const CONNECT_INDEX_ANNOUNCE_MS = { min: 30_000, spread: 60_000 } as const;
+/** Receivers spread their acks so they do not collide with the emergency's own relays. */
+const EMERGENCY_ACK_DELAY_MS = { min: 2_000, spread: 6_000 } as const;
 
 export type EmergencyRecord = {
   id: string;
@@ -53,7 +74,14 @@ export type FileRequestOutcome =
   | { ok: true; transfer: TransferView }
   | { ok: false; reason: 'bad_content_id' | 'bad_max_bytes' | 'too_many' | 'already_stored'; message: string };
 
-type ServiceEvents = { alert: [EmergencyRecord]; history: [EmergencyRecord[]]; transfers: [TransferView[]] };
+type ServiceEvents = {
+  alert: [EmergencyRecord];
+  history: [EmergencyRecord[]];
+  transfers: [TransferView[]];
+  sync: [MeshSyncView];
+  /** Verified signed messages heard on the radio that the whole mesh must hear (for the LoRa-IP bridge). */
+  relayable: [RelayedMessage];
+};
 
 export type LoraServiceOptions = {
   networkId: string;
@@ -62,16 +90,24 @@ export type LoraServiceOptions = {
   clock: Clock;
   log: (level: 'info' | 'warn', message: string) => void;
   /** Files served over LoRa come from here; files received go here. */
-  store: Pick<BlockStore, 'has' | 'readFile' | 'store'>;
+  store: Pick<BlockStore, 'has' | 'readFile' | 'store' | 'list'>;
   /** Incoming transfers are saved here, so they resume after an app restart. */
   transferDir: string;
-  /** Told about peers that served bad file data (`block_corrupt`). */
+  /** The ids learned from radio peers by index sync are kept in this file. */
+  indexFile: string;
+  /** Told about peers that served bad file data (`block_corrupt`) or forged signatures (`signature_invalid`). */
   reputation?: { report(peer: string, kind: EvidenceKind): void };
 };
 
 /** File traffic goes to radio neighbours only: a relay would double its airtime, and losses are repaired by nacks. */
 const FILE_FLOW = 'file:';
 const FILE_CONTROL_FLOW = `${FILE_FLOW}control`;
+/**
+ * Key and index announces go to radio neighbours only (hop limit 0): sync and file transfers run
+ * between neighbours, and a flood per announce per node would fill the channel (each costs one
+ * transmission per relay). Emergencies, which must verify far away, carry their author's key.
+ */
+const NEIGHBOURS_FLOW = 'neighbours';
 /** Chunks waiting in the scheduler per transfer: pulled late, so they reflect the latest nacks. */
 const CHUNKS_AHEAD = 1;
 /** Consoles get the transfer list at most this often. */
@@ -99,17 +135,36 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   #transferTimer: { handle: unknown; at: number } | undefined;
   #transfersEventTimer: unknown;
   #lastTransfersEvent = -Infinity;
+  readonly #meshSync: MeshSync;
+  #syncTimer: unknown;
+  #lastIndexAnnounce = -Infinity;
+  /** Frames addressed to one radio (sync sessions); everything else is broadcast. */
+  readonly #destinations = new WeakMap<Uint8Array, number>();
+  readonly #delayed = new Set<unknown>();
+  /** Radio node number -> the key id it announced as its own. */
+  readonly #radioKeys = new Map<number, string>();
+  readonly #random = () => randomBytes(4).readUInt32BE() / 2 ** 32;
 
   constructor(options: LoraServiceOptions) {
     super();
     this.#options = options;
-    const random = () => randomBytes(4).readUInt32BE() / 2 ** 32;
+    const random = this.#random;
     this.sender = new LoraSender({ networkId: options.networkId, signer: options.signer, random });
     this.receiver = new LoraReceiver({ networkId: options.networkId });
     const frameIntervalMs = () => Math.ceil(frameAirtimeMs(this.#scheduler.modem, MAX_FRAME_BYTES)) / DEFAULT_AIRTIME_SHARE;
     this.#fetcher = new FileFetcher({ random, frameIntervalMs });
     this.#server = new FileServer({ random, frameIntervalMs, keyId: this.sender.keyId });
     this.#loadSavedTransfers();
+    this.#meshSync = new MeshSync({
+      indexFile: options.indexFile,
+      ownIds: () => options.store.list(),
+      random,
+      onProblem: (problem) =>
+        options.log('warn', problem.kind === 'corrupt'
+          ? `the saved mesh index was damaged; it was moved to ${problem.movedTo} and ids are learned again from peers`
+          : `the saved mesh index could not be read (${problem.message}); ids are learned again from peers`),
+    });
+    this.#scheduleSyncTick();
     this.#outbox = new EmergencyOutbox({ sender: this.sender });
     // Meshtastic's managed flooding already rebroadcasts every packet once per relay, within the hop
     // limit we set; a second, application-level relay would only double the airtime.
@@ -122,7 +177,13 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       }
     });
     options.link.on('state', (state) => {
-      if (state.status === 'ready') this.#announceKey(true);
+      // Radios often come up together (a site powering on): spread the announces so they do not collide.
+      if (state.status === 'ready') {
+        // Counted as sent now, so the periodic check waits for these rather than racing them.
+        this.#lastKeyAnnounce = this.#lastIndexAnnounce = this.#options.clock.now();
+        this.#later(CONNECT_KEY_ANNOUNCE_MS, () => this.#announceKey(true));
+        this.#later(CONNECT_INDEX_ANNOUNCE_MS, () => this.#announceIndex(true));
+      }
       this.#linkChanged(state.status === 'ready');
     });
     options.link.on('outbox', ({ queued }) => {
@@ -153,9 +214,11 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     const now = this.#options.clock.now();
     const result = this.#outbox.send(request, now);
     if (!result.ok) return result;
+    // The message carries its author's key: receivers verify it on arrival, nothing else has to get through.
     for (const frame of result.frames) this.#scheduler.enqueue(frame, 'emergency');
-    // Right behind it, the key that verifies it, for receivers that have not heard it yet.
-    this.#announceKey(true, 'emergency');
+    this.#later(EMERGENCY_REPEAT_MS, () => {
+      for (const frame of result.frames) this.#scheduler.enqueue(frame, 'emergency');
+    });
     const record: EmergencyRecord = {
       id: result.id,
       direction: 'sent',
@@ -216,22 +279,36 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   /** Stops timers; incoming transfers are saved to resume at the next start. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const timer of [this.#pumpTimer, this.#transferTimer?.handle, this.#transfersEventTimer]) {
+    for (const timer of [this.#pumpTimer, this.#transferTimer?.handle, this.#transfersEventTimer, this.#syncTimer]) {
       if (timer !== undefined) this.#options.clock.clearTimeout(timer);
     }
     this.#pumpTimer = undefined;
     this.#transferTimer = undefined;
     this.#transfersEventTimer = undefined;
+    this.#syncTimer = undefined;
+    for (const handle of this.#delayed) this.#options.clock.clearTimeout(handle);
+    this.#delayed.clear();
     for (const view of this.#fetcher.views()) this.#saveTransfer(view.id);
     await Promise.allSettled([...this.#storing]);
   }
 
-  #announceKey(force: boolean, trafficClass: TrafficClass = 'control'): void {
+  /** Keys go to neighbours at index priority without want_ack: repeated every 10 min, no single copy matters. */
+  /** Runs `enqueue` after a random delay in [min, min + spread), then sends; dropped at stop(). */
+  #later(delay: { min: number; spread: number }, enqueue: () => void): void {
+    const handle = this.#options.clock.setTimeout(() => {
+      this.#delayed.delete(handle);
+      enqueue();
+      this.#pump();
+    }, delay.min + Math.floor(this.#random() * delay.spread));
+    this.#delayed.add(handle);
+  }
+
+  #announceKey(force: boolean): void {
     const now = this.#options.clock.now();
     if (!force && now - this.#lastKeyAnnounce < KEY_ANNOUNCE_EVERY_MS) return;
     this.#lastKeyAnnounce = now;
     for (const frame of this.sender.encode({ type: 'key-announce', publicKey: this.#options.signer.publicKey }, now).frames) {
-      this.#scheduler.enqueue(frame, trafficClass);
+      this.#scheduler.enqueue(frame, 'index', NEIGHBOURS_FLOW);
     }
     this.#pump();
   }
@@ -269,14 +346,16 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       this.#chunkFlows.set(flow, this.#chunkFlows.get(flow)! - 1);
       this.#pullChunks(now);
     }
+    const to = this.#destinations.get(payload) ?? BROADCAST;
     const queued = this.#options.link.enqueue({
       messageId: `lora-${now}-${this.#frameCounter++}`,
-      to: BROADCAST,
+      to,
       payload,
       // On a broadcast, want_ack makes the device listen for a neighbour's relay and transmit
       // again (up to 3 times) when it hears none: the firmware's answer to hidden-terminal collisions.
-      wantAck: !isFile && (isEmergency || trafficClass === 'control'),
-      hopLimit: isFile ? 0 : isEmergency ? MESH_HOP_LIMIT.emergency : MESH_HOP_LIMIT.other,
+      // To one radio, it is the firmware's acknowledged delivery with retries.
+      wantAck: to !== BROADCAST || (!isFile && (isEmergency || trafficClass === 'control')),
+      hopLimit: isFile || flow === NEIGHBOURS_FLOW ? 0 : isEmergency ? MESH_HOP_LIMIT.emergency : MESH_HOP_LIMIT.other,
       priority: MESH_PRIORITY[trafficClass],
     });
     if (!queued.ok) this.#options.log('warn', `a LoRa frame was refused by the radio link: ${queued.error.message}`);
@@ -286,21 +365,146 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     const now = this.#options.clock.now();
     const result = this.receiver.receive(packet.payload, packet.from, now);
     if (!result.ok) {
-      this.#options.log('warn', `refused a LoRa frame from ${nodeIdOf(packet.from)}: ${result.reason}${result.detail ? ` (${result.detail})` : ''}`);
+      // Repeats are normal (emergencies go out twice, relays echo): counted, not worth a warning.
+      const repeat = result.reason === 'replay' || result.reason === 'duplicate';
+      if (result.reason === 'bad_signature') this.#blameRadio(packet.from, 'signature_invalid');
+      this.#options.log(repeat ? 'info' : 'warn', `refused a LoRa frame from ${nodeIdOf(packet.from)}: ${result.reason}${result.detail ? ` (${result.detail})` : ''}`);
       return;
     }
     if (result.status !== 'delivered') return;
     const hops = packet.hops ?? 0;
-    this.#deliver(result.delivery, hops);
-    for (const settled of result.settled) {
-      if ('message' in settled) this.#deliver(settled, hops);
-      else this.#options.log('warn', `an earlier LoRa message from ${nodeIdOf(settled.from)} failed verification: ${settled.reason}`);
+    for (const delivery of [result.delivery, ...result.settled]) {
+      if (!('message' in delivery)) {
+        this.#options.log('warn', `an earlier LoRa message from ${nodeIdOf(delivery.from)} failed verification: ${delivery.reason}`);
+        continue;
+      }
+      this.#noteRadioKey(delivery);
+      this.#deliver(delivery, hops);
+      this.#offerToBridge(delivery);
+    }
+  }
+
+  /**
+   * Evidence against the radio that put a frame on air. A forged message names someone else's key, so
+   * the blame goes to the radio's own identity (learned from its key-announce), or to the radio id.
+   */
+  #blameRadio(nodeNum: number, kind: EvidenceKind): void {
+    const keyId = this.#radioKeys.get(nodeNum);
+    const publicKey = keyId === undefined ? undefined : this.receiver.keys.get(keyId);
+    this.#options.reputation?.report(publicKey ? peerKeyOf(publicKey) : nodeIdOf(nodeNum), kind);
+  }
+
+  /** A radio announcing its own key (neighbours only, so the frame's sender is its owner) tells whose radio it is. */
+  #noteRadioKey(delivery: Delivery): void {
+    if (delivery.message.type !== 'key-announce' || delivery.auth !== 'verified' || !delivery.signer || delivery.from === VIA_IP) return;
+    // A radio we had not heard yet has not heard our key either (it came up after our last announce).
+    const now = this.#options.clock.now();
+    if (!this.#radioKeys.has(delivery.from) && now - this.#lastKeyAnnounce >= KEY_ANSWER_MIN_MS) {
+      this.#lastKeyAnnounce = now;
+      this.#later(CONNECT_KEY_ANNOUNCE_MS, () => this.#announceKey(true));
+    }
+    this.#radioKeys.delete(delivery.from);
+    this.#radioKeys.set(delivery.from, delivery.signer.keyId);
+    if (this.#radioKeys.size > MAX_RADIO_KEYS) this.#radioKeys.delete(this.#radioKeys.keys().next().value!);
+  }
+
+  // ---- LoRa-IP bridge ----
+
+  #offerToBridge(delivery: Delivery): void {
+    const { signer, message } = delivery;
+    if (delivery.auth !== 'verified' || !signer || message.type === 'custom' || !RELAYED_TYPES.includes(message.type)) return;
+    const publicKey = this.receiver.keys.get(signer.keyId);
+    if (!publicKey) return;
+    this.emit('relayable', { ok: true, type: message.type, keyId: signer.keyId, seq: signer.seq, bytes: delivery.bytes, publicKey });
+  }
+
+  /**
+   * A message a bridge brought in over IP, already checked against its author's signature: it is
+   * taken as if heard on the radio (an emergency raises its alert) and, with a radio ready, put on
+   * air once. One this node has already heard is left alone, which is what stops loops.
+   */
+  acceptRelayed(message: RelayedMessage): 'delivered' | 'already_heard' | 'refused' {
+    const now = this.#options.clock.now();
+    this.receiver.keys.add(message.publicKey);
+    const frames = this.sender.relay(message.bytes);
+    let delivered: Delivery | undefined;
+    for (const frame of frames) {
+      const result = this.receiver.receive(frame, VIA_IP, now);
+      if (!result.ok) {
+        if (result.reason === 'replay' || result.reason === 'duplicate') return 'already_heard';
+        this.#options.log('warn', `refused a ${message.type} from ${message.keyId} that came over IP: ${result.reason} (${result.detail})`);
+        return 'refused';
+      }
+      if (result.status === 'delivered') delivered = result.delivery;
+    }
+    if (!delivered) return 'refused';
+    this.#deliver(delivered, 0);
+    if (this.#options.link.state.status === 'ready') {
+      for (const frame of frames) this.#scheduler.enqueue(frame, message.type === 'emergency' ? 'emergency' : 'index');
+      this.#pump();
+    }
+    return 'delivered';
+  }
+
+  // ---- index sync ----
+
+  /** The mesh index and the sync state with each radio peer. */
+  syncView(): MeshSyncView {
+    return this.#meshSync.view();
+  }
+
+  #announceIndex(force: boolean): void {
+    const now = this.#options.clock.now();
+    if (this.#options.link.state.status !== 'ready' || (!force && now - this.#lastIndexAnnounce < INDEX_ANNOUNCE_EVERY_MS)) return;
+    this.#lastIndexAnnounce = now;
+    for (const frame of this.sender.encode(this.#meshSync.announcement(), now).frames) this.#scheduler.enqueue(frame, 'index', NEIGHBOURS_FLOW);
+    this.#pump();
+  }
+
+  #scheduleSyncTick(): void {
+    this.#syncTimer = this.#options.clock.setTimeout(() => {
+      if (this.#stopped) return;
+      const now = this.#options.clock.now();
+      this.receiver.expire(now);
+      this.#applySync(this.#meshSync.tick(now), now);
+      if (this.#options.link.state.status === 'ready') this.#announceKey(false);
+      this.#announceIndex(false);
+      this.#scheduleSyncTick();
+    }, SYNC_TICK_MS);
+  }
+
+  /** True when the message belonged to index sync. */
+  #deliverSyncMessage(delivery: Delivery, now: number): boolean {
+    const { message } = delivery;
+    if (message.type === 'index-announce') {
+      // An announce from a key not yet known comes back verified once the key is heard.
+      if (delivery.auth === 'verified' && delivery.from !== VIA_IP) this.#applySync(this.#meshSync.onAnnounce(nodeIdOf(delivery.from), message, now), now);
+      return true;
+    }
+    if (message.type !== 'sync') return false;
+    this.#applySync(this.#meshSync.onSync(nodeIdOf(delivery.from), message, now), now);
+    return true;
+  }
+
+  #applySync(step: MeshSyncStep, now: number): void {
+    for (const { to, message } of step.send) this.#sendTo(to, message, now);
+    for (const rejection of step.rejected) this.#options.log('warn', `index sync refused a message from ${rejection}`);
+    if (step.learnedIds > 0) this.#options.log('info', `index sync: learned ${step.learnedIds} block ids from radio peers`);
+    if (step.send.length > 0 || step.learnedIds > 0 || step.rejected.length > 0) this.emit('sync', this.syncView());
+    this.#pump();
+  }
+
+  #sendTo(nodeId: string, message: LoraMessage, now: number): void {
+    const to = Number.parseInt(nodeId.slice(1), 16);
+    for (const frame of this.sender.encode(message, now).frames) {
+      this.#destinations.set(frame, to);
+      this.#scheduler.enqueue(frame, 'index');
     }
   }
 
   #deliver(delivery: Delivery, hops: number): void {
     const now = this.#options.clock.now();
-    if (this.#deliverFileMessage(delivery, now)) return;
+    if (this.#deliverFileMessage(delivery, now) || this.#deliverSyncMessage(delivery, now)) return;
     if (delivery.message.type === 'emergency-ack') {
       if (this.#outbox.noteAck(delivery)) {
         const message = delivery.message;
@@ -314,7 +518,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     }
     if (delivery.message.type !== 'emergency') return;
     const outcome = this.#inbox.handle(delivery, now, hops);
-    for (const frame of outcome.ack ?? []) this.#scheduler.enqueue(frame, 'control');
+    const ack = outcome.ack;
+    if (ack) this.#later(EMERGENCY_ACK_DELAY_MS, () => ack.forEach((frame) => this.#scheduler.enqueue(frame, 'control')));
     if (outcome.alert) this.#raise(outcome.alert, delivery, hops);
     this.#pump();
   }
@@ -518,7 +723,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       text: alert.text,
       priority: alert.priority,
       at: alert.sentAtMs,
-      fromNode: nodeIdOf(delivery.from),
+      fromNode: delivery.from === VIA_IP ? 'via IP' : nodeIdOf(delivery.from),
       signer: alert.keyId,
       verified: alert.auth === 'verified',
       hops: (delivery.signer?.hops ?? 0) + hops,

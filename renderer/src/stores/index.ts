@@ -1,6 +1,7 @@
 import type { ContractClient } from '../../../shared/contract/index.ts';
 import { bindConnection } from './connection.ts';
 import { bindEmergency } from './emergency.ts';
+import { bindIndexSync } from './index-sync.ts';
 import { bindLog } from './log.ts';
 import { bindMesh } from './mesh.ts';
 import { bindNode } from './node.ts';
@@ -10,6 +11,7 @@ import { bindTransfers } from './transfers.ts';
 
 export { useConnection } from './connection.ts';
 export { unacknowledged, useEmergency } from './emergency.ts';
+export { useIndexSync } from './index-sync.ts';
 export { useLog } from './log.ts';
 export { useMesh } from './mesh.ts';
 export { useNode } from './node.ts';
@@ -24,6 +26,7 @@ export function bindStores(client: ContractClient, via: 'desktop' | 'websocket')
   bindLog(client);
   bindRadio(client);
   bindStorage(client);
+  bindIndexSync(client);
   bindEmergency(client);
   bindMesh(client);
   bindTransfers(client);

@@ -39,8 +39,8 @@ export function Emergency() {
       <h1>Emergency</h1>
       <div className="card emergency-card">
         <label className="block">
-          Message <span className="muted">({new TextEncoder().encode(text).length}/147 bytes)</span>
-          <textarea value={text} maxLength={147} rows={2} onChange={(event) => setText(event.target.value)} data-testid="emergency-text" />
+          Message <span className="muted">({new TextEncoder().encode(text).length}/115 bytes)</span>
+          <textarea value={text} maxLength={115} rows={2} onChange={(event) => setText(event.target.value)} data-testid="emergency-text" />
         </label>
         <div className="toolbar">
           {templates.map((template) => (

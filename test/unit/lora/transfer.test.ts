@@ -3,7 +3,8 @@
 // codec, so what the cores exchange is what fits on air.
 import { describe, expect, it } from 'vitest';
 import { FileFetcher, FileServer, TransferLayout, hashTreeLevels, type FetchEffect } from '../../../electron/node/lora/index.ts';
-import { BUILTIN_CODES, decodeBuiltinBody, encodeBuiltinBody, type BuiltinMessage } from '../../../electron/node/lora/messages.ts';
+import { equalBytes } from '../../../electron/node/lora/bytes.ts';
+import { BUILTIN_CODES, CHUNKS_PER_LEAF_HASH, decodeBuiltinBody, encodeBuiltinBody, type BuiltinMessage } from '../../../electron/node/lora/messages.ts';
 import { planChunks } from '../../../electron/node/lora/transfer/index.ts';
 import { RAW_CODEC, contentIdFor } from '../../../electron/node/storage/content-id.ts';
 import { seededRandom, type Random } from '../../../electron/sim/random.ts';
@@ -26,7 +27,7 @@ type Node = {
   readonly fetcher: FileFetcher;
   readonly files: Map<string, Uint8Array>;
   readonly stored: Map<string, Uint8Array>;
-  readonly blamed: FetchEffect[];
+  readonly blamed: Extract<FetchEffect, { kind: 'blame' }>[];
   /** Rewrites chunks before they go on air (a lying holder). */
   corrupt?: (data: Uint8Array) => Uint8Array;
   /** Manifests and chunks it put on air. */
@@ -193,24 +194,52 @@ const requestOn = (air: Air, node: Node, contentId: string, maxBytes?: number) =
 };
 
 describe('transfer layout (hash tree)', () => {
-  it('keeps the manifest to one frame by adding hash levels, and checks every chunk through its parent', () => {
-    expect(hashTreeLevels(51_200, 224)).toEqual([9, 229]);
-    expect(hashTreeLevels(204_800, 224)).toEqual([2, 33, 915]);
-    expect(hashTreeLevels(2000, 224)).toEqual([9]);
-    const bytes = fileOf(60_000, 3);
-    const plan = planChunks(bytes);
-    const layout = plan.layout;
-    const chunkAt = (offset: number) => plan.chunks[offset];
-    for (let offset = 0; offset < layout.total; offset++) {
-      const expected = layout.expectedHash(offset, plan.topHashes, chunkAt)!;
-      expect(layout.matches(offset, plan.chunks[offset]!, expected)).toBe(true);
-    }
-    const tampered = Uint8Array.from(plan.chunks[layout.fileStart + 3]!);
-    tampered[10]! ^= 1;
-    expect(layout.matches(layout.fileStart + 3, tampered, layout.expectedHash(layout.fileStart + 3, plan.topHashes, chunkAt)!)).toBe(false);
-    expect(layout.expectedHash(layout.fileStart, plan.topHashes, () => undefined)).toBeUndefined(); // parent not in yet
+  it('keeps the manifest to one frame by adding hash levels above one leaf hash per group of file chunks', () => {
+    expect(CHUNKS_PER_LEAF_HASH).toBe(8);
+    expect(hashTreeLevels(51_200, 224)).toEqual([2, 229]); // 29 leaf hashes in 2 tree chunks
+    expect(hashTreeLevels(204_800, 224)).toEqual([5, 915]); // 115 leaf hashes in 5 tree chunks
+    expect(hashTreeLevels(20_000, 224)).toEqual([90]); // 12 leaf hashes ride in the manifest
+    expect(hashTreeLevels(22_000, 224)).toEqual([1, 99]);
+    expect(planChunks(fileOf(20_000, 1)).topHashes).toHaveLength(12);
     expect(TransferLayout.of(0, 224)).toBeUndefined();
     expect(TransferLayout.of(1000, 8)).toBeUndefined();
+  });
+
+  it('checks every tree chunk and every group of file chunks, a shorter last group included, through its parent', () => {
+    for (const size of [2_000, 60_000]) {
+      const plan = planChunks(fileOf(size, 3));
+      const layout = plan.layout;
+      const chunkAt = (offset: number) => plan.chunks[offset];
+      let units = 0;
+      for (let offset = 0; offset < layout.total; units++) {
+        const { first, count } = layout.unitOf(offset);
+        expect(first).toBe(offset);
+        expect(layout.matches(first, plan.chunks.slice(first, first + count), layout.expectedHash(first, plan.topHashes, chunkAt)!)).toBe(true);
+        offset += count;
+      }
+      expect(units).toBe(layout.fileStart + layout.groups);
+      // The last group holds what is left: 2,000 B are 9 chunks (8 + 1), 60,000 B 268 (33 x 8 + 4).
+      const fileChunks = Math.ceil(size / 224);
+      expect(layout.unitOf(layout.total - 1)).toEqual({ first: layout.total - (fileChunks % 8), count: fileChunks % 8 });
+      expect(layout.lengthOf(layout.total - 1)).toBe(size - (fileChunks - 1) * 224);
+    }
+  });
+
+  it('fails a group for one changed byte in one chunk, a chunk missing, or its bytes cut differently', () => {
+    const plan = planChunks(fileOf(60_000, 4));
+    const layout = plan.layout;
+    const group = layout.unitOf(layout.fileStart + 19);
+    expect(group).toEqual({ first: layout.fileStart + 16, count: 8 });
+    const expected = layout.expectedHash(group.first, plan.topHashes, (offset) => plan.chunks[offset])!;
+    const chunks = plan.chunks.slice(group.first, group.first + group.count);
+    expect(layout.matches(group.first, chunks, expected)).toBe(true);
+    const tampered = chunks.map((chunk, i) => (i === 3 ? Uint8Array.from(chunk, (byte, j) => (j === 10 ? byte ^ 1 : byte)) : chunk));
+    expect(layout.matches(group.first, tampered, expected)).toBe(false);
+    expect(layout.matches(group.first, chunks.slice(0, 7), expected)).toBe(false);
+    const recut = [Uint8Array.from([...chunks[0]!, chunks[1]![0]!]), chunks[1]!.subarray(1), ...chunks.slice(2)];
+    expect(layout.matches(group.first, recut, expected)).toBe(false);
+    expect(layout.matches(group.first + 1, chunks.slice(1), expected)).toBe(false); // not where a group starts
+    expect(layout.expectedHash(layout.fileStart, plan.topHashes, () => undefined)).toBeUndefined(); // parent not in yet
   });
 });
 
@@ -228,7 +257,7 @@ describe('file transfer on virtual time', () => {
     expect(holder.bulkFrames).toBe(1 + total);
     expect(asker.controlFrames).toBe(2); // the request and the final ack
     const efficiency = file.length / (holder.bytesOnAir + asker.bytesOnAir);
-    expect(efficiency).toBeGreaterThan(0.93);
+    expect(efficiency).toBeGreaterThan(0.96);
     // About one frame interval per frame: no pause between request, manifest and chunks.
     expect(end).toBeLessThan((total + 3) * INTERVAL);
     expect(holder.server.views()[0]).toMatchObject({ direction: 'outgoing', state: 'done', chunksDone: total, bytesDone: file.length });
@@ -299,6 +328,75 @@ describe('file transfer on virtual time', () => {
     expect(liar.server.views().filter((v) => v.state === 'sending')).toEqual([]);
   });
 
+  it('catches one corrupted chunk once its group is in, keeps the groups before it and refetches the group from an honest holder', () => {
+    const air = new Air();
+    const [liar, honest, asker] = [air.add(1), air.add(3), air.add(2)];
+    const file = fileOf(30_000, 16);
+    const plan = planChunks(file);
+    const layout = plan.layout;
+    const bad = layout.unitOf(layout.fileStart + 5 * CHUNKS_PER_LEAF_HASH + 2); // third chunk of the sixth group
+    const target = plan.chunks[bad.first + 2]!;
+    liar.files.set(idOf(file), file);
+    liar.corrupt = (data) => (equalBytes(data, target) ? Uint8Array.from(data, (byte, i) => (i === 100 ? byte ^ 1 : byte)) : data);
+    const id = requestOn(air, asker, idOf(file));
+    air.runUntil(() => asker.blamed.length > 0);
+    expect(asker.blamed).toEqual([expect.objectContaining({ node: liar.num, keyId: keyOf(liar.num), verified: true })]);
+    // Caught when the group's last chunk came, not before; the groups before it stay, the whole group goes.
+    expect(liar.bulkFrames).toBe(1 + bad.first + bad.count);
+    expect(asker.fetcher.views()[0]!.chunksDone).toBe(bad.first);
+
+    honest.files.set(idOf(file), file);
+    air.runUntil(() => stateOf(asker, id) === 'done');
+    expect(asker.stored.get(idOf(file))).toEqual(file);
+    expect(honest.bulkFrames).toBe(1 + layout.total - bad.first); // the group again, and the rest
+    expect(asker.blamed).toHaveLength(1);
+    expect(asker.fetcher.views()[0]).toMatchObject({ badPeers: [keyOf(liar.num)], peers: [keyOf(honest.num)] });
+  });
+
+  it('blames no honest holder for a group it shared with a liar: the group comes again from one holder, which answers for it', () => {
+    const air = new Air();
+    const [honest, liar, asker] = [air.add(1), air.add(3), air.add(2)];
+    const file = fileOf(30_000, 17);
+    const layout = TransferLayout.of(file.length, 224)!;
+    honest.files.set(idOf(file), file);
+    const id = requestOn(air, asker, idOf(file));
+    // The honest holder goes away halfway through a group; a liar with the same tree takes over.
+    air.runUntil(() => (asker.fetcher.views()[0]?.chunksDone ?? 0) >= layout.fileStart + 3 * CHUNKS_PER_LEAF_HASH + 4);
+    air.setLink(honest, false);
+    liar.files.set(idOf(file), file);
+    liar.corrupt = (data) => Uint8Array.from(data, (byte, i) => (i === 0 ? byte ^ 0xff : byte));
+    air.runUntil(() => asker.blamed.length > 0);
+    expect(asker.blamed.map((effect) => effect.node)).toEqual([liar.num]);
+    // Its lies in the shared group went without blame; the next group was its own.
+    expect(liar.bulkFrames).toBe(1 + 4 + CHUNKS_PER_LEAF_HASH);
+
+    air.setLink(honest, true);
+    air.runUntil(() => stateOf(asker, id) === 'done');
+    expect(asker.stored.get(idOf(file))).toEqual(file);
+    expect(asker.blamed).toHaveLength(1);
+    expect(asker.fetcher.views()[0]!.badPeers).toEqual([keyOf(liar.num)]);
+  });
+
+  it('moves a file whose last group and last chunk are short under loss, and catches a lie in that last group', () => {
+    const air = new Air({ loss: 0.1, seed: 3 });
+    const [liar, honest, asker] = [air.add(1), air.add(3), air.add(2)];
+    const file = fileOf(20_000, 18); // 90 chunks: 11 groups of 8, then 2; the last chunk 64 bytes
+    const plan = planChunks(file);
+    const last = plan.chunks[plan.chunks.length - 1]!;
+    expect(plan.layout.unitOf(plan.layout.total - 1).count).toBe(2);
+    expect(last).toHaveLength(64);
+    liar.files.set(idOf(file), file);
+    liar.corrupt = (data) => (equalBytes(data, last) ? Uint8Array.from(data, (byte) => byte ^ 1) : data);
+    const id = requestOn(air, asker, idOf(file));
+    air.runUntil(() => asker.blamed.length > 0);
+    expect(asker.blamed.map((effect) => effect.node)).toEqual([liar.num]);
+    expect(stateOf(asker, id)).toBe('requesting');
+    honest.files.set(idOf(file), file);
+    air.runUntil(() => stateOf(asker, id) === 'done');
+    expect(asker.stored.get(idOf(file))).toEqual(file);
+    expect(asker.blamed).toHaveLength(1);
+  });
+
   it('refuses a file whose chunks match a lying tree but not the content id, and blames the signer', () => {
     const air = new Air();
     const [liar, asker] = [air.add(1), air.add(2)];
@@ -344,43 +442,56 @@ describe('file transfer on virtual time', () => {
     expect(asker.stored.get(idOf(file))).toEqual(file);
   });
 
-  it('resumes from its saved state in a new fetcher, keeping the verified chunks', () => {
+  it('resumes from its saved state in a new fetcher, keeping the verified chunks and those of a group still partial', () => {
     const air = new Air();
-    const [holder, asker] = [air.add(1), air.add(2)];
+    const [holder, other, asker] = [air.add(1), air.add(3), air.add(2)];
     const file = fileOf(40_000, 10);
+    const layout = TransferLayout.of(file.length, 224)!;
     holder.files.set(idOf(file), file);
     const id = requestOn(air, asker, idOf(file));
-    air.runUntil(() => (asker.fetcher.views()[0]?.chunksDone ?? 0) >= 100);
+    // Three chunks into a group: they wait for the rest of it, unchecked.
+    const had = layout.fileStart + 12 * CHUNKS_PER_LEAF_HASH + 3;
+    air.runUntil(() => (asker.fetcher.views()[0]?.chunksDone ?? 0) >= had);
     const saved = JSON.parse(JSON.stringify(asker.fetcher.snapshot(id)));
-    const had = asker.fetcher.views()[0]!.chunksDone;
+    expect(saved.chunks).toHaveLength(had);
+    expect(asker.fetcher.views()[0]!.bytesDone).toBe(12 * CHUNKS_PER_LEAF_HASH * 224); // checked file bytes only
 
-    // The app restarts: a new fetcher on the same radio, fed the saved state.
+    // The app restarts, and another holder is the one in reach now.
+    air.setLink(holder, false);
     const restarted = new FileFetcher({ random: seededRandom(99), frameIntervalMs: () => INTERVAL });
     Object.assign(asker, { fetcher: restarted });
-    const framesBefore = holder.bulkFrames;
     restarted.resume(air.now);
     expect(restarted.restore(saved, air.now)).toEqual({ ok: true, id });
     expect(restarted.views()[0]).toMatchObject({ chunksDone: had, state: 'requesting' });
+    other.files.set(idOf(file), file);
     air.settle(asker);
     air.runUntil(() => stateOf(asker, id) === 'done');
     expect(asker.stored.get(idOf(file))).toEqual(file);
-    const total = TransferLayout.of(file.length, 224)!.total;
-    expect(holder.bulkFrames - framesBefore).toBeLessThan(total - had + 8);
+    // The partial group is completed from the other holder, and checked: nothing here is sent twice.
+    expect(other.bulkFrames).toBe(1 + layout.total - had);
   });
 
-  it('drops saved chunks that no longer match, and refuses saved state that is not one', () => {
+  it('drops saved chunks that no longer match (a whole group when one of its chunks changed), and refuses saved state that is not one', () => {
     const air = new Air();
     const [holder, asker] = [air.add(1), air.add(2)];
-    const file = fileOf(10_000, 12);
+    const file = fileOf(10_000, 12); // 45 chunks in 6 groups, hashed straight into the manifest
     holder.files.set(idOf(file), file);
     const id = requestOn(air, asker, idOf(file));
     air.runUntil(() => (asker.fetcher.views()[0]?.chunksDone ?? 0) >= 20);
     const saved = asker.fetcher.snapshot(id)!;
-    const damaged = { ...saved, chunks: saved.chunks.map((chunk, i) => (i === 15 ? { ...chunk, data: Buffer.from('damaged').toString('base64') } : chunk)) };
+    expect(saved.chunks.map((chunk) => chunk.offset)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    const flipped = (data: string) => Buffer.from(Buffer.from(data, 'base64').map((byte, i) => (i === 0 ? byte ^ 1 : byte))).toString('base64');
+    const damaged = {
+      ...saved,
+      chunks: saved.chunks.map((chunk) => (chunk.offset === 3 ? { ...chunk, data: flipped(chunk.data) } : chunk.offset === 9 ? { ...chunk, data: Buffer.from('damaged').toString('base64') } : chunk)),
+    };
     const fetcher = new FileFetcher({ random: seededRandom(1), frameIntervalMs: () => INTERVAL });
     expect(fetcher.restore(damaged, air.now).ok).toBe(true);
-    expect(fetcher.views()[0]!.chunksDone).toBe(saved.chunks.length - 1);
-    for (const garbage of [null, 'x', { version: 2 }, { ...saved, id: '../etc' }, { ...saved, contentId: 'nope' }, { ...saved, tree: { ...saved.tree!, size: 1 } }]) {
+    // Chunk 3 changed: its group (0-7) fails and goes whole, blaming no one. Chunk 9 has the wrong
+    // length: it goes alone, and the rest of its group waits for it.
+    expect(fetcher.views()[0]).toMatchObject({ chunksDone: 20 - 8 - 1, badPeers: [] });
+    expect(fetcher.takeEffects().filter((effect) => effect.kind === 'blame')).toEqual([]);
+    for (const garbage of [null, 'x', { ...saved, version: 1 }, { ...saved, id: '../etc' }, { ...saved, contentId: 'nope' }, { ...saved, tree: { ...saved.tree!, size: 1 } }]) {
       expect(new FileFetcher({ random: seededRandom(1), frameIntervalMs: () => INTERVAL }).restore(garbage, air.now).ok).toBe(false);
     }
   });

@@ -4,6 +4,8 @@ import { seededRandom } from '../../../electron/sim/random.ts';
 import { NETWORK, NOW, feed, identity, only, receiver, senderFor } from './lora-fixtures.ts';
 
 const emergency: LoraMessage = { type: 'emergency', priority: 'urgent', hopLimit: 7, text: 'Flooding at the bridge' };
+/** Signed, and (unlike an emergency) without its author's key: verifiable only once the key is known. */
+const indexAnnounce: LoraMessage = { type: 'index-announce', version: 3, blockCount: 10, rootHash: 'ab'.repeat(32) };
 const MINUTE = 60_000;
 
 describe('signatures', () => {
@@ -24,7 +26,7 @@ describe('signatures', () => {
     const rx = receiver();
     rx.keys.add(identity(1).publicKey);
     const altered = Uint8Array.from(senderFor(1).encode(emergency, NOW).frames[0]!);
-    altered[4 + 14 + 2]! ^= 0x20; // first text byte
+    altered[4 + 14 + 2 + 32]! ^= 0x20; // first text byte, after priority, hop limit and key
     expect(rx.receive(altered, 1, NOW)).toMatchObject({ ok: false, reason: 'bad_signature' });
   });
 
@@ -45,10 +47,23 @@ describe('signatures', () => {
 });
 
 describe('unknown keys', () => {
+  it('verifies an emergency from an unknown sender on arrival: it carries its key, and learns it', () => {
+    const rx = receiver();
+    const delivery = only(feed(rx, senderFor(1).encode(emergency, NOW).frames, 1).deliveries);
+    expect(delivery).toMatchObject({ auth: 'verified', message: { ...emergency, publicKey: identity(1).publicKey } });
+    expect(rx.keys.has(keyIdOf(identity(1).publicKey))).toBe(true);
+  });
+
+  it('refuses an emergency whose carried key is not the signer’s', () => {
+    const frame = Uint8Array.from(senderFor(1).encode(emergency, NOW).frames[0]!);
+    frame.set(identity(2).publicKey, 4 + 14 + 2);
+    expect(receiver().receive(frame, 1, NOW)).toMatchObject({ ok: false, reason: 'key_mismatch' });
+  });
+
   it('delivers unverified, then verifies when the key-announce arrives', () => {
     const tx = senderFor(1);
     const rx = receiver();
-    const first = only(feed(rx, tx.encode(emergency, NOW).frames, 1).deliveries);
+    const first = only(feed(rx, tx.encode(indexAnnounce, NOW).frames, 1).deliveries);
     expect(first.auth).toBe('unverified');
     // A relayed copy of the same message is not delivered twice.
     expect(rx.receive(tx.relay(first.bytes)[0]!, 2, NOW)).toMatchObject({ ok: false, reason: 'duplicate' });
@@ -56,13 +71,13 @@ describe('unknown keys', () => {
     expect(announce.ok && announce.status === 'delivered' && announce.delivery.auth).toBe('verified');
     const settled = announce.ok && announce.status === 'delivered' ? announce.settled : [];
     expect(settled).toHaveLength(1);
-    expect(settled[0]).toMatchObject({ ok: true, auth: 'verified', message: emergency, from: 1 });
+    expect(settled[0]).toMatchObject({ ok: true, auth: 'verified', message: indexAnnounce, from: 1 });
     expect(rx.retained().heldUnverified).toBe(0);
   });
 
   it('reports held messages that fail once the key is known', () => {
     const rx = receiver();
-    const forged = Uint8Array.from(senderFor(1).encode(emergency, NOW).frames[0]!);
+    const forged = Uint8Array.from(senderFor(1).encode(indexAnnounce, NOW).frames[0]!);
     forged[forged.length - 5]! ^= 0xff;
     expect(rx.receive(forged, 66, NOW)).toMatchObject({ ok: true, delivery: { auth: 'unverified' } });
     const announce = rx.receive(senderFor(1).encode({ type: 'key-announce', publicKey: identity(1).publicKey }, NOW).frames[0]!, 1, NOW);
@@ -75,7 +90,7 @@ describe('unknown keys', () => {
     const rx = receiver({ limits: { maxHeldUnverified: 10, maxHeldPerKey: 3 } });
     for (let n = 1; n <= 20; n++) {
       const tx = senderFor(n);
-      for (let i = 0; i < 5; i++) rx.receive(tx.encode(emergency, NOW + i * 1000).frames[0]!, n, NOW);
+      for (let i = 0; i < 5; i++) rx.receive(tx.encode(indexAnnounce, NOW + i * 1000).frames[0]!, n, NOW);
     }
     expect(rx.retained().heldUnverified).toBe(10);
   });

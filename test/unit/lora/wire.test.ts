@@ -11,6 +11,7 @@ import {
 } from '../../../electron/node/lora/index.ts';
 import { RAW_CODEC, contentIdFor } from '../../../electron/node/storage/content-id.ts';
 import { seededRandom } from '../../../electron/sim/random.ts';
+import { decodeBuiltinBody } from '../../../electron/node/lora/messages.ts';
 import { LoraSender } from '../../../electron/node/lora/sender.ts';
 import { NETWORK, NOW, feed, identity, only, receiver, senderFor } from './lora-fixtures.ts';
 
@@ -29,6 +30,7 @@ const samples: LoraMessage[] = [
   chunks[0]!,
   { ...chunks[1]!, endOfRound: true },
   { type: 'ack', transferId: 9, chunks: [3, 4, 5, 11, 300] },
+  { type: 'ack', transferId: 9, chunks: [] },
   { type: 'nack', transferId: 9, chunks: [] },
 ];
 
@@ -41,7 +43,8 @@ describe('wire format round trips', () => {
       const encoded = tx.encode(message, NOW);
       for (const frame of encoded.frames) expect(frame.length).toBeLessThanOrEqual(MAX_FRAME_BYTES);
       const delivery = only(feed(rx, encoded.frames, 0x1234).deliveries);
-      expect(delivery.message).toEqual(message);
+      // An emergency arrives with its author's key, which the sender adds.
+      expect(delivery.message).toEqual(message.type === 'emergency' ? { ...message, publicKey: identity(1).publicKey } : message);
       expect(delivery.from).toBe(0x1234);
       const signed = ['emergency', 'key-announce', 'index-announce', 'file-manifest'].includes(message.type);
       expect(delivery.auth).toBe(signed ? 'verified' : 'unsigned');
@@ -70,6 +73,11 @@ describe('wire format round trips', () => {
     expect(frame.length).toBe(MAX_FRAME_BYTES);
     expect(big.chunks[5]!.data.length).toBe(MAX_CHUNK_DATA_BYTES);
     expect(big.chunks.map((chunk) => chunk.position).slice(0, 3)).toEqual([0x7fff, 0, 1]);
+  });
+
+  it('sends an ack of every chunk (and an empty nack) as the transfer id alone, and refuses a bitmap cut short', () => {
+    expect(senderFor(1).encode({ type: 'ack', transferId: 9, chunks: [] }, NOW).frames[0]).toHaveLength(4 + 1 + 4);
+    expect(decodeBuiltinBody('ack', Uint8Array.of(0, 0, 0, 9, 0))).toMatchObject({ reason: 'truncated' });
   });
 
   it('refuses values the wire cannot carry when encoding', () => {

@@ -1,9 +1,9 @@
 // The fetching side of a LoRa file transfer: ask for a content id, follow the first holder that
-// answers, check every chunk against the hash tree the moment it arrives, report gaps in NACK
-// bitmaps (about one per round of the sender: see README.md), check the whole file against the
-// content id and hand it over for storing. A holder whose chunk fails its hash is blamed and the
-// rest is asked of the others. Pure: time is passed in, randomness injected; what to send, store,
-// save and blame comes back as effects.
+// answers, check every chunk against the hash tree (a group of file chunks once all of it is in),
+// report gaps in NACK bitmaps (about one per round of the sender: see README.md), check the whole
+// file against the content id and hand it over for storing. A holder whose chunks fail their hash
+// is blamed and the rest is asked of the others. Pure: time is passed in, randomness injected;
+// what to send, store, save and blame comes back as effects.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { RAW_CODEC, contentIdBytes, type ContentId } from '../../storage/content-id.ts';
 import { equalBytes, toHex } from '../bytes.ts';
@@ -11,6 +11,7 @@ import {
   DEFAULT_MAX_FILE_BYTES,
   MAX_EXCLUDED_SIGNERS,
   MAX_FILE_BYTES,
+  topHashCount,
   type ChunkBitmapMessage,
   type FileChunkMessage,
   type FileManifestMessage,
@@ -53,6 +54,9 @@ type IncomingState = 'requesting' | 'receiving' | 'paused' | 'verifying' | 'done
 type Source = { readonly node: number; readonly keyId: KeyId; verified: boolean; readonly transferId: number; readonly firstPosition: number };
 type Signer = { readonly node: number; verified: boolean };
 type Tree = { readonly layout: TransferLayout; readonly topHashes: readonly Uint8Array[]; readonly signers: Map<KeyId, Signer> };
+/** Who sent a chunk not yet checked; undefined for one saved before a restart. */
+type Sender = { readonly node: number; readonly keyId: KeyId };
+type Held = { readonly data: Uint8Array; readonly from: Sender | undefined };
 
 type Incoming = {
   readonly id: string;
@@ -71,8 +75,12 @@ type Incoming = {
   tree: Tree | undefined;
   /** Verified chunks by offset. */
   chunks: (Uint8Array | undefined)[];
-  /** Chunks from the current source waiting for the tree chunk that vouches for them. */
-  held: Map<number, Uint8Array>;
+  /**
+   * Chunks in but not yet checked: the rest of their group, or the tree chunk that vouches for them,
+   * is still to come. Kept when another holder of the same tree takes over.
+   */
+  held: Map<number, Held>;
+  /** Verified chunks. */
   have: number;
   fileBytes: number;
   source: Source | undefined;
@@ -104,10 +112,11 @@ const ACTIVE: ReadonlySet<IncomingState> = new Set(['requesting', 'receiving', '
  */
 const EARLY_NACK_AHEAD = 3;
 /**
- * Silence from the source, in frame intervals, before it is nudged: one lost chunk means two
- * intervals between arrivals, so this is the first silence that says more.
+ * Silence from the source, in frame intervals, before it is nudged: two chunks lost in a row (1 %
+ * of chunks at 10 % loss) mean three intervals between arrivals and are no news; a nudge then
+ * would only cost a frame (and the chunk it may collide with).
  */
-const QUIET_FRAMES = 2.5;
+const QUIET_FRAMES = 3.5;
 const AWAITING_ROUND_FRAMES = 1.5;
 /** Nacks into silence before the source is given up and the file asked for again. */
 const QUIET_RETRIES = 3;
@@ -184,7 +193,7 @@ export class FileFetcher {
       const layout = TransferLayout.of(manifest.size, manifest.chunkSize);
       if (source || !layout || manifest.size > t.maxBytes) {
         // Another holder answered too: one is enough, the other stops sending to us.
-        if (layout) this.#send({ type: 'ack', transferId: manifest.transferId, chunks: allChunks(layout.total) });
+        this.#send(ackOfAll(manifest.transferId));
         continue;
       }
       this.#follow(t, manifest, layout, from, signer, now);
@@ -214,13 +223,14 @@ export class FileFetcher {
     t.highest = Math.max(t.highest, offset);
 
     if (!t.chunks[offset] && !t.held.has(offset)) {
-      const expected = layout.expectedHash(offset, t.tree!.topHashes, (at) => t.chunks[at]);
-      const fits = chunk.data.length === layout.lengthOf(offset);
-      if (expected === undefined && fits) t.held.set(offset, chunk.data);
-      else if (expected === undefined || !this.#accept(t, offset, chunk.data, expected, now)) {
+      // A wrong length is the sender's alone, whoever sent the rest of its group.
+      if (chunk.data.length !== layout.lengthOf(offset)) {
         this.#caught(t, now);
         return;
       }
+      t.held.set(offset, { data: chunk.data, from: { node: source.node, keyId: source.keyId } });
+      t.unsaved += 1;
+      if (!this.#check(t, offset, now)) return;
     }
     if (this.#fileComplete(t)) {
       this.#complete(t, now);
@@ -321,7 +331,7 @@ export class FileFetcher {
     if (!t || !(ACTIVE.has(t.state) || t.state === 'failed' || t.state === 'verifying')) return undefined;
     const tree = t.tree;
     return {
-      version: 1,
+      version: 2,
       id: t.id,
       contentId: t.contentId,
       maxBytes: t.maxBytes,
@@ -337,7 +347,7 @@ export class FileFetcher {
             signers: [...tree.signers].map(([keyId, signer]) => ({ keyId, ...signer })),
           }
         : null,
-      chunks: t.chunks.flatMap((data, offset) => (data ? [{ offset, data: Buffer.from(data).toString('base64') }] : [])),
+      chunks: this.#received(t).map((offset) => ({ offset, data: Buffer.from(t.chunks[offset] ?? t.held.get(offset)!.data).toString('base64') })),
     };
   }
 
@@ -355,7 +365,7 @@ export class FileFetcher {
     }
     if (idBytes[1] !== RAW_CODEC || data.maxBytes > MAX_FILE_BYTES) return { ok: false, problem: 'it is not a transfer this node makes' };
     const layout = data.tree && TransferLayout.of(data.tree.size, data.tree.chunkSize);
-    if (data.tree && (!layout || layout.levels[0] !== data.tree.topHashes.length)) return { ok: false, problem: 'its hash tree does not fit its size' };
+    if (data.tree && (!layout || topHashCount(layout.levels) !== data.tree.topHashes.length)) return { ok: false, problem: 'its hash tree does not fit its size' };
     const t = this.#create(data.id, data.contentId, data.maxBytes, data.startedAt);
     data.badPeers.forEach((peer) => t.badPeers.add(peer));
     data.excluded.forEach((keyId) => t.excluded.add(keyId));
@@ -363,13 +373,13 @@ export class FileFetcher {
       t.tree = { layout, topHashes: data.tree.topHashes.map((hash) => Uint8Array.from(Buffer.from(hash, 'hex'))), signers: new Map() };
       for (const { keyId, ...signer } of data.tree.signers) t.tree.signers.set(keyId, signer);
       this.#resetChunks(t);
-      // Offsets run from the top of the tree down, so every parent is checked before its children.
-      const saved = new Map(data.chunks.map((chunk) => [chunk.offset, Uint8Array.from(Buffer.from(chunk.data, 'base64'))]));
-      for (const [offset, bytes] of [...saved].sort(([a], [b]) => a - b)) {
-        if (offset >= layout.total) continue;
-        const expected = layout.expectedHash(offset, t.tree.topHashes, (at) => t.chunks[at]);
-        if (expected && layout.matches(offset, bytes, expected)) this.#store(t, offset, bytes);
+      for (const chunk of data.chunks) {
+        const bytes = Uint8Array.from(Buffer.from(chunk.data, 'base64'));
+        if (chunk.offset < layout.total && bytes.length === layout.lengthOf(chunk.offset)) t.held.set(chunk.offset, { data: bytes, from: undefined });
       }
+      // Offsets run from the top of the tree down, so every parent is checked before its children;
+      // a unit that fails (damaged on disk) is dropped and fetched again.
+      for (const offset of [...t.held.keys()].sort((a, b) => a - b)) this.#check(t, offset, now);
     }
     t.unsaved = 0;
     if (data.error !== null) {
@@ -472,7 +482,6 @@ export class FileFetcher {
     t.highest = -1;
     t.lastOffset = -1;
     t.lastNack.fill(-1);
-    t.held.clear();
     t.attempts = 0;
     t.lastHeardAt = now;
     t.lastProgressAt = now;
@@ -483,7 +492,8 @@ export class FileFetcher {
       t.deadline = now + this.#quietMs(t);
     }
     // Resuming: the holder need not send what is already here.
-    if (t.have > 0) this.#send({ type: 'ack', transferId: manifest.transferId, chunks: t.chunks.flatMap((data, offset) => (data ? [offset] : [])) });
+    const received = this.#received(t);
+    if (received.length > 0) this.#send({ type: 'ack', transferId: manifest.transferId, chunks: received });
     if (this.#fileComplete(t)) this.#complete(t, now);
     else this.#save(t);
   }
@@ -497,26 +507,65 @@ export class FileFetcher {
     t.updatedAt = now;
   }
 
-  /** Checks a chunk and, once in, the chunks that waited for it. False if any fails its hash. */
-  #accept(t: Incoming, offset: number, data: Uint8Array, expected: Uint8Array, now: number): boolean {
-    const layout = t.tree!.layout;
-    if (!layout.matches(offset, data, expected)) return false;
-    this.#store(t, offset, data);
-    t.lastProgressAt = now;
-    for (const child of layout.childrenOf(offset)) {
-      const waiting = t.held.get(child);
-      if (!waiting) continue;
-      t.held.delete(child);
-      if (!this.#accept(t, child, waiting, layout.expectedHash(child, t.tree!.topHashes, (at) => t.chunks[at])!, now)) return false;
+  /**
+   * Checks the unit of chunk `offset` once all of it and the hash above it are in, then the units
+   * that waited for it. False if the source we follow was caught lying (it is dropped).
+   */
+  #check(t: Incoming, offset: number, now: number): boolean {
+    const { layout, topHashes } = t.tree!;
+    const { first, count } = layout.unitOf(offset);
+    if (t.chunks[first]) return true;
+    const unit: Held[] = [];
+    for (let at = first; at < first + count; at++) {
+      const held = t.held.get(at);
+      if (!held) return true;
+      unit.push(held);
     }
+    const expected = layout.expectedHash(first, topHashes, (at) => t.chunks[at]);
+    if (!expected) return true;
+    for (let at = first; at < first + count; at++) t.held.delete(at);
+    if (!layout.matches(first, unit.map((held) => held.data), expected)) return this.#failed(t, first, unit, now);
+    unit.forEach((held, i) => this.#store(t, first + i, held.data));
+    t.lastProgressAt = now;
+    for (const child of layout.childrenOf(first)) if (!this.#check(t, child, now)) return false;
+    return true;
+  }
+
+  /**
+   * A unit failed its hash: its chunks are gone (the next nack asks for them again) and the holder
+   * that sent all of them is blamed. False if that is the source we follow.
+   */
+  #failed(t: Incoming, first: number, unit: readonly Held[], now: number): boolean {
+    for (let at = first; at < first + unit.length; at++) t.lastNack[at] = Math.min(t.lastNack[at]!, t.round - 1);
+    const sender = unit[0]!.from;
+    // Chunks of several holders, or saved before a restart: which one lied is unknown, and blaming
+    // them all would let a liar smear an honest holder. The unit comes again from one holder.
+    if (!sender || unit.some((held) => held.from?.node !== sender.node || held.from.keyId !== sender.keyId)) return true;
+    if (t.source?.node === sender.node && t.source.keyId === sender.keyId) {
+      this.#caught(t, now);
+      return false;
+    }
+    // A holder followed earlier lied; the one followed now sends the unit again.
+    this.#blame(t, sender.node, sender.keyId, t.tree!.signers.get(sender.keyId)?.verified ?? false);
+    this.#dropHeldFrom(t, sender);
+    this.#save(t);
     return true;
   }
 
   #store(t: Incoming, offset: number, data: Uint8Array): void {
     t.chunks[offset] = data;
     t.have += 1;
-    t.unsaved += 1;
     if (t.tree!.layout.isFileChunk(offset)) t.fileBytes += data.length;
+  }
+
+  /** Offsets of the chunks here, checked or not. */
+  #received(t: Incoming): number[] {
+    return [...t.chunks.flatMap((data, offset) => (data ? [offset] : [])), ...t.held.keys()].sort((a, b) => a - b);
+  }
+
+  /** Unchecked chunks of a liar are worthless. */
+  #dropHeldFrom(t: Incoming, liar: Sender): void {
+    for (const [offset, held] of t.held) if (held.from?.node === liar.node || held.from?.keyId === liar.keyId) t.held.delete(offset);
   }
 
   #fileComplete(t: Incoming): boolean {
@@ -542,7 +591,7 @@ export class FileFetcher {
       return;
     }
     if (source) {
-      this.#send({ type: 'ack', transferId: source.transferId, chunks: allChunks(layout.total) });
+      this.#send(ackOfAll(source.transferId));
       this.#finished.push({ node: source.node, transferId: source.transferId, firstPosition: source.firstPosition, total: layout.total, lastAckAt: now });
       if (this.#finished.length > FINISHED_REMEMBERED) this.#finished.shift();
     }
@@ -552,10 +601,11 @@ export class FileFetcher {
     this.#effects.push({ kind: 'complete', id: t.id, contentId: t.contentId, bytes });
   }
 
-  /** The source served a chunk that fails its hash: blame it and ask the others. */
+  /** The source served chunks that fail their hash: blame it and ask the others. */
   #caught(t: Incoming, now: number): void {
     const source = t.source!;
     this.#blame(t, source.node, source.keyId, source.verified);
+    this.#dropHeldFrom(t, source);
     this.#stopSource(t);
     this.#dropSource(t);
     this.#sendRequest(t, now);
@@ -573,12 +623,11 @@ export class FileFetcher {
 
   /** Tells the source to stop sending to us (we finished, cancelled, or caught it). */
   #stopSource(t: Incoming): void {
-    if (t.source && t.tree) this.#send({ type: 'ack', transferId: t.source.transferId, chunks: allChunks(t.tree.layout.total) });
+    if (t.source) this.#send(ackOfAll(t.source.transferId));
   }
 
   #dropSource(t: Incoming): void {
     t.source = undefined;
-    t.held.clear();
     t.attempts = 0;
     if (t.state === 'receiving') t.state = 'requesting';
   }
@@ -677,7 +726,7 @@ export class FileFetcher {
     const done = this.#finished.find((f) => f.node === from && offsetOf(f.firstPosition, chunk.position) < f.total);
     if (!done || now - done.lastAckAt < this.#intervalMs()) return;
     done.lastAckAt = now;
-    this.#send({ type: 'ack', transferId: done.transferId, chunks: allChunks(done.total) });
+    this.#send(ackOfAll(done.transferId));
   }
 
   // ---- helpers ----
@@ -730,15 +779,16 @@ export class FileFetcher {
 
   #view(t: Incoming): TransferView {
     const layout = t.tree?.layout;
+    const received = t.have + t.held.size;
     const delivery = t.framesHeard / Math.max(1, t.framesHeard + t.gapsFound);
-    const eta = t.state === 'receiving' && layout ? Math.round(((layout.total - t.have) * this.#intervalMs()) / Math.max(0.5, delivery)) : null;
+    const eta = t.state === 'receiving' && layout ? Math.round(((layout.total - received) * this.#intervalMs()) / Math.max(0.5, delivery)) : null;
     return {
       id: t.id,
       contentId: t.contentId,
       direction: 'incoming',
       state: t.state,
       size: layout?.size ?? null,
-      chunksDone: t.have,
+      chunksDone: received,
       chunksTotal: layout?.total ?? null,
       bytesDone: t.fileBytes,
       etaMs: eta,
@@ -751,6 +801,7 @@ export class FileFetcher {
   }
 }
 
-function allChunks(total: number): number[] {
-  return Array.from({ length: total }, (_, i) => i);
+/** Says every chunk is here (or none is wanted any more): the sender is done with us. */
+function ackOfAll(transferId: number): ChunkBitmapMessage {
+  return { type: 'ack', transferId, chunks: [] };
 }

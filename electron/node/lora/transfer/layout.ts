@@ -1,11 +1,24 @@
 // Where every chunk of a transfer sits and what vouches for it. A transfer is the file cut into
-// chunks, topped by a hash tree: each level above the file holds the 8-byte hashes of the level
-// below, cut into chunks the same way, until the top level's hashes fit in the signed manifest.
-// The tree's chunks travel like the file's (top level first), so a lost piece of it is re-sent on
-// its own and every chunk is checked the moment the chunk above it is in.
+// chunks, topped by a hash tree: the level above the file holds one 8-byte hash per group of
+// CHUNKS_PER_LEAF_HASH file chunks, each level above that one hash per chunk of the level below, all
+// cut into chunks like the file, until the top level's hashes fit in the signed manifest. The tree's
+// chunks travel like the file's (top level first), so a lost piece of it is re-sent on its own. A
+// unit (a tree chunk, or a group of file chunks) is checked once all of it and the chunk above it are in.
 import type { ContentId } from '../../storage/content-id.ts';
 import { equalBytes } from '../bytes.ts';
-import { CHUNK_HASH_BYTES, CHUNK_POSITIONS, MAX_CHUNK_DATA_BYTES, chunkHashOf, hashTreeLevels, type FileChunkMessage, type FileManifestMessage } from '../messages.ts';
+import {
+  CHUNKS_PER_LEAF_HASH,
+  CHUNK_HASH_BYTES,
+  CHUNK_POSITIONS,
+  MAX_CHUNK_DATA_BYTES,
+  chunkHashOf,
+  hashTreeLevels,
+  type FileChunkMessage,
+  type FileManifestMessage,
+} from '../messages.ts';
+
+/** Chunks checked together by one hash: a group of file chunks, or a single tree chunk. */
+export type Unit = { readonly first: number; readonly count: number };
 
 export class TransferLayout {
   readonly size: number;
@@ -45,6 +58,11 @@ export class TransferLayout {
     return this.total - this.fileStart;
   }
 
+  /** Groups of file chunks, one leaf hash each. */
+  get groups(): number {
+    return Math.ceil(this.fileChunks / CHUNKS_PER_LEAF_HASH);
+  }
+
   isFileChunk(offset: number): boolean {
     return offset >= this.fileStart && offset < this.total;
   }
@@ -53,36 +71,59 @@ export class TransferLayout {
   lengthOf(offset: number): number {
     const level = this.#levelOf(offset);
     const index = offset - this.starts[level]!;
-    if (level === this.levels.length - 1) return Math.min(this.chunkSize, this.size - index * this.chunkSize);
-    const children = this.levels[level + 1]!;
-    return (Math.min((index + 1) * this.fanout, children) - index * this.fanout) * CHUNK_HASH_BYTES;
+    if (this.#isFile(level)) return Math.min(this.chunkSize, this.size - index * this.chunkSize);
+    return (Math.min((index + 1) * this.fanout, this.#hashesIn(level)) - index * this.fanout) * CHUNK_HASH_BYTES;
+  }
+
+  /** The unit chunk `offset` is checked in. */
+  unitOf(offset: number): Unit {
+    if (!this.#isFile(this.#levelOf(offset))) return { first: offset, count: 1 };
+    const first = this.fileStart + Math.floor((offset - this.fileStart) / CHUNKS_PER_LEAF_HASH) * CHUNKS_PER_LEAF_HASH;
+    return { first, count: Math.min(CHUNKS_PER_LEAF_HASH, this.total - first) };
   }
 
   /**
-   * The hash chunk `offset` must match: from the manifest's top hashes for the top level, else
-   * from its parent chunk. Undefined while the parent has not arrived.
+   * The hash the unit of chunk `offset` must match: from the manifest's top hashes for the top level,
+   * else from its parent chunk. Undefined while the parent has not arrived.
    */
   expectedHash(offset: number, topHashes: readonly Uint8Array[], chunkAt: (offset: number) => Uint8Array | undefined): Uint8Array | undefined {
     const level = this.#levelOf(offset);
-    const index = offset - this.starts[level]!;
+    const index = this.#isFile(level) ? Math.floor((offset - this.fileStart) / CHUNKS_PER_LEAF_HASH) : offset - this.starts[level]!;
     if (level === 0) return topHashes[index];
     const parent = chunkAt(this.starts[level - 1]! + Math.floor(index / this.fanout));
     const slot = (index % this.fanout) * CHUNK_HASH_BYTES;
     return parent?.subarray(slot, slot + CHUNK_HASH_BYTES);
   }
 
-  matches(offset: number, data: Uint8Array, expected: Uint8Array): boolean {
-    return data.length === this.lengthOf(offset) && equalBytes(chunkHashOf(data), expected);
+  /** Whether `chunks`, the whole unit starting at `first` in order, have their lengths and hash to `expected`. */
+  matches(first: number, chunks: readonly Uint8Array[], expected: Uint8Array): boolean {
+    const unit = this.unitOf(first);
+    return (
+      unit.first === first &&
+      chunks.length === unit.count &&
+      chunks.every((chunk, i) => chunk.length === this.lengthOf(first + i)) &&
+      equalBytes(chunkHashOf(chunks), expected)
+    );
   }
 
-  /** Offsets of the chunks whose hashes chunk `offset` holds (none for a file chunk). */
+  /** First offsets of the units whose hashes chunk `offset` holds (none for a file chunk). */
   childrenOf(offset: number): number[] {
     const level = this.#levelOf(offset);
-    if (level === this.levels.length - 1) return [];
+    if (this.#isFile(level)) return [];
     const index = offset - this.starts[level]!;
     const first = index * this.fanout;
-    const last = Math.min(first + this.fanout, this.levels[level + 1]!);
-    return Array.from({ length: last - first }, (_, i) => this.starts[level + 1]! + first + i);
+    const last = Math.min(first + this.fanout, this.#hashesIn(level));
+    const step = this.#isFile(level + 1) ? CHUNKS_PER_LEAF_HASH : 1;
+    return Array.from({ length: last - first }, (_, i) => this.starts[level + 1]! + (first + i) * step);
+  }
+
+  #isFile(level: number): boolean {
+    return level === this.levels.length - 1;
+  }
+
+  /** Hashes a tree level holds: one per unit of the level below. */
+  #hashesIn(level: number): number {
+    return this.#isFile(level + 1) ? this.groups : this.levels[level + 1]!;
   }
 
   #levelOf(offset: number): number {
@@ -99,16 +140,23 @@ export type ChunkPlan = { readonly layout: TransferLayout; readonly chunks: read
 export function planChunks(bytes: Uint8Array, chunkSize = MAX_CHUNK_DATA_BYTES): ChunkPlan {
   const layout = TransferLayout.of(bytes.length, chunkSize);
   if (!layout) throw new RangeError(`a ${bytes.length}-byte file in ${chunkSize}-byte chunks does not fit a transfer`);
-  let level: Uint8Array[] = Array.from({ length: layout.fileChunks }, (_, i) => bytes.subarray(i * chunkSize, (i + 1) * chunkSize));
-  const levels = [level];
+  const file = Array.from({ length: layout.fileChunks }, (_, i) => bytes.subarray(i * chunkSize, (i + 1) * chunkSize));
+  let units = Array.from({ length: layout.groups }, (_, g) => file.slice(g * CHUNKS_PER_LEAF_HASH, (g + 1) * CHUNKS_PER_LEAF_HASH));
+  const tree: Uint8Array[][] = [];
   for (let depth = layout.levels.length - 2; depth >= 0; depth--) {
-    const hashes = new Uint8Array(level.length * CHUNK_HASH_BYTES);
-    level.forEach((chunk, i) => hashes.set(chunkHashOf(chunk), i * CHUNK_HASH_BYTES));
+    const hashes = concatHashes(units);
     const step = layout.fanout * CHUNK_HASH_BYTES;
-    level = Array.from({ length: layout.levels[depth]! }, (_, i) => hashes.subarray(i * step, (i + 1) * step));
-    levels.unshift(level);
+    const level = Array.from({ length: layout.levels[depth]! }, (_, i) => hashes.subarray(i * step, (i + 1) * step));
+    tree.unshift(level);
+    units = level.map((chunk) => [chunk]);
   }
-  return { layout, chunks: levels.flat(), topHashes: levels[0]!.map(chunkHashOf) };
+  return { layout, chunks: [...tree.flat(), ...file], topHashes: units.map(chunkHashOf) };
+}
+
+function concatHashes(units: readonly (readonly Uint8Array[])[]): Uint8Array {
+  const hashes = new Uint8Array(units.length * CHUNK_HASH_BYTES);
+  units.forEach((unit, i) => hashes.set(chunkHashOf(unit), i * CHUNK_HASH_BYTES));
+  return hashes;
 }
 
 /** The manifest and chunk messages of a whole transfer (its chunk positions start at `firstPosition`). */

@@ -186,7 +186,8 @@ export class FileServer {
         receiver.held.add(offset);
       }
     }
-    if (receiver.held.size >= transfer.total) receiver.done = true;
+    // An ack of no chunks: it has them all, or wants no more.
+    if (receiver.held.size >= transfer.total || (message.type === 'ack' && message.chunks.length === 0)) receiver.done = true;
     // An empty nack: a receiver heard nothing for a while. If we are idle, our last chunk (which
     // ended the round) was lost; sending it again lets the receiver report what it misses.
     if (message.type === 'nack' && message.chunks.length === 0 && transfer.lastSent >= 0 && this.#nextDue(transfer) === undefined) transfer.probeDue = true;

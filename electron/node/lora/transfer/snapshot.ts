@@ -1,12 +1,13 @@
-// The saved form of an incoming transfer, so it resumes after an app restart. Chunks are saved
-// as verified; they are checked against the tree again when loaded, so a damaged file costs
-// chunks, never a wrong file.
+// The saved form of an incoming transfer, so it resumes after an app restart. Chunks are saved as
+// received, checked or still waiting for the rest of their group; all are checked against the tree
+// again when loaded, so a damaged file costs chunks, never a wrong file. Version 2: one leaf hash
+// per group of file chunks (a version 1 tree means other hashes, so it is refused).
 import { z } from 'zod';
 
 const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`));
 
 export const IncomingSnapshot = z.object({
-  version: z.literal(1),
+  version: z.literal(2),
   id: z.string().regex(/^in-[0-9a-f]{8}$/),
   contentId: z.string().min(1).max(100),
   maxBytes: z.number().int().positive(),

@@ -8,6 +8,7 @@ export type TransferView = {
   direction: 'incoming' | 'outgoing';
   state: TransferState;
   size: number | null;
+  /** Chunks in (an incoming transfer's count those still waiting for the rest of their group). */
   chunksDone: number;
   chunksTotal: number | null;
   bytesDone: number;
