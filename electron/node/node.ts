@@ -9,6 +9,7 @@ import { toMeshNodes, toRadioState } from './api/radio-view.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { meshNetworkOf } from './config.ts';
 import { EventHub } from './event-hub.ts';
+import { gossipTypeOf, loraTypeOf, type NodeMessageType } from './extensions.ts';
 import { BRIDGE_MESSAGE_KIND, bridgeMessageType, LoraIpBridge } from './bridge/index.ts';
 import { GossipService } from './gossip/index.ts';
 import type { HostFiles } from './host-files.ts';
@@ -40,6 +41,8 @@ export type PakitNodeOptions = {
   probe?: ProcessProbe;
   /** Mirror of the log for the host (stderr for the headless node, a file for the desktop app). */
   logSink?: (entry: LogEntry) => void;
+  /** Message types beyond the built-in ones, over IP and (when they say how) over LoRa. */
+  messageTypes?: readonly NodeMessageType<unknown>[];
 };
 
 /**
@@ -112,7 +115,10 @@ export class PakitNode {
           clock: this.#clock,
           ...network,
           // Emergencies and announces heard on LoRa travel over IP inside this type (see bridge/).
-          messageTypes: { [BRIDGE_MESSAGE_KIND]: bridgeMessageType(options.mesh.networkId) },
+          messageTypes: {
+            ...Object.fromEntries((options.messageTypes ?? []).map((type) => [type.name, gossipTypeOf(type)])),
+            [BRIDGE_MESSAGE_KIND]: bridgeMessageType(options.mesh.networkId),
+          },
           log: (line) => this.log.debug('gossip', line),
         })
       : undefined;
@@ -142,6 +148,7 @@ export class PakitNode {
       log: (level, message) => this.log.write(level, 'mesh', message),
     });
     this.#wireRadio();
+    for (const type of options.messageTypes ?? []) if (type.lora) this.lora.registerMessageType(loraTypeOf(type, type.lora));
     this.lora.on('alert', (record) => this.hub.emit('emergency.alert', record));
     this.lora.on('history', (records) => {
       this.hub.emit('emergency.history', records);
@@ -200,6 +207,18 @@ export class PakitNode {
     }
     // A mesh that cannot listen is reported in its health and the log; the node runs on without it.
     await this.mesh.open();
+  }
+
+  /**
+   * Sends a message of a type given in `messageTypes` on every transport it has: published on the IP
+   * mesh when it runs, broadcast over LoRa when the type has a LoRa code and a radio is ready.
+   */
+  async sendMessage(name: string, value: unknown): Promise<{ ip: boolean; lora: boolean }> {
+    const type = this.options.messageTypes?.find((candidate) => candidate.name === name);
+    if (!type) throw new RangeError(`no message type "${name}" was given to this node`);
+    const ip = this.gossip?.running ? (await this.gossip.publish(name, value), true) : false;
+    const lora = type.lora ? this.lora.sendCustom(name, value) : false;
+    return { ip, lora };
   }
 
   async stop(): Promise<void> {

@@ -357,7 +357,8 @@ export class GossipService {
     if (type.check(body) === undefined) throw new RangeError(`not a valid "${kind}" body`);
     while (!this.#outgoing.take('self', this.#clock.now())) await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, 50));
     const { identity } = this.#options;
-    const now = this.#clock.now();
+    // Whole milliseconds: the envelope's ts and seq are integers (a scaled test clock is not).
+    const now = Math.floor(this.#clock.now());
     // Microsecond-scaled, so sequence numbers keep increasing across restarts.
     this.#lastSeq = Math.max(this.#lastSeq + 1, now * 1000);
     const announcement = signAnnouncement(
@@ -492,8 +493,10 @@ export class GossipService {
       this.#accepted.set(message, { kind, body: verdict.body, announcement: verdict.announcement });
       return TopicValidatorResult.Accept;
     }
-    if (verdict.result === 'reject') this.#stats.messagesRejected++;
-    else this.#stats.messagesIgnored++;
+    if (verdict.result === 'reject') {
+      this.#stats.messagesRejected++;
+      this.#log(`refused a "${kind}" message by ${message.from.toString()} (via ${hop.toString()}): ${verdict.reason}`);
+    } else this.#stats.messagesIgnored++;
     return verdict.result === 'reject' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore;
   }
 

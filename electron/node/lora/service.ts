@@ -13,6 +13,7 @@ import { peerKeyOf, type EvidenceKind } from '../reputation/index.ts';
 import type { BlockStore } from '../storage/index.ts';
 import { EmergencyInbox, EmergencyOutbox, type EmergencyAlert } from './emergency.ts';
 import type { BuiltinMessage, EmergencyPriority, FileRequestMessage, LoraMessage } from './messages.ts';
+import { MessageRegistry, type CustomMessageType } from './registry.ts';
 import { MeshSync, type MeshSyncStep, type MeshSyncView } from './mesh-sync.ts';
 import { LoraReceiver, type Delivery } from './receiver.ts';
 import { RELAYED_TYPES, type RelayedMessage } from './relayed.ts';
@@ -149,8 +150,10 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     super();
     this.#options = options;
     const random = this.#random;
-    this.sender = new LoraSender({ networkId: options.networkId, signer: options.signer, random });
-    this.receiver = new LoraReceiver({ networkId: options.networkId });
+    // One registry for both directions: a registered type is sent and understood alike.
+    const registry = new MessageRegistry();
+    this.sender = new LoraSender({ networkId: options.networkId, signer: options.signer, random, registry });
+    this.receiver = new LoraReceiver({ networkId: options.networkId, registry });
     const frameIntervalMs = () => Math.ceil(frameAirtimeMs(this.#scheduler.modem, MAX_FRAME_BYTES)) / DEFAULT_AIRTIME_SHARE;
     this.#fetcher = new FileFetcher({ random, frameIntervalMs });
     this.#server = new FileServer({ random, frameIntervalMs, keyId: this.sender.keyId });
@@ -408,6 +411,21 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     if (this.#radioKeys.size > MAX_RADIO_KEYS) this.#radioKeys.delete(this.#radioKeys.keys().next().value!);
   }
 
+  // ---- registered message types ----
+
+  /** Adds a message type (the extension point); its handler runs for every delivery of it. */
+  registerMessageType<T>(type: CustomMessageType<T>): void {
+    this.receiver.registry.register(type);
+  }
+
+  /** Broadcasts a message of a registered type at index priority; false when no radio is ready. */
+  sendCustom(name: string, value: unknown): boolean {
+    if (this.#options.link.state.status !== 'ready') return false;
+    for (const frame of this.sender.encode({ type: 'custom', name, value }, this.#options.clock.now()).frames) this.#scheduler.enqueue(frame, 'index');
+    this.#pump();
+    return true;
+  }
+
   // ---- LoRa-IP bridge ----
 
   #offerToBridge(delivery: Delivery): void {
@@ -505,6 +523,10 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   #deliver(delivery: Delivery, hops: number): void {
     const now = this.#options.clock.now();
     if (this.#deliverFileMessage(delivery, now) || this.#deliverSyncMessage(delivery, now)) return;
+    if (delivery.message.type === 'custom') {
+      this.receiver.registry.dispatch(delivery);
+      return;
+    }
     if (delivery.message.type === 'emergency-ack') {
       if (this.#outbox.noteAck(delivery)) {
         const message = delivery.message;
