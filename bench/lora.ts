@@ -40,7 +40,7 @@ import { RadioLink } from '../electron/node/radio/link.ts';
 import { contentIdFor, RAW_CODEC } from '../electron/node/storage/content-id.ts';
 import { createSimMesh, ScaledRealTimeScheduler, seededRandom, serveDeviceOverTcp, type DeviceTcpServer, type SimMesh } from '../electron/sim/index.ts';
 import { decodeMessage, type DataMessage } from '../electron/sim/messages.ts';
-import { createTestNode } from '../test/helpers/test-node.ts';
+import { createTestNode, scaledClock } from '../test/helpers/test-node.ts';
 import { measureSync } from './lora-sync.ts';
 
 function framesBeforeEmergency(): number {
@@ -109,15 +109,6 @@ async function deliveredRatio(log: (line: string) => void): Promise<number> {
     receivers += run.receivers;
   }
   return verified / receivers;
-}
-
-/** Node time running with the simulator's scaled clock, so airtime budgets and timers are in radio time. */
-function scaledClock(scheduler: ScaledRealTimeScheduler, epochMs: number): Clock {
-  return {
-    now: () => epochMs + scheduler.now(),
-    setTimeout: (callback, ms) => scheduler.setTimer(ms, callback),
-    clearTimeout: (handle) => scheduler.clearTimer(handle as number),
-  };
 }
 
 // ---- file transfer ----

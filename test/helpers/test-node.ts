@@ -2,6 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MeshSettings } from '../../shared/contract/index.ts';
+import type { Clock } from '../../electron/node/clock.ts';
+import type { ScaledRealTimeScheduler } from '../../electron/sim/index.ts';
 import { defaultMeshSettings } from '../../electron/node/config.ts';
 import { NodeIdentity } from '../../electron/node/identity/index.ts';
 import { PakitNode, type PakitNodeOptions } from '../../electron/node/node.ts';
@@ -26,4 +28,13 @@ export async function createTestNode(overrides: Partial<PakitNodeOptions> = {}):
     store: await BlockStore.open(join(dataDir, 'store')),
     ...overrides,
   });
+}
+
+/** Node time that runs with a scaled simulator, so airtime budgets and node timers are in radio time. */
+export function scaledClock(scheduler: ScaledRealTimeScheduler, epochMs: number): Clock {
+  return {
+    now: () => epochMs + scheduler.now(),
+    setTimeout: (callback, ms) => scheduler.setTimer(ms, callback),
+    clearTimeout: (handle) => scheduler.clearTimer(handle as number),
+  };
 }

@@ -2,10 +2,9 @@
 // wall clock). Each holds blocks the other lacks; after their announces they hold the same mesh index.
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Clock } from '../../electron/node/clock.ts';
 import type { PakitNode } from '../../electron/node/node.ts';
 import { createSimMesh, ScaledRealTimeScheduler, serveDeviceOverTcp, type DeviceTcpServer } from '../../electron/sim/index.ts';
-import { createTestNode } from '../helpers/test-node.ts';
+import { createTestNode, scaledClock } from '../helpers/test-node.ts';
 
 describe('LoRa index sync over the simulated radio', { timeout: 60_000 }, () => {
   const scheduler = new ScaledRealTimeScheduler(50);
@@ -20,11 +19,7 @@ describe('LoRa index sync over the simulated radio', { timeout: 60_000 }, () => 
 
   it('two nodes with 10 blocks each the other lacks converge on one root, and only learn ids', async () => {
     const epochMs = Date.now();
-    const clock: Clock = {
-      now: () => epochMs + scheduler.now(),
-      setTimeout: (callback, ms) => scheduler.setTimer(ms, callback),
-      clearTimeout: (handle) => scheduler.clearTimer(handle as number),
-    };
+    const clock = scaledClock(scheduler, epochMs);
     const mesh = createSimMesh({ nodes: 2, scheduler, topology: 'full', epochMs, announceWithinMs: false, seed: 5 });
     for (const device of mesh.devices) servers.push(await serveDeviceOverTcp(device));
     const [alice, bob] = [await createTestNode({ clock }), await createTestNode({ clock })];

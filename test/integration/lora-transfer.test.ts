@@ -8,7 +8,7 @@ import type { Clock } from '../../electron/node/clock.ts';
 import type { PakitNode } from '../../electron/node/node.ts';
 import { NEUTRAL_SCORE, peerKeyOf } from '../../electron/node/reputation/index.ts';
 import { createSimMesh, ScaledRealTimeScheduler, serveDeviceOverTcp, type DeviceTcpServer, type SimMesh } from '../../electron/sim/index.ts';
-import { createTestNode } from '../helpers/test-node.ts';
+import { createTestNode, scaledClock } from '../helpers/test-node.ts';
 
 const TIME_SCALE = 50;
 
@@ -19,11 +19,7 @@ let rig: Rig | undefined;
 async function startRig(count: number): Promise<Rig> {
   const scheduler = new ScaledRealTimeScheduler(TIME_SCALE);
   const epochMs = Date.now();
-  const clock: Clock = {
-    now: () => epochMs + scheduler.now(),
-    setTimeout: (callback, ms) => scheduler.setTimer(ms, callback),
-    clearTimeout: (handle) => scheduler.clearTimer(handle as number),
-  };
+  const clock = scaledClock(scheduler, epochMs);
   const mesh = createSimMesh({ nodes: count, scheduler, topology: 'full', region: 'US', epochMs, announceWithinMs: false, seed: 3 });
   const servers = await Promise.all(mesh.devices.map((device) => serveDeviceOverTcp(device)));
   const nodes: PakitNode[] = [];

@@ -2,12 +2,11 @@
 // and over LoRa (simulated radio), validated by the same schema, and the handler sees the transport.
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { Clock } from '../../electron/node/clock.ts';
 import type { MessageOrigin, NodeMessageType } from '../../electron/node/extensions.ts';
 import type { PakitNode } from '../../electron/node/node.ts';
 import { peerKeyOf } from '../../electron/node/reputation/index.ts';
 import { createSimMesh, ScaledRealTimeScheduler, serveDeviceOverTcp, type DeviceTcpServer } from '../../electron/sim/index.ts';
-import { createTestNode, testMeshSettings } from '../helpers/test-node.ts';
+import { createTestNode, testMeshSettings, scaledClock } from '../helpers/test-node.ts';
 
 const Reading = z.object({ site: z.string().min(1).max(32), waterLevelCm: z.number().int().min(0).max(10_000) }).strict();
 type Reading = z.infer<typeof Reading>;
@@ -45,11 +44,7 @@ describe('custom message types over both transports', { timeout: 60_000 }, () =>
 
   it('a water-level reading sent once arrives over IP and over LoRa, checked by one schema', async () => {
     const epochMs = Date.now();
-    const clock: Clock = {
-      now: () => epochMs + scheduler.now(),
-      setTimeout: (callback, ms) => scheduler.setTimer(ms, callback),
-      clearTimeout: (handle) => scheduler.clearTimer(handle as number),
-    };
+    const clock = scaledClock(scheduler, epochMs);
     const mesh = createSimMesh({ nodes: 2, scheduler, topology: 'full', epochMs, announceWithinMs: false, seed: 9 });
     for (const device of mesh.devices) servers.push(await serveDeviceOverTcp(device));
     const received: Array<{ value: Reading; origin: MessageOrigin }> = [];
