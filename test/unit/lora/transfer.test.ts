@@ -511,6 +511,24 @@ describe('file transfer on virtual time', () => {
     expect(asker.stored.get(idOf(file))).toEqual(file);
   });
 
+  it('asks again a frame after its request when it hears chunks it cannot place (the manifest was lost), then backs off', () => {
+    const fetcher = new FileFetcher({ random: seededRandom(1), frameIntervalMs: () => INTERVAL });
+    fetcher.resume(0);
+    const file = fileOf(3_000, 14);
+    expect(fetcher.request({ contentId: idOf(file) }, 0).ok).toBe(true);
+    const requests = () => fetcher.takeEffects().filter((effect) => effect.kind === 'send' && effect.message.type === 'file-request').length;
+    expect(requests()).toBe(1);
+    const chunk = { type: 'file-chunk', position: 100, endOfRound: false, data: new Uint8Array(224) } as const;
+    fetcher.onChunk(chunk, 1, INTERVAL / 2); // too soon to be an answer to our request
+    expect(requests()).toBe(0);
+    fetcher.onChunk(chunk, 1, INTERVAL);
+    expect(requests()).toBe(1);
+    fetcher.onChunk(chunk, 1, 2 * INTERVAL); // the next waits two frames, as a stranger's chunks may go on
+    expect(requests()).toBe(0);
+    fetcher.onChunk(chunk, 1, 3 * INTERVAL);
+    expect(requests()).toBe(1);
+  });
+
   it('refuses bad requests and respects the size limit', () => {
     const fetcher = new FileFetcher({ random: seededRandom(1), frameIntervalMs: () => INTERVAL });
     expect(fetcher.request({ contentId: 'not-an-id' }, 0)).toMatchObject({ ok: false, reason: 'bad_content_id' });

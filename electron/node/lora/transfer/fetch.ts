@@ -97,6 +97,7 @@ type Incoming = {
   deadline: number | undefined;
   /** Requests or quiet-time nacks sent without an answer: each waits twice as long. */
   attempts: number;
+  requestedAt: number;
   lastProgressAt: number;
   framesHeard: number;
   gapsFound: number;
@@ -207,6 +208,7 @@ export class FileFetcher {
     });
     if (!t) {
       this.#ackAgain(chunk, from, now);
+      this.#askAgainIfAnswered(now);
       return;
     }
     const source = t.source!;
@@ -423,6 +425,7 @@ export class FileFetcher {
       gapEwmaMs: this.#intervalMs(),
       deadline: undefined,
       attempts: 0,
+      requestedAt: startedAt,
       lastProgressAt: startedAt,
       framesHeard: 0,
       gapsFound: 0,
@@ -460,6 +463,23 @@ export class FileFetcher {
     this.#send({ type: 'file-request', contentId: t.contentId, maxBytes: t.maxBytes, excluded });
     t.deadline = now + this.#backoffMs(REQUEST_RETRY_FRAMES, t.attempts);
     t.attempts += 1;
+    t.requestedAt = now;
+  }
+
+  /**
+   * A chunk no transfer of ours can place, heard while asking: a holder is likely sending ours and
+   * its manifest was lost, and every chunk it sends until it hears us again is wasted. So the
+   * request goes again a frame interval after the last (a holder answers with its manifest first,
+   * its chunks follow a frame apart), doubling per attempt up to the usual cap, so that a stranger's
+   * transfer draws no more requests than the back-off would.
+   */
+  #askAgainIfAnswered(now: number): void {
+    for (const t of this.#transfers.values()) {
+      const wait = Math.min(2 ** Math.max(0, t.attempts - 1), MAX_BACKOFF_FRAMES) * this.#intervalMs();
+      if (t.state !== 'requesting' || now - t.requestedAt < wait) continue;
+      this.#sendRequest(t, now);
+      t.updatedAt = now;
+    }
   }
 
   #follow(t: Incoming, manifest: FileManifestMessage, layout: TransferLayout, from: number, signer: ManifestSigner, now: number): void {
