@@ -1,5 +1,5 @@
-import { peerIdFromString } from '@libp2p/peer-id';
 import type { MeshSettings } from '../../shared/contract/index.ts';
+import { isPeerId } from './reputation/index.ts';
 
 /** A configuration value that cannot be used: start-up stops and says which, what, and what is allowed. */
 export class ConfigError extends Error {
@@ -100,15 +100,6 @@ export function parseBootstrapList(setting: string, raw: string): string[] {
     }
   }
   return entries;
-}
-
-function isPeerId(text: string): boolean {
-  try {
-    peerIdFromString(text);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function parseBoolean(setting: string, raw: string): boolean {

@@ -1,11 +1,10 @@
 // How the peers of both transports look through the contract: one entry per identity, so a node
 // heard over LoRa and connected over IP is one peer with one reputation. Pure.
-import { peerIdFromString } from '@libp2p/peer-id';
 import type { MeshPeer } from '../../../shared/contract/index.ts';
 import type { PeerSummary } from '../gossip/index.ts';
 import type { EmergencyRecord } from '../lora/service.ts';
 import type { MeshNode as RadioNode } from '../radio/session.ts';
-import { peerKeyOf, type ReputationBook } from '../reputation/index.ts';
+import { isPeerId, peerKeyOf, type ReputationBook } from '../reputation/index.ts';
 
 /** A radio heard over LoRa, with the libp2p peer id of its signing key when that key is known. */
 export type LoraPeer = { radio: RadioNode; peerKey: string | undefined };
@@ -105,13 +104,4 @@ export function loraPeersOf(radios: readonly RadioNode[], emergencies: readonly 
     const publicKey = keyId === undefined ? undefined : publicKeyOf(keyId);
     return { radio, peerKey: publicKey ? peerKeyOf(publicKey) : undefined };
   });
-}
-
-function isPeerId(text: string): boolean {
-  try {
-    peerIdFromString(text);
-    return true;
-  } catch {
-    return false;
-  }
 }

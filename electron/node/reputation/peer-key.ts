@@ -2,8 +2,18 @@
 // (`12D3KooW…`). The node identity key is also the libp2p key, so a LoRa report about a public key
 // and an IP report about a libp2p peer land on the same score.
 import { publicKeyFromRaw } from '@libp2p/crypto/keys';
-import { peerIdFromPublicKey } from '@libp2p/peer-id';
+import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id';
 
 export function peerKeyOf(ed25519PublicKey: Uint8Array): string {
   return peerIdFromPublicKey(publicKeyFromRaw(ed25519PublicKey)).toString();
+}
+
+/** Whether a text is a libp2p peer id (an IP identity), as opposed to a radio id such as `!a1b2c3d4`. */
+export function isPeerId(text: string): boolean {
+  try {
+    peerIdFromString(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
