@@ -4,6 +4,7 @@
 import type { ZodType } from 'zod';
 import type { MessageType as GossipMessageType } from './gossip/index.ts';
 import type { CustomMessageType, MessageCodec } from './lora/index.ts';
+import { nodeIdOf } from './radio/session.ts';
 
 export type MessageOrigin = {
   transport: 'ip' | 'lora';
@@ -42,7 +43,7 @@ export function loraTypeOf<T>(type: NodeMessageType<T>, lora: NonNullable<NodeMe
     handle: (value, delivery) =>
       type.handle(value, {
         transport: 'lora',
-        peer: delivery.signer?.keyId ?? `!${(delivery.from >>> 0).toString(16).padStart(8, '0')}`,
+        peer: delivery.signer?.keyId ?? nodeIdOf(delivery.from),
         verified: delivery.auth === 'verified',
       }),
   };

@@ -744,7 +744,8 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
   }
 }
 
-function emptyNode(nodeNum: number): MeshNode {
+/** A node known by its number only, before any NodeInfo or telemetry. */
+export function emptyNode(nodeNum: number): MeshNode {
   return {
     nodeNum,
     nodeId: nodeIdOf(nodeNum),

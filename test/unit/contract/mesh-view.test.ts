@@ -3,23 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { mergePeers, loraPeersOf, selectPeers, type IpSighting, type PeerSources } from '../../../electron/node/api/mesh-view.ts';
 import { NodeIdentity } from '../../../electron/node/identity/index.ts';
 import type { EmergencyRecord } from '../../../electron/node/lora/service.ts';
-import type { MeshNode as RadioNode } from '../../../electron/node/radio/session.ts';
+import { emptyNode, type MeshNode as RadioNode } from '../../../electron/node/radio/session.ts';
 import { peerKeyOf, ReputationBook } from '../../../electron/node/reputation/index.ts';
 
 const clock = { now: () => 1_800_000_000_000 };
 const idOf = () => peerKeyOf(NodeIdentity.generate().publicKey);
-const radio = (nodeNum: number, extra: Partial<RadioNode> = {}): RadioNode => ({
-  nodeNum,
-  nodeId: `!${nodeNum.toString(16).padStart(8, '0')}`,
-  longName: undefined,
-  shortName: undefined,
-  hardware: undefined,
-  snr: undefined,
-  lastHeard: undefined,
-  hopsAway: undefined,
-  batteryLevel: undefined,
-  ...extra,
-});
+const radio = (nodeNum: number, extra: Partial<RadioNode> = {}): RadioNode => ({ ...emptyNode(nodeNum), ...extra });
 const sighting = (peerId: string, extra: Partial<IpSighting> = {}): IpSighting => ({ peerId, transports: ['ip'], addresses: ['/ip4/10.0.0.2/tcp/7777'], storageCapacity: undefined, lastSeen: 1000, ...extra });
 
 function sources(reputation: ReputationBook, extra: Partial<PeerSources>): PeerSources {
