@@ -28,7 +28,17 @@ const STORAGE_EVERY = 5;
 
 export async function startDemoMesh(options: { networkId: string; radios?: number }): Promise<DemoMesh> {
   const scheduler = new ScaledRealTimeScheduler(1);
-  const mesh = createSimMesh({ nodes: options.radios ?? 3, scheduler, preset: 'LONG_FAST', region: 'EU_868', topology: 'line', epochMs: Date.now(), announceWithinMs: 5_000 });
+  const mesh = createSimMesh({
+    nodes: options.radios ?? 3,
+    scheduler,
+    preset: 'LONG_FAST',
+    region: 'EU_868',
+    topology: 'line',
+    epochMs: Date.now(),
+    // Radios switched on 6 s apart: announcing together, the line's ends would collide at the middle.
+    announceWithinMs: 1_000,
+    announceSpacingMs: 6_000,
+  });
   const servers: DeviceTcpServer[] = [];
   for (const device of mesh.devices) servers.push(await serveDeviceOverTcp(device, { host: '127.0.0.1', port: 0 }));
   const gossip = await startDemoGossip(options.networkId);

@@ -86,6 +86,8 @@ export type SimDeviceOptions = {
   epochMs?: number;
   /** Broadcast own NodeInfo within this much radio time after start; set false to stay quiet. */
   announceWithinMs?: number | false;
+  /** Radio time before that window opens: when the device was switched on. */
+  announceAfterMs?: number;
 };
 
 /** The byte pipe of one connected client (a TCP socket or serial port). */
@@ -162,7 +164,7 @@ export class SimDevice {
       (frame, atMs) => this.onAirLost(frame, atMs),
     );
     if (options.announceWithinMs !== false) {
-      this.scheduler.setTimer(this.random() * (options.announceWithinMs ?? 5_000), () => this.announce());
+      this.scheduler.setTimer((options.announceAfterMs ?? 0) + this.random() * (options.announceWithinMs ?? 5_000), () => this.announce());
     }
     this.scheduler.setTimer(LOCAL_STATS_INTERVAL_MS, () => this.reportLocalStats());
   }

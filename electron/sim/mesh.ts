@@ -17,6 +17,12 @@ export type SimMeshOptions = {
   epochMs?: number;
   /** Devices broadcast their NodeInfo within this radio time after start (false: never). */
   announceWithinMs?: number | false;
+  /**
+   * Devices switched on this far apart (radio time), each announcing within `announceWithinMs` of
+   * its start. On a line, ends announcing together collide at the middle, and NodeInfo is not
+   * repeated for hours; spaced starts are how a demo shows every node at once.
+   */
+  announceSpacingMs?: number;
 };
 
 export type SimMesh = {
@@ -48,6 +54,7 @@ export function createSimMesh(options: SimMeshOptions): SimMesh {
         shortName: `S${index + 1}`,
         ...(options.epochMs === undefined ? {} : { epochMs: options.epochMs }),
         ...(options.announceWithinMs === undefined ? {} : { announceWithinMs: options.announceWithinMs }),
+        announceAfterMs: index * (options.announceSpacingMs ?? 0),
       }),
   );
   applyTopology(medium, [...nodeNums], options.topology ?? 'full');
