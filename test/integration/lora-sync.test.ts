@@ -1,9 +1,12 @@
 // Index sync end to end: two real nodes on simulated radios over TCP (radio and node time 50x the
 // wall clock). Each holds blocks the other lacks; after their announces they hold the same mesh index.
 import { randomBytes } from 'node:crypto';
+import { Mesh, Portnums } from '@meshtastic/protobufs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BUILTIN_CODES } from '../../electron/node/lora/messages.ts';
 import type { PakitNode } from '../../electron/node/node.ts';
 import { createSimMesh, ScaledRealTimeScheduler, serveDeviceOverTcp, type DeviceTcpServer } from '../../electron/sim/index.ts';
+import { decodeMessage, type DataMessage } from '../../electron/sim/messages.ts';
 import { createTestNode, scaledClock } from '../helpers/test-node.ts';
 
 describe('LoRa index sync over the simulated radio', { timeout: 60_000 }, () => {
@@ -46,5 +49,39 @@ describe('LoRa index sync over the simulated radio', { timeout: 60_000 }, () => 
       expect(node.store.list()).toHaveLength(11);
       expect(view.peers).toEqual([expect.objectContaining({ learned: 10, sent: 10 })]);
     }
+  });
+
+  it('a node that missed its neighbour’s key asks for it when a signed announce arrives, and the sync follows', async () => {
+    const epochMs = Date.now();
+    const clock = scaledClock(scheduler, epochMs);
+    const mesh = createSimMesh({ nodes: 2, scheduler, topology: 'full', epochMs, announceWithinMs: false, seed: 6 });
+    const sent = { keyAnnounces: 0, keyRequests: 0 };
+    const transmit = mesh.medium.transmit.bind(mesh.medium);
+    mesh.medium.transmit = (from, frame) => {
+      const data = decodeMessage<DataMessage>(Mesh.DataSchema, frame.data);
+      const code = data.portnum === Portnums.PortNum.PRIVATE_APP ? data.payload[4] : undefined;
+      if (code === BUILTIN_CODES['key-announce']) sent.keyAnnounces += 1;
+      if (code === BUILTIN_CODES['key-request']) sent.keyRequests += 1;
+      return transmit(from, frame);
+    };
+    const pair = [await createTestNode({ clock }), await createTestNode({ clock })] as const;
+    nodes.push(...pair);
+    for (const node of pair) await node.store.store(randomBytes(64));
+    // Both connect-time key announces go on air while the radios cannot hear each other.
+    mesh.medium.partition(mesh.devices.map((device) => [device.nodeNum]));
+    for (const [index, device] of mesh.devices.entries()) {
+      const server = await serveDeviceOverTcp(device);
+      servers.push(server);
+      expect((await pair[index]!.radio.connect({ kind: 'tcp', host: '127.0.0.1', port: server.port })).ok).toBe(true);
+    }
+    await expect.poll(() => sent.keyAnnounces, { timeout: 10_000, interval: 20 }).toBe(2);
+    mesh.medium.heal();
+    // The next key announce is an hour of radio time away (72 s here): the request brings it at once.
+    const roots = () => new Set(pair.map((node) => node.lora.syncView().summary.root_hash)).size;
+    await expect.poll(roots, { timeout: 30_000, interval: 100 }).toBe(1);
+    expect(sent.keyRequests).toBeGreaterThan(0);
+    // The other side asks too, at the latest when the next periodic index announce (5 min) arrives.
+    const keysKnown = () => pair.filter((node, index) => node.lora.receiver.keys.has(pair[1 - index]!.lora.sender.keyId)).length;
+    await expect.poll(keysKnown, { timeout: 20_000, interval: 100 }).toBe(2);
   });
 });

@@ -58,6 +58,8 @@ export type EmergencyMessage = {
 /** Confirms one emergency; unsigned (lightweight), so who acked is a claim, not a proof. */
 export type EmergencyAckMessage = { readonly type: 'emergency-ack'; readonly emergencyKeyId: KeyId; readonly emergencySeq: number; readonly acker: KeyId };
 export type KeyAnnounceMessage = { readonly type: 'key-announce'; readonly publicKey: Uint8Array };
+/** Asks the neighbour that holds this key to announce it: a signed message came under a key not yet known. */
+export type KeyRequestMessage = { readonly type: 'key-request'; readonly keyId: KeyId };
 /** The sender's index summary (storage's IndexSummary): peers with another root start a sync. */
 export type IndexAnnounceMessage = { readonly type: 'index-announce'; readonly version: number; readonly blockCount: number; readonly rootHash: string };
 /** A set-reconciliation payload; its content belongs to the sync protocol, not to the wire. */
@@ -99,6 +101,7 @@ export type BuiltinMessage =
   | EmergencyMessage
   | EmergencyAckMessage
   | KeyAnnounceMessage
+  | KeyRequestMessage
   | IndexAnnounceMessage
   | SyncMessage
   | FileRequestMessage
@@ -119,6 +122,7 @@ export const BUILTIN_CODES: Readonly<Record<BuiltinType, number>> = {
   'file-chunk': 0x08,
   ack: 0x09,
   nack: 0x0a,
+  'key-request': 0x0b,
 };
 const BUILTIN_BY_CODE = new Map(Object.entries(BUILTIN_CODES).map(([type, code]) => [code, type as BuiltinType]));
 /** What must be trusted is signed: it is acted on or passed on by others. */
@@ -195,6 +199,8 @@ export function encodeBuiltinBody(message: BuiltinMessage): Uint8Array {
     case 'key-announce':
       if (message.publicKey.length !== PUBLIC_KEY_BYTES) throw new RangeError(`public key must be ${PUBLIC_KEY_BYTES} bytes`);
       return out.bytes(message.publicKey).finish();
+    case 'key-request':
+      return out.bytes(fromHex(message.keyId, KEY_ID_BYTES, 'key id')).finish();
     case 'index-announce':
       checkUint(message.version, 0xffff_ffff, 'index version');
       checkUint(message.blockCount, 0xffff_ffff, 'block count');
@@ -289,6 +295,8 @@ export function decodeBuiltinBody(type: BuiltinType, body: Uint8Array): BuiltinM
     }
     case 'key-announce':
       return done({ type, publicKey: Uint8Array.from(input.bytes(PUBLIC_KEY_BYTES)) });
+    case 'key-request':
+      return done({ type, keyId: toHex(input.bytes(KEY_ID_BYTES)) });
     case 'index-announce': {
       const version = input.u32();
       const blockCount = input.u32();

@@ -28,7 +28,16 @@ const BROADCAST = 0xffffffff;
 const MESH_PRIORITY: Record<TrafficClass, number> = { emergency: 110, control: 100, index: 64, bulk: 10 };
 /** Emergencies reach the whole mesh: the firmware floods with the largest hop limit it allows. */
 const MESH_HOP_LIMIT = { emergency: 7, other: 3 } as const;
-const KEY_ANNOUNCE_EVERY_MS = 10 * 60_000;
+/**
+ * A backstop only: a neighbour that missed our key asks for it (key-request) when our next signed
+ * message arrives, and a new neighbour's announce gets ours in answer.
+ */
+const KEY_ANNOUNCE_EVERY_MS = 60 * 60_000;
+/** Asking a neighbour for the same unknown key: at most this often. */
+const KEY_REQUEST_MIN_MS = 60_000;
+const MAX_KEY_REQUESTS_REMEMBERED = 256;
+/** Answering requests for our key: at most this often, so neighbours asking together cost one announce. */
+const KEY_REQUEST_ANSWER_MIN_MS = 15_000;
 /** One small frame per node every few minutes: peers with another root start a sync. */
 const INDEX_ANNOUNCE_EVERY_MS = 5 * 60_000;
 const SYNC_TICK_MS = 5_000;
@@ -127,6 +136,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   #pumping = false;
   #stopped = false;
   #lastKeyAnnounce = -Infinity;
+  /** Unknown key id -> when we last asked our neighbours for it. */
+  readonly #keyRequests = new Map<string, number>();
   #frameCounter = 0;
   readonly #fetcher: FileFetcher;
   readonly #server: FileServer;
@@ -316,6 +327,16 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     this.#pump();
   }
 
+  /** A neighbour signed with a key we have not got (its announce was lost): ask it, not the next hourly announce. */
+  #requestKey(keyId: string, now: number): void {
+    if (now - (this.#keyRequests.get(keyId) ?? -Infinity) < KEY_REQUEST_MIN_MS) return;
+    this.#keyRequests.delete(keyId);
+    this.#keyRequests.set(keyId, now);
+    if (this.#keyRequests.size > MAX_KEY_REQUESTS_REMEMBERED) this.#keyRequests.delete(this.#keyRequests.keys().next().value!);
+    for (const frame of this.sender.encode({ type: 'key-request', keyId }, now).frames) this.#scheduler.enqueue(frame, 'index', NEIGHBOURS_FLOW);
+    this.#pump();
+  }
+
   /** Hands frames to the radio as fast as the airtime budget allows. */
   #pump(): void {
     if (this.#pumping || this.#stopped) return; // #pumping: the link reported back from inside the loop below
@@ -382,6 +403,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
         continue;
       }
       this.#noteRadioKey(delivery);
+      if (delivery.auth === 'unverified' && hops === 0 && delivery.signer?.hops === 0) this.#requestKey(delivery.signer.keyId, now);
       this.#deliver(delivery, hops);
       this.#offerToBridge(delivery);
     }
@@ -536,6 +558,10 @@ export class LoraService extends EventEmitter<ServiceEvents> {
           this.emit('history', this.history());
         }
       }
+      return;
+    }
+    if (delivery.message.type === 'key-request') {
+      if (delivery.message.keyId === this.sender.keyId && now - this.#lastKeyAnnounce >= KEY_REQUEST_ANSWER_MIN_MS) this.#announceKey(true);
       return;
     }
     if (delivery.message.type !== 'emergency') return;

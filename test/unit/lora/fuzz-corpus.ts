@@ -14,6 +14,7 @@ function seedMessages(): LoraMessage[] {
   return [
     { type: 'emergency', priority: 'urgent', hopLimit: 7, text: 'Fuzz emergency text' },
     { type: 'emergency-ack', emergencyKeyId: '0011223344556677', emergencySeq: 5, acker: '8899aabbccddeeff' },
+    { type: 'key-request', keyId: '0011223344556677' },
     { type: 'index-announce', version: 3, blockCount: 10, rootHash: 'cd'.repeat(32) },
     { type: 'sync', session: 1, payload: new Uint8Array(500).fill(3) },
     { type: 'file-request', contentId: manifest.contentId },

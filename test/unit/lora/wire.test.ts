@@ -32,6 +32,7 @@ const samples: LoraMessage[] = [
   { type: 'ack', transferId: 9, chunks: [3, 4, 5, 11, 300] },
   { type: 'ack', transferId: 9, chunks: [] },
   { type: 'nack', transferId: 9, chunks: [] },
+  { type: 'key-request', keyId: '0123456789abcdef' },
 ];
 
 describe('wire format round trips', () => {
