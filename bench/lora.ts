@@ -32,6 +32,7 @@ import { join } from 'node:path';
 import { Mesh, Portnums } from '@meshtastic/protobufs';
 import type { Clock } from '../electron/node/clock.ts';
 import { NodeIdentity, verifySignature } from '../electron/node/identity/index.ts';
+import { frameTypeCode } from '../electron/node/lora/index.ts';
 import { MeshIndex } from '../electron/node/lora/mesh-index.ts';
 import { DEFAULT_AIRTIME_SHARE, DEVICE_QUEUE_SLOTS, LoraScheduler, frameAirtimeMs, type TrafficClass } from '../electron/node/lora/scheduler.ts';
 import type { PakitNode } from '../electron/node/node.ts';
@@ -132,7 +133,7 @@ const FILE_FRAME_CODES = new Set([0x00, 0x03, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b
 type Run = { fileBytes: number; bytesOnAir: number; radioMs: number };
 
 /** Two simulated radios over TCP, one clock TIME_SCALE times faster for nodes and simulator, and a meter on the air. */
-async function twoRadios(seed: number, counts?: (payload: Uint8Array) => boolean) {
+async function twoRadios(seed: number, counts?: (code: number | undefined) => boolean) {
   const scheduler = new ScaledRealTimeScheduler(TIME_SCALE);
   const epochMs = Date.now();
   const clock = scaledClock(scheduler, epochMs);
@@ -144,16 +145,16 @@ async function twoRadios(seed: number, counts?: (payload: Uint8Array) => boolean
 
 /**
  * Payload bytes of the frames the medium transmits while `counting` is on: every firmware routing
- * frame (acks), and the PRIVATE_APP frames whose message code (byte 4) `counts` picks.
+ * frame (acks), and the PRIVATE_APP frames whose message type code (wire.ts frameTypeCode) `counts` picks.
  */
-function meterOnAir(mesh: SimMesh, scheduler: ScaledRealTimeScheduler, counts: (payload: Uint8Array) => boolean = () => true) {
+function meterOnAir(mesh: SimMesh, scheduler: ScaledRealTimeScheduler, counts: (code: number | undefined) => boolean = () => true) {
   const meter = { counting: false, bytes: 0, frames: 0, lastAt: 0 };
   const transmit = mesh.medium.transmit.bind(mesh.medium);
   mesh.medium.transmit = (from, frame) => {
     meter.lastAt = scheduler.now();
     if (meter.counting) {
       const data = decodeMessage<DataMessage>(Mesh.DataSchema, frame.data);
-      if (data.portnum === Portnums.PortNum.ROUTING_APP || (data.portnum === Portnums.PortNum.PRIVATE_APP && counts(data.payload))) {
+      if (data.portnum === Portnums.PortNum.ROUTING_APP || (data.portnum === Portnums.PortNum.PRIVATE_APP && counts(frameTypeCode(data.payload)))) {
         meter.bytes += data.payload.length;
         meter.frames += 1;
       }
@@ -167,7 +168,7 @@ const sameRoot = (nodes: PakitNode[]) => new Set(nodes.map((node) => node.lora.s
 
 // ---- index sync through the radio link and the simulator ----
 
-/** Message codes in a frame's fifth byte: fragments (sync replies may span frames), index-announce, sync. */
+/** Message type codes: fragments (sync replies may span frames), index-announce, sync. */
 const SYNC_FRAME_CODES = new Set([0x00, 0x04, 0x05]);
 
 /**
@@ -180,7 +181,7 @@ async function syncOverRadio(n: number, d: number, seed: number, log: (line: str
   const epochMs = Date.now();
   const clock = scaledClock(scheduler, epochMs);
   const mesh = createSimMesh({ nodes: 2, scheduler, topology: 'full', region: 'US', epochMs, announceWithinMs: false, seed });
-  const meter = meterOnAir(mesh, scheduler, (payload) => SYNC_FRAME_CODES.has(payload[4] ?? -1));
+  const meter = meterOnAir(mesh, scheduler, (code) => code !== undefined && SYNC_FRAME_CODES.has(code));
   const servers = await Promise.all(mesh.devices.map((device) => serveDeviceOverTcp(device)));
   const random = seededRandom(seed);
   const randomId = () => contentIdFor(RAW_CODEC, Uint8Array.from({ length: 32 }, () => Math.floor(random() * 256))).toString();
@@ -229,7 +230,7 @@ function testFile(seed: number): Uint8Array {
 
 /** Our protocol: real nodes, `requestFile` on one, the file in the other's store. */
 async function ourTransfer(lossRate: number, seed: number, log: (line: string) => void): Promise<Run> {
-  const { scheduler, clock, mesh, meter, servers } = await twoRadios(seed, (payload) => FILE_FRAME_CODES.has(payload[4] ?? -1));
+  const { scheduler, clock, mesh, meter, servers } = await twoRadios(seed, (code) => code !== undefined && FILE_FRAME_CODES.has(code));
   const nodes: PakitNode[] = [];
   try {
     for (const server of servers) {

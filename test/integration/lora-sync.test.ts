@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { Mesh, Portnums } from '@meshtastic/protobufs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { frameTypeCode } from '../../electron/node/lora/index.ts';
 import { BUILTIN_CODES } from '../../electron/node/lora/messages.ts';
 import type { PakitNode } from '../../electron/node/node.ts';
 import { createSimMesh, ScaledRealTimeScheduler, serveDeviceOverTcp, type DeviceTcpServer } from '../../electron/sim/index.ts';
@@ -59,7 +60,7 @@ describe('LoRa index sync over the simulated radio', { timeout: 60_000 }, () => 
     const transmit = mesh.medium.transmit.bind(mesh.medium);
     mesh.medium.transmit = (from, frame) => {
       const data = decodeMessage<DataMessage>(Mesh.DataSchema, frame.data);
-      const code = data.portnum === Portnums.PortNum.PRIVATE_APP ? data.payload[4] : undefined;
+      const code = data.portnum === Portnums.PortNum.PRIVATE_APP ? frameTypeCode(data.payload) : undefined;
       if (code === BUILTIN_CODES['key-announce']) sent.keyAnnounces += 1;
       if (code === BUILTIN_CODES['key-request']) sent.keyRequests += 1;
       return transmit(from, frame);

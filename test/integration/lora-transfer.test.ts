@@ -5,6 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../electron/node/clock.ts';
+import { frameTypeCode } from '../../electron/node/lora/index.ts';
+import { BUILTIN_CODES } from '../../electron/node/lora/messages.ts';
 import type { PakitNode } from '../../electron/node/node.ts';
 import { NEUTRAL_SCORE, peerKeyOf } from '../../electron/node/reputation/index.ts';
 import { createSimMesh, ScaledRealTimeScheduler, serveDeviceOverTcp, type DeviceTcpServer, type SimMesh } from '../../electron/sim/index.ts';
@@ -59,7 +61,7 @@ describe('LoRa file transfer over the simulated radio', { timeout: 90_000 }, () 
     const enqueue = asker.radio.enqueue.bind(asker.radio);
     let ackLost = false;
     asker.radio.enqueue = (packet) => {
-      if (packet.payload[4] !== 0x09 || ackLost) return enqueue(packet);
+      if (frameTypeCode(packet.payload) !== BUILTIN_CODES.ack || ackLost) return enqueue(packet);
       ackLost = true;
       return { ok: true, duplicate: false };
     };
@@ -110,7 +112,7 @@ describe('LoRa file transfer over the simulated radio', { timeout: 90_000 }, () 
     // The liar signs a true manifest, then flips a byte of every chunk it puts on the radio.
     const enqueue = liar.radio.enqueue.bind(liar.radio);
     liar.radio.enqueue = (packet) => {
-      const isChunk = packet.payload[4] === 0x08;
+      const isChunk = frameTypeCode(packet.payload) === BUILTIN_CODES['file-chunk'];
       return enqueue(isChunk ? { ...packet, payload: Uint8Array.from(packet.payload, (byte, i) => (i === packet.payload.length - 1 ? byte ^ 1 : byte)) } : packet);
     };
     const liarPeer = peerKeyOf(liar.identity.publicKey);

@@ -8,6 +8,7 @@ export {
   REJECT_REASONS,
   SIGNED_OVERHEAD_BYTES,
   WIRE_VERSION,
+  frameTypeCode,
   networkTag,
   seqForTime,
   timeOfSeq,

@@ -4,7 +4,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { CID_BYTES, DAG_CBOR_CODEC, RAW_CODEC, contentIdBytes, contentIdFromBytes, type ContentId } from '../storage/content-id.ts';
 import { ByteReader, ByteWriter, toHex } from './bytes.ts';
 import { PUBLIC_KEY_BYTES } from './keys.ts';
-import { KEY_ID_BYTES, MAX_SINGLE_FRAME_MESSAGE_BYTES, SIGNED_OVERHEAD_BYTES, reject, type KeyId, type Rejection } from './wire.ts';
+import { KEY_ID_BYTES, MAX_SHORT_HEADER_MESSAGE_BYTES, MAX_SINGLE_FRAME_MESSAGE_BYTES, SHORT_HEADER_CODE, SIGNED_OVERHEAD_BYTES, reject, type KeyId, type Rejection } from './wire.ts';
 
 export type EmergencyPriority = 'advisory' | 'urgent' | 'life_threatening';
 const PRIORITY_CODES: Readonly<Record<EmergencyPriority, number>> = { advisory: 1, urgent: 2, life_threatening: 3 };
@@ -16,15 +16,15 @@ export const MAX_HOP_LIMIT = 7;
 const EMERGENCY_FIXED_BYTES = 2 + 32;
 /** Emergencies always fit one frame (115 bytes of text), so they never wait on a lost fragment. */
 export const EMERGENCY_TEXT_MAX_BYTES = MAX_SINGLE_FRAME_MESSAGE_BYTES - SIGNED_OVERHEAD_BYTES - EMERGENCY_FIXED_BYTES;
-/** Type and position: all a chunk frame carries besides file bytes (the transfer is found by position). */
+/** Type and position: all a chunk message holds besides file bytes (the transfer is found by position). */
 const FILE_CHUNK_FIXED_BYTES = 1 + 2;
-/** File bytes per chunk frame: the rest of one frame after type and position. */
-export const MAX_CHUNK_DATA_BYTES = MAX_SINGLE_FRAME_MESSAGE_BYTES - FILE_CHUNK_FIXED_BYTES;
+/** File bytes per chunk frame: the rest of one short-header frame (wire.ts) after type and position. */
+export const MAX_CHUNK_DATA_BYTES = MAX_SHORT_HEADER_MESSAGE_BYTES - FILE_CHUNK_FIXED_BYTES;
 /** Chunk hashes: 8 bytes of SHA-256, a second preimage costs ~2^64 hashes. */
 export const CHUNK_HASH_BYTES = 8;
 /**
  * File chunks one leaf hash vouches for, checked together once all are in: 8 hash bytes per
- * 8 x 224 file bytes (0.45 %) instead of per chunk (3.6 %). The last group of a file may be shorter.
+ * 8 x 225 file bytes (0.44 %) instead of per chunk (3.6 %). The last group of a file may be shorter.
  */
 export const CHUNKS_PER_LEAF_HASH = 8;
 /**
@@ -119,7 +119,7 @@ export const BUILTIN_CODES: Readonly<Record<BuiltinType, number>> = {
   sync: 0x05,
   'file-request': 0x06,
   'file-manifest': 0x07,
-  'file-chunk': 0x08,
+  'file-chunk': SHORT_HEADER_CODE,
   ack: 0x09,
   nack: 0x0a,
   'key-request': 0x0b,

@@ -18,6 +18,14 @@ export const FRAGMENT_HEADER_BYTES = 5;
 export const FRAGMENT_DATA_BYTES = MAX_FRAME_BYTES - FRAME_HEADER_BYTES - FRAGMENT_HEADER_BYTES;
 /** Largest message that travels unfragmented. */
 export const MAX_SINGLE_FRAME_MESSAGE_BYTES = MAX_FRAME_BYTES - FRAME_HEADER_BYTES;
+/**
+ * File chunks are nearly all of what goes on air, so their frames leave out the type byte: the
+ * version byte with SHORT_HEADER_BIT set stands for this version and type SHORT_HEADER_CODE at once.
+ */
+export const SHORT_HEADER_CODE = 0x08;
+const SHORT_HEADER_BIT = 0x80;
+/** Largest message of type SHORT_HEADER_CODE in one frame: its type byte rides in the version byte. */
+export const MAX_SHORT_HEADER_MESSAGE_BYTES = MAX_SINGLE_FRAME_MESSAGE_BYTES + 1;
 /** The wire's hard ceiling: a fragment count is one byte. The receiver's own limit is lower. */
 export const MAX_FRAGMENTS = 255;
 export const KEY_ID_BYTES = 8;
@@ -92,7 +100,9 @@ export function parseFrame(tag: Uint8Array, frame: Uint8Array): ParsedFrame | Re
   if (frame.length < NETWORK_TAG_BYTES) return reject('truncated', 'shorter than the network tag');
   for (let i = 0; i < NETWORK_TAG_BYTES; i++) if (frame[i] !== tag[i]) return reject('wrong_network', 'network tag differs');
   if (frame.length < FRAME_HEADER_BYTES + 1) return reject('truncated', 'no message after the frame header');
-  if (frame[NETWORK_TAG_BYTES] !== WIRE_VERSION) return reject('bad_version', `version ${frame[NETWORK_TAG_BYTES]}, expected ${WIRE_VERSION}`);
+  const versionByte = frame[NETWORK_TAG_BYTES]!;
+  if ((versionByte & ~SHORT_HEADER_BIT) !== WIRE_VERSION) return reject('bad_version', `version ${versionByte & ~SHORT_HEADER_BIT}, expected ${WIRE_VERSION}`);
+  if (versionByte & SHORT_HEADER_BIT) return { ok: true, kind: 'message', bytes: concatBytes(Uint8Array.of(SHORT_HEADER_CODE), frame.subarray(FRAME_HEADER_BYTES)) };
   const bytes = frame.subarray(FRAME_HEADER_BYTES);
   if (bytes[0] !== FRAGMENT_CODE) return { ok: true, kind: 'message', bytes };
   const reader = new ByteReader(bytes.subarray(1));
@@ -111,9 +121,19 @@ function frameHeader(tag: Uint8Array): Uint8Array {
   return concatBytes(tag, Uint8Array.of(WIRE_VERSION));
 }
 
+/** The message type code of a frame of ours (FRAGMENT_CODE for a fragment), read without parsing the message. */
+export function frameTypeCode(frame: Uint8Array): number | undefined {
+  const versionByte = frame[NETWORK_TAG_BYTES];
+  if (versionByte === undefined) return undefined;
+  return versionByte & SHORT_HEADER_BIT ? SHORT_HEADER_CODE : frame[FRAME_HEADER_BYTES];
+}
+
 /** Frames for one message: itself when it fits, else fragments sharing `nonce` (fresh per message). */
 export function buildFrames(tag: Uint8Array, message: Uint8Array, nonce: number): Uint8Array[] {
   if (message.length === 0) throw new RangeError('empty message');
+  if (message[0] === SHORT_HEADER_CODE && message.length <= MAX_SHORT_HEADER_MESSAGE_BYTES) {
+    return [concatBytes(tag, Uint8Array.of(WIRE_VERSION | SHORT_HEADER_BIT), message.subarray(1))];
+  }
   const header = frameHeader(tag);
   if (message.length <= MAX_SINGLE_FRAME_MESSAGE_BYTES) return [concatBytes(header, message)];
   const count = Math.ceil(message.length / FRAGMENT_DATA_BYTES);

@@ -2,7 +2,7 @@
 // send one frame per frame interval, receivers that answer at once. Every message crosses the wire
 // codec, so what the cores exchange is what fits on air.
 import { describe, expect, it } from 'vitest';
-import { FileFetcher, FileServer, TransferLayout, hashTreeLevels, type FetchEffect } from '../../../electron/node/lora/index.ts';
+import { FileFetcher, FileServer, MAX_CHUNK_DATA_BYTES, TransferLayout, hashTreeLevels, type FetchEffect } from '../../../electron/node/lora/index.ts';
 import { equalBytes } from '../../../electron/node/lora/bytes.ts';
 import { BUILTIN_CODES, CHUNKS_PER_LEAF_HASH, decodeBuiltinBody, encodeBuiltinBody, type BuiltinMessage } from '../../../electron/node/lora/messages.ts';
 import { planChunks } from '../../../electron/node/lora/transfer/index.ts';
@@ -84,8 +84,9 @@ class Air {
     const end = this.now + limitMs;
     while (!done()) {
       this.#events.sort((a, b) => a.at - b.at || a.seq - b.seq);
-      const next = this.#events.shift();
-      if (!next || next.at > end) break;
+      const next = this.#events[0];
+      if (!next || next.at > end) break; // left queued: a later run goes on from here
+      this.#events.shift();
       this.now = Math.max(this.now, next.at);
       next.run();
     }
@@ -196,12 +197,13 @@ const requestOn = (air: Air, node: Node, contentId: string, maxBytes?: number) =
 describe('transfer layout (hash tree)', () => {
   it('keeps the manifest to one frame by adding hash levels above one leaf hash per group of file chunks', () => {
     expect(CHUNKS_PER_LEAF_HASH).toBe(8);
-    expect(hashTreeLevels(51_200, 224)).toEqual([2, 229]); // 29 leaf hashes in 2 tree chunks
-    expect(hashTreeLevels(204_800, 224)).toEqual([5, 915]); // 115 leaf hashes in 5 tree chunks
-    expect(hashTreeLevels(20_000, 224)).toEqual([90]); // 12 leaf hashes ride in the manifest
-    expect(hashTreeLevels(22_000, 224)).toEqual([1, 99]);
+    expect(MAX_CHUNK_DATA_BYTES).toBe(225);
+    expect(hashTreeLevels(51_200, 225)).toEqual([2, 228]); // 29 leaf hashes in 2 tree chunks
+    expect(hashTreeLevels(204_800, 225)).toEqual([5, 911]); // 114 leaf hashes in 5 tree chunks
+    expect(hashTreeLevels(20_000, 225)).toEqual([89]); // 12 leaf hashes ride in the manifest
+    expect(hashTreeLevels(22_000, 225)).toEqual([1, 98]);
     expect(planChunks(fileOf(20_000, 1)).topHashes).toHaveLength(12);
-    expect(TransferLayout.of(0, 224)).toBeUndefined();
+    expect(TransferLayout.of(0, MAX_CHUNK_DATA_BYTES)).toBeUndefined();
     expect(TransferLayout.of(1000, 8)).toBeUndefined();
   });
 
@@ -218,10 +220,10 @@ describe('transfer layout (hash tree)', () => {
         offset += count;
       }
       expect(units).toBe(layout.fileStart + layout.groups);
-      // The last group holds what is left: 2,000 B are 9 chunks (8 + 1), 60,000 B 268 (33 x 8 + 4).
-      const fileChunks = Math.ceil(size / 224);
+      // The last group holds what is left: 2,000 B are 9 chunks (8 + 1), 60,000 B 267 (33 x 8 + 3).
+      const fileChunks = Math.ceil(size / MAX_CHUNK_DATA_BYTES);
       expect(layout.unitOf(layout.total - 1)).toEqual({ first: layout.total - (fileChunks % 8), count: fileChunks % 8 });
-      expect(layout.lengthOf(layout.total - 1)).toBe(size - (fileChunks - 1) * 224);
+      expect(layout.lengthOf(layout.total - 1)).toBe(size - (fileChunks - 1) * MAX_CHUNK_DATA_BYTES);
     }
   });
 
@@ -253,7 +255,7 @@ describe('file transfer on virtual time', () => {
     const end = air.runUntil(() => stateOf(asker, id) === 'done');
     air.runUntil(() => holder.server.views()[0]?.state === 'done', 60_000); // the final ack on its way
     expect(asker.stored.get(idOf(file))).toEqual(file);
-    const total = TransferLayout.of(file.length, 224)!.total;
+    const total = TransferLayout.of(file.length, MAX_CHUNK_DATA_BYTES)!.total;
     expect(holder.bulkFrames).toBe(1 + total);
     expect(asker.controlFrames).toBe(2); // the request and the final ack
     const efficiency = file.length / (holder.bytesOnAir + asker.bytesOnAir);
@@ -271,7 +273,7 @@ describe('file transfer on virtual time', () => {
     const id = requestOn(air, asker, idOf(file));
     const end = air.runUntil(() => stateOf(asker, id) === 'done');
     expect(asker.stored.get(idOf(file))).toEqual(file);
-    const total = TransferLayout.of(file.length, 224)!.total;
+    const total = TransferLayout.of(file.length, MAX_CHUNK_DATA_BYTES)!.total;
     const ideal = (file.length / 231) * INTERVAL;
     expect(end / ideal).toBeLessThan(1.25);
     expect(holder.bulkFrames).toBeLessThan((total + 1) * 1.2); // each loss re-sent about once
@@ -287,7 +289,7 @@ describe('file transfer on virtual time', () => {
     const ids = askers.map((asker) => requestOn(air, asker, idOf(file)));
     air.runUntil(() => askers.every((asker, i) => stateOf(asker, ids[i]!) === 'done'));
     for (const asker of askers) expect(asker.stored.get(idOf(file))).toEqual(file);
-    const total = TransferLayout.of(file.length, 224)!.total;
+    const total = TransferLayout.of(file.length, MAX_CHUNK_DATA_BYTES)!.total;
     expect(holder.server.views()).toHaveLength(1);
     expect(holder.server.views()[0]!.peers).toHaveLength(4);
     // Four receivers, each losing 10 %: far fewer frames than four transfers would take.
@@ -304,7 +306,7 @@ describe('file transfer on virtual time', () => {
       const id = requestOn(air, asker, idOf(file));
       air.runUntil(() => stateOf(asker, id) === 'done');
       const frames = holders.map((holder) => holder.bulkFrames).sort((a, b) => b - a);
-      expect(frames[0]).toBe(1 + TransferLayout.of(file.length, 224)!.total);
+      expect(frames[0]).toBe(1 + TransferLayout.of(file.length, MAX_CHUNK_DATA_BYTES)!.total);
       expect(frames[1]! + frames[2]!).toBeLessThanOrEqual(2);
     }
   });
@@ -357,7 +359,7 @@ describe('file transfer on virtual time', () => {
     const air = new Air();
     const [honest, liar, asker] = [air.add(1), air.add(3), air.add(2)];
     const file = fileOf(30_000, 17);
-    const layout = TransferLayout.of(file.length, 224)!;
+    const layout = TransferLayout.of(file.length, MAX_CHUNK_DATA_BYTES)!;
     honest.files.set(idOf(file), file);
     const id = requestOn(air, asker, idOf(file));
     // The honest holder goes away halfway through a group; a liar with the same tree takes over.
@@ -380,7 +382,7 @@ describe('file transfer on virtual time', () => {
   it('moves a file whose last group and last chunk are short under loss, and catches a lie in that last group', () => {
     const air = new Air({ loss: 0.1, seed: 3 });
     const [liar, honest, asker] = [air.add(1), air.add(3), air.add(2)];
-    const file = fileOf(20_000, 18); // 90 chunks: 11 groups of 8, then 2; the last chunk 64 bytes
+    const file = fileOf(89 * 225 + 64, 18); // 90 chunks: 11 groups of 8, then 2; the last chunk 64 bytes
     const plan = planChunks(file);
     const last = plan.chunks[plan.chunks.length - 1]!;
     expect(plan.layout.unitOf(plan.layout.total - 1).count).toBe(2);
@@ -446,7 +448,7 @@ describe('file transfer on virtual time', () => {
     const air = new Air();
     const [holder, other, asker] = [air.add(1), air.add(3), air.add(2)];
     const file = fileOf(40_000, 10);
-    const layout = TransferLayout.of(file.length, 224)!;
+    const layout = TransferLayout.of(file.length, MAX_CHUNK_DATA_BYTES)!;
     holder.files.set(idOf(file), file);
     const id = requestOn(air, asker, idOf(file));
     // Three chunks into a group: they wait for the rest of it, unchecked.
@@ -454,7 +456,7 @@ describe('file transfer on virtual time', () => {
     air.runUntil(() => (asker.fetcher.views()[0]?.chunksDone ?? 0) >= had);
     const saved = JSON.parse(JSON.stringify(asker.fetcher.snapshot(id)));
     expect(saved.chunks).toHaveLength(had);
-    expect(asker.fetcher.views()[0]!.bytesDone).toBe(12 * CHUNKS_PER_LEAF_HASH * 224); // checked file bytes only
+    expect(asker.fetcher.views()[0]!.bytesDone).toBe(12 * CHUNKS_PER_LEAF_HASH * MAX_CHUNK_DATA_BYTES); // checked file bytes only
 
     // The app restarts, and another holder is the one in reach now.
     air.setLink(holder, false);
@@ -518,7 +520,7 @@ describe('file transfer on virtual time', () => {
     expect(fetcher.request({ contentId: idOf(file) }, 0).ok).toBe(true);
     const requests = () => fetcher.takeEffects().filter((effect) => effect.kind === 'send' && effect.message.type === 'file-request').length;
     expect(requests()).toBe(1);
-    const chunk = { type: 'file-chunk', position: 100, endOfRound: false, data: new Uint8Array(224) } as const;
+    const chunk = { type: 'file-chunk', position: 100, endOfRound: false, data: new Uint8Array(MAX_CHUNK_DATA_BYTES) } as const;
     fetcher.onChunk(chunk, 1, INTERVAL / 2); // too soon to be an answer to our request
     expect(requests()).toBe(0);
     fetcher.onChunk(chunk, 1, INTERVAL);

@@ -5,6 +5,7 @@ import {
   MAX_FRAME_BYTES,
   MAX_CHUNK_DATA_BYTES,
   MessageRegistry,
+  frameTypeCode,
   networkTag,
   planFileTransfer,
   type LoraMessage,
@@ -74,6 +75,18 @@ describe('wire format round trips', () => {
     expect(frame.length).toBe(MAX_FRAME_BYTES);
     expect(big.chunks[5]!.data.length).toBe(MAX_CHUNK_DATA_BYTES);
     expect(big.chunks.map((chunk) => chunk.position).slice(0, 3)).toEqual([0x7fff, 0, 1]);
+  });
+
+  it('gives a chunk frame a short header: the version byte with its top bit set stands for the chunk type, 6 bytes in all', () => {
+    const chunk = planFileTransfer(new Uint8Array(2_000).fill(9), contentId, 1, 0x1234).chunks[3]!;
+    const frame = senderFor(1).encode(chunk, NOW).frames[0]!;
+    expect([...frame.subarray(0, 6)]).toEqual([...networkTag(NETWORK), 0x81, 0x12, 0x37]);
+    expect(frame.length).toBe(6 + MAX_CHUNK_DATA_BYTES);
+    expect(frameTypeCode(frame)).toBe(0x08);
+    expect(only(feed(receiver(), [frame], 0x1234).deliveries).message).toEqual(chunk);
+    const otherVersion = Uint8Array.from(frame);
+    otherVersion[3] = 0x82;
+    expect(receiver().receive(otherVersion, 5, NOW)).toMatchObject({ ok: false, reason: 'bad_version' });
   });
 
   it('sends an ack of every chunk (and an empty nack) as the transfer id alone, and refuses a bitmap cut short', () => {
