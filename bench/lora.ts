@@ -123,12 +123,14 @@ const FRAME_INTERVAL_MS = Math.ceil(frameAirtimeMs(MODEM_PRESETS.LONG_FAST, PAYL
 const IDEAL_MS = (FILE_BYTES / PAYLOAD_LIMIT) * FRAME_INTERVAL_MS;
 const BROADCAST = 0xffffffff;
 /**
- * What the file protocol puts on air: fragments, key-announces and key-requests (a holder announces
- * its key before its manifest; the hourly backstop announce counts too when it falls in the run),
- * request, manifest, chunks, acks and nacks. Not the periodic index announces every node sends
- * anyway (about one per 5 min, ~2 % of a 20-minute transfer's bytes).
+ * What the file protocol puts on air: key-announces and key-requests (a holder announces its key
+ * before its manifest; the hourly backstop announce counts too when it falls in the run), request,
+ * manifest, chunks, acks and nacks. Not the index traffic every node sends anyway: the periodic
+ * index announces (about one per 5 min, ~2 % of a 20-minute transfer's bytes) and the sync that
+ * follows the asker storing the file (its fragments and their acks, when they fall before the
+ * holder has the final ack). No file message is ever fragmented (each fits one frame).
  */
-const FILE_FRAME_CODES = new Set([0x00, 0x03, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b]);
+const FILE_FRAME_CODES = new Set([0x03, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b]);
 
 type Run = { fileBytes: number; bytesOnAir: number; radioMs: number };
 
@@ -144,17 +146,21 @@ async function twoRadios(seed: number, counts?: (code: number | undefined) => bo
 }
 
 /**
- * Payload bytes of the frames the medium transmits while `counting` is on: every firmware routing
- * frame (acks), and the PRIVATE_APP frames whose message type code (wire.ts frameTypeCode) `counts` picks.
+ * Payload bytes of the frames the medium transmits while `counting` is on: the PRIVATE_APP frames
+ * whose message type code (wire.ts frameTypeCode) `counts` picks, and the firmware's routing frames
+ * (acks) of those.
  */
 function meterOnAir(mesh: SimMesh, scheduler: ScaledRealTimeScheduler, counts: (code: number | undefined) => boolean = () => true) {
   const meter = { counting: false, bytes: 0, frames: 0, lastAt: 0 };
+  const countedIds = new Set<number>();
   const transmit = mesh.medium.transmit.bind(mesh.medium);
   mesh.medium.transmit = (from, frame) => {
     meter.lastAt = scheduler.now();
     if (meter.counting) {
       const data = decodeMessage<DataMessage>(Mesh.DataSchema, frame.data);
-      if (data.portnum === Portnums.PortNum.ROUTING_APP || (data.portnum === Portnums.PortNum.PRIVATE_APP && counts(frameTypeCode(data.payload)))) {
+      const ours = data.portnum === Portnums.PortNum.PRIVATE_APP && counts(frameTypeCode(data.payload));
+      if (ours) countedIds.add(frame.id);
+      if (ours || (data.portnum === Portnums.PortNum.ROUTING_APP && countedIds.has(data.requestId))) {
         meter.bytes += data.payload.length;
         meter.frames += 1;
       }
