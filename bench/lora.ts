@@ -29,10 +29,9 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Mesh, Portnums } from '@meshtastic/protobufs';
+import { Portnums } from '@meshtastic/protobufs';
 import type { Clock } from '../electron/node/clock.ts';
 import { NodeIdentity, verifySignature } from '../electron/node/identity/index.ts';
-import { frameTypeCode } from '../electron/node/lora/index.ts';
 import { MeshIndex } from '../electron/node/lora/mesh-index.ts';
 import { DEFAULT_AIRTIME_SHARE, DEVICE_QUEUE_SLOTS, LoraScheduler, frameAirtimeMs, type TrafficClass } from '../electron/node/lora/scheduler.ts';
 import type { PakitNode } from '../electron/node/node.ts';
@@ -40,7 +39,7 @@ import { MODEM_PRESETS } from '../electron/node/radio/airtime.ts';
 import { RadioLink } from '../electron/node/radio/link.ts';
 import { contentIdFor, RAW_CODEC } from '../electron/node/storage/content-id.ts';
 import { createSimMesh, ScaledRealTimeScheduler, seededRandom, serveDeviceOverTcp, type DeviceTcpServer, type SimMesh } from '../electron/sim/index.ts';
-import { decodeMessage, type DataMessage } from '../electron/sim/messages.ts';
+import { watchAir } from '../test/helpers/air.ts';
 import { createTestNode, scaledClock } from '../test/helpers/test-node.ts';
 import { measureSync } from './lora-sync.ts';
 
@@ -153,20 +152,16 @@ async function twoRadios(seed: number, counts?: (code: number | undefined) => bo
 function meterOnAir(mesh: SimMesh, scheduler: ScaledRealTimeScheduler, counts: (code: number | undefined) => boolean = () => true) {
   const meter = { counting: false, bytes: 0, frames: 0, lastAt: 0 };
   const countedIds = new Set<number>();
-  const transmit = mesh.medium.transmit.bind(mesh.medium);
-  mesh.medium.transmit = (from, frame) => {
+  watchAir(mesh, ({ frame, data, code }) => {
     meter.lastAt = scheduler.now();
-    if (meter.counting) {
-      const data = decodeMessage<DataMessage>(Mesh.DataSchema, frame.data);
-      const ours = data.portnum === Portnums.PortNum.PRIVATE_APP && counts(frameTypeCode(data.payload));
-      if (ours) countedIds.add(frame.id);
-      if (ours || (data.portnum === Portnums.PortNum.ROUTING_APP && countedIds.has(data.requestId))) {
-        meter.bytes += data.payload.length;
-        meter.frames += 1;
-      }
+    if (!meter.counting) return;
+    const ours = code !== undefined && counts(code);
+    if (ours) countedIds.add(frame.id);
+    if (ours || (data.portnum === Portnums.PortNum.ROUTING_APP && countedIds.has(data.requestId))) {
+      meter.bytes += data.payload.length;
+      meter.frames += 1;
     }
-    return transmit(from, frame);
-  };
+  });
   return meter;
 }
 

@@ -1,25 +1,15 @@
 // Index sync end to end: two real nodes on simulated radios over TCP (radio and node time 50x the
 // wall clock). Each holds blocks the other lacks; after their announces they hold the same mesh index.
 import { randomBytes } from 'node:crypto';
-import { Mesh, Portnums } from '@meshtastic/protobufs';
-import { afterAll, describe, expect, it } from 'vitest';
-import { frameTypeCode } from '../../electron/node/lora/index.ts';
+import { describe, expect, it } from 'vitest';
 import { BUILTIN_CODES } from '../../electron/node/lora/messages.ts';
-import type { PakitNode } from '../../electron/node/node.ts';
-import { createSimMesh, ScaledRealTimeScheduler, serveDeviceOverTcp, type DeviceTcpServer } from '../../electron/sim/index.ts';
-import { decodeMessage, type DataMessage } from '../../electron/sim/messages.ts';
+import { createSimMesh, serveDeviceOverTcp } from '../../electron/sim/index.ts';
+import { watchAir } from '../helpers/air.ts';
+import { simulatedRadios } from '../helpers/sim-radios.ts';
 import { createTestNode, scaledClock } from '../helpers/test-node.ts';
 
 describe('LoRa index sync over the simulated radio', { timeout: 60_000 }, () => {
-  const scheduler = new ScaledRealTimeScheduler(50);
-  const servers: DeviceTcpServer[] = [];
-  const nodes: PakitNode[] = [];
-
-  afterAll(async () => {
-    for (const node of nodes) await node.stop();
-    await Promise.all(servers.map((server) => server.close()));
-    scheduler.stop();
-  });
+  const { scheduler, servers, nodes } = simulatedRadios(50);
 
   it('two nodes with 10 blocks each the other lacks converge on one root, and only learn ids', async () => {
     const epochMs = Date.now();
@@ -57,14 +47,10 @@ describe('LoRa index sync over the simulated radio', { timeout: 60_000 }, () => 
     const clock = scaledClock(scheduler, epochMs);
     const mesh = createSimMesh({ nodes: 2, scheduler, topology: 'full', epochMs, announceWithinMs: false, seed: 6 });
     const sent = { keyAnnounces: 0, keyRequests: 0 };
-    const transmit = mesh.medium.transmit.bind(mesh.medium);
-    mesh.medium.transmit = (from, frame) => {
-      const data = decodeMessage<DataMessage>(Mesh.DataSchema, frame.data);
-      const code = data.portnum === Portnums.PortNum.PRIVATE_APP ? frameTypeCode(data.payload) : undefined;
+    watchAir(mesh, ({ code }) => {
       if (code === BUILTIN_CODES['key-announce']) sent.keyAnnounces += 1;
       if (code === BUILTIN_CODES['key-request']) sent.keyRequests += 1;
-      return transmit(from, frame);
-    };
+    });
     const pair = [await createTestNode({ clock }), await createTestNode({ clock })] as const;
     nodes.push(...pair);
     for (const node of pair) await node.store.store(randomBytes(64));

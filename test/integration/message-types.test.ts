@@ -1,11 +1,12 @@
 // The one extension point: a message type declared once reaches the other node over the IP mesh
 // and over LoRa (simulated radio), validated by the same schema, and the handler sees the transport.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { MessageOrigin, NodeMessageType } from '../../electron/node/extensions.ts';
 import type { PakitNode } from '../../electron/node/node.ts';
 import { peerKeyOf } from '../../electron/node/reputation/index.ts';
-import { createSimMesh, ScaledRealTimeScheduler, serveDeviceOverTcp, type DeviceTcpServer } from '../../electron/sim/index.ts';
+import { createSimMesh, serveDeviceOverTcp } from '../../electron/sim/index.ts';
+import { simulatedRadios } from '../helpers/sim-radios.ts';
 import { createTestNode, testMeshSettings, scaledClock } from '../helpers/test-node.ts';
 
 const Reading = z.object({ site: z.string().min(1).max(32), waterLevelCm: z.number().int().min(0).max(10_000) }).strict();
@@ -32,15 +33,7 @@ function weatherType(received: Array<{ value: Reading; origin: MessageOrigin }>)
 }
 
 describe('custom message types over both transports', { timeout: 60_000 }, () => {
-  const scheduler = new ScaledRealTimeScheduler(50);
-  const servers: DeviceTcpServer[] = [];
-  const nodes: PakitNode[] = [];
-
-  afterAll(async () => {
-    for (const node of nodes) await node.stop();
-    await Promise.all(servers.map((server) => server.close()));
-    scheduler.stop();
-  });
+  const { scheduler, servers, nodes } = simulatedRadios(50);
 
   it('a water-level reading sent once arrives over IP and over LoRa, checked by one schema', async () => {
     const epochMs = Date.now();
