@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { MessageOrigin, NodeMessageType } from '../../electron/node/extensions.ts';
-import type { PakitNode } from '../../electron/node/node.ts';
 import { peerKeyOf } from '../../electron/node/reputation/index.ts';
 import { createSimMesh, serveDeviceOverTcp } from '../../electron/sim/index.ts';
 import { simulatedRadios } from '../helpers/sim-radios.ts';

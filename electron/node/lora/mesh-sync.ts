@@ -31,10 +31,11 @@ export class MeshSync {
     this.#sync = new IndexSync({ index: meshIndex.index, random: options.random });
   }
 
-  /** Our signed announce's content: taken after adding blocks stored since the last one. */
-  announcement(): IndexAnnounceMessage {
+  /** Our signed announce's content, going on air now: taken after adding blocks stored since the last one. */
+  announcement(now: number): IndexAnnounceMessage {
     this.#meshIndex.includeOwn(this.#ownIds());
     const { version, block_count: blockCount, root_hash: rootHash } = this.#meshIndex.summary();
+    this.#sync.announced(now);
     return { type: 'index-announce', version, blockCount, rootHash };
   }
 

@@ -497,7 +497,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     const now = this.#options.clock.now();
     if (this.#options.link.state.status !== 'ready' || (!force && now - this.#lastIndexAnnounce < INDEX_ANNOUNCE_EVERY_MS)) return;
     this.#lastIndexAnnounce = now;
-    for (const frame of this.sender.encode(this.#meshSync.announcement(), now).frames) this.#scheduler.enqueue(frame, 'index', NEIGHBOURS_FLOW);
+    for (const frame of this.sender.encode(this.#meshSync.announcement(now), now).frames) this.#scheduler.enqueue(frame, 'index', NEIGHBOURS_FLOW);
     this.#pump();
   }
 

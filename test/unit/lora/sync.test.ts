@@ -383,6 +383,31 @@ describe('IndexSync over real frames', () => {
     expect([...sketchesFrom]).toEqual([lower.name]);
   });
 
+  it('the higher root announcing while it waits gives the lower one a full delay to start, so the two do not cross', () => {
+    const random = seededRandom(28);
+    const common = randomIds(random, 300);
+    const channel = new Channel(node(1, [...common, ...randomIds(random, 4)]), node(2, [...common, ...randomIds(random, 4)]));
+    const [lower, higher] = channel.a.index.rootHash() < channel.b.index.rootHash() ? [channel.a, channel.b] : [channel.b, channel.a];
+    const summary = (n: Node) => ({ type: 'index-announce' as const, version: 1, blockCount: n.index.size, rootHash: n.index.rootHash() });
+    // The higher root hears the lower's announce and waits for it to start, which it cannot: it has
+    // not heard the higher root yet. 25 s later the higher root's own announce goes out.
+    channel.apply(higher, higher.sync.onAnnounce(lower.name, summary(lower), channel.now));
+    channel.now += 25_000;
+    higher.sync.announced(channel.now);
+    channel.announce(higher);
+    channel.step();
+    expect(channel.queue.map((entry) => entry.from.name)).toEqual([lower.name]); // its sketch, on its way
+    channel.now += 6_000; // the first wait is over
+    channel.apply(higher, higher.sync.tick(channel.now));
+    expect(channel.queue.map((entry) => entry.from.name)).toEqual([lower.name]);
+    channel.run();
+    expect(channel.a.index.rootHash()).toBe(channel.b.index.rootHash());
+    const sketchesFrom = new Set(
+      channel.trace.filter((entry) => entry.message.type === 'sync' && (decodeSyncPayload(entry.message.payload) as { kind?: string }).kind === 'symbols').map((entry) => entry.from),
+    );
+    expect([...sketchesFrom]).toEqual([lower.name]);
+  });
+
   it('crossing sessions settle on the lower session number', () => {
     const random = seededRandom(27);
     const common = randomIds(random, 300);

@@ -267,6 +267,18 @@ export class IndexSync {
     }
   }
 
+  /**
+   * Our announce goes out now. A peer we wait on (its root is lower, so it starts) learns our root
+   * from it and starts at once: our own start waits a full delay from here, or the two cross.
+   */
+  announced(now: number): void {
+    const ourRoot = this.#index.summary().root_hash;
+    for (const record of this.#peers.values()) {
+      if (record.pendingStartAt === undefined || record.theirRoot === null || ourRoot < record.theirRoot) continue;
+      record.pendingStartAt = Math.max(record.pendingStartAt, now + this.#limits.startDelayMs);
+    }
+  }
+
   /** Starts sessions whose delay is over and fails sessions idle too long. */
   tick(now: number): SyncOutput {
     const out = new Outbox();
