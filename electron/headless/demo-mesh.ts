@@ -18,6 +18,11 @@ export type DemoMesh = {
   ports: RadioPortInfo[];
   /** Multiaddrs of the demo's IP peers, for the node's bootstrap list. */
   gossipPeers: string[];
+  /**
+   * The radios have announced themselves. The node connects after this: its own first frames
+   * would otherwise meet the far radio's announcement at the middle of the line.
+   */
+  announced: Promise<void>;
   close(): Promise<void>;
 };
 
@@ -25,20 +30,26 @@ export type DemoMesh = {
 const ANNOUNCE_EVERY_MS = 4000;
 /** Every fifth announcement of an honest peer is its storage offer, the others new blocks. */
 const STORAGE_EVERY = 5;
+const SWITCH_ON_SPACING_MS = 3_000;
+/** After the last radio's switch-on: its announcement and the relays of it (simulated: done by 6.6 s of 8 in 1,000 meshes). */
+const ANNOUNCED_MARGIN_MS = 2_000;
 
 export async function startDemoMesh(options: { networkId: string; radios?: number }): Promise<DemoMesh> {
   const scheduler = new ScaledRealTimeScheduler(1);
+  const radios = options.radios ?? 3;
   const mesh = createSimMesh({
-    nodes: options.radios ?? 3,
+    nodes: radios,
     scheduler,
     preset: 'LONG_FAST',
     region: 'EU_868',
     topology: 'line',
     epochMs: Date.now(),
-    // Radios switched on 6 s apart: announcing together, the line's ends would collide at the middle.
-    announceWithinMs: 1_000,
-    announceSpacingMs: 6_000,
+    // Switched on 3 s apart from the far end of the line, so the node's radio hears both others
+    // within about 7 s (announcing together, the line's ends would collide at the middle).
+    announceWithinMs: 200,
+    switchedOnAtMs: (index) => (radios - 1 - index) * SWITCH_ON_SPACING_MS,
   });
+  const announced = new Promise<void>((resolve) => scheduler.setTimer((radios - 1) * SWITCH_ON_SPACING_MS + ANNOUNCED_MARGIN_MS, resolve));
   const servers: DeviceTcpServer[] = [];
   for (const device of mesh.devices) servers.push(await serveDeviceOverTcp(device, { host: '127.0.0.1', port: 0 }));
   const gossip = await startDemoGossip(options.networkId);
@@ -49,6 +60,7 @@ export async function startDemoMesh(options: { networkId: string; radios?: numbe
       simulated: true,
     })),
     gossipPeers: gossip.addresses,
+    announced,
     async close() {
       await gossip.close();
       await Promise.all(servers.map((server) => server.close()));
@@ -61,7 +73,7 @@ export async function startDemoMesh(options: { networkId: string; radios?: numbe
  * The demo node's mesh: it joins the demo's peers on loopback (a free port unless --mesh-listen
  * says otherwise) and never looks for strangers on the LAN.
  */
-export function demoNodeMesh(settings: MeshSettings, demo: DemoMesh): MeshSettings {
+export function demoNodeMesh(settings: MeshSettings, demo: Pick<DemoMesh, 'gossipPeers'>): MeshSettings {
   return { ...settings, listen: settings.listen ?? { host: '127.0.0.1', port: 0 }, mdns: false, bootstrap: demo.gossipPeers };
 }
 

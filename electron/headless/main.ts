@@ -97,7 +97,7 @@ await node.start();
 shutdownSteps[storeStep] = () => node.stop();
 if (state.created) node.log.info('identity', `created a new node identity ${state.identity.fingerprint} in ${identityKeyFile(dataDir)}`);
 const firstSimulated = demoMesh?.ports[0];
-if (firstSimulated) void node.radio.connect(firstSimulated.port);
+if (demoMesh && firstSimulated) void demoMesh.announced.then(() => node.radio.connect(firstSimulated.port));
 
 const mesh = node.mesh.health();
 const meshLine =

@@ -18,11 +18,11 @@ export type SimMeshOptions = {
   /** Devices broadcast their NodeInfo within this radio time after start (false: never). */
   announceWithinMs?: number | false;
   /**
-   * Devices switched on this far apart (radio time), each announcing within `announceWithinMs` of
-   * its start. On a line, ends announcing together collide at the middle, and NodeInfo is not
-   * repeated for hours; spaced starts are how a demo shows every node at once.
+   * When device `index` is switched on (radio time; all at 0 by default): it announces within
+   * `announceWithinMs` of that. On a line, ends announcing together collide at the middle, and
+   * NodeInfo is not repeated for hours, so a demo switches its radios on one after another.
    */
-  announceSpacingMs?: number;
+  switchedOnAtMs?: (index: number) => number;
 };
 
 export type SimMesh = {
@@ -54,7 +54,7 @@ export function createSimMesh(options: SimMeshOptions): SimMesh {
         shortName: `S${index + 1}`,
         ...(options.epochMs === undefined ? {} : { epochMs: options.epochMs }),
         ...(options.announceWithinMs === undefined ? {} : { announceWithinMs: options.announceWithinMs }),
-        announceAfterMs: index * (options.announceSpacingMs ?? 0),
+        announceAfterMs: options.switchedOnAtMs?.(index) ?? 0,
       }),
   );
   applyTopology(medium, [...nodeNums], options.topology ?? 'full');

@@ -1,6 +1,6 @@
 // Where the IP mesh listens and how it finds peers: MESH_LISTEN, MESH_BOOTSTRAP, MESH_MDNS, --mesh-listen.
 import { describe, expect, it } from 'vitest';
-import { demoNodeMesh, type DemoMesh } from '../../../electron/headless/demo-mesh.ts';
+import { demoNodeMesh } from '../../../electron/headless/demo-mesh.ts';
 import { parseHeadlessConfig } from '../../../electron/headless/config.ts';
 import { ConfigError, defaultMeshNetwork, defaultMeshSettings, meshNetworkOf, meshSettingsFromEnv } from '../../../electron/node/config.ts';
 
@@ -57,7 +57,7 @@ describe('headless --mesh-listen', () => {
   });
 
   it('the demo joins its own peers on loopback, without mDNS, on a free port unless --mesh-listen says otherwise', () => {
-    const demo: DemoMesh = { ports: [], gossipPeers: [`/ip4/127.0.0.1/tcp/4100/p2p/${PEER}`], close: async () => undefined };
+    const demo = { gossipPeers: [`/ip4/127.0.0.1/tcp/4100/p2p/${PEER}`] };
     const defaults = parseHeadlessConfig(['--demo'], { MESH_LISTEN: '0.0.0.0:9000', MESH_MDNS: 'true' }).mesh;
     expect(meshNetworkOf(demoNodeMesh(defaults, demo))).toEqual({ listen: { host: '127.0.0.1', port: 0 }, bootstrap: demo.gossipPeers, mdns: false });
     const chosen = parseHeadlessConfig(['--demo', '--mesh-listen', '127.0.0.1:7100'], {}).mesh;

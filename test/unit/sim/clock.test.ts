@@ -27,8 +27,9 @@ describe('ScaledRealTimeScheduler', () => {
       timer('c', 3_000, resolve);
     });
     expect(lateness.map(([name]) => name)).toEqual(['a', 'a+5', 'b', 'c']);
-    // within the few microseconds between reading the time and setting the timer
-    for (const [, lateMs] of lateness) expect(lateMs).toBeLessThan(100);
+    // Not 20 radio seconds late: at most the wall time between reading the clock and setting the
+    // timer, which a busy machine can stretch to a fraction of a wall millisecond (x 1,000 here).
+    for (const [, lateMs] of lateness) expect(lateMs).toBeLessThan(1_000);
     scheduler.stop();
   });
 
