@@ -134,7 +134,7 @@ const FILE_FRAME_CODES = new Set([0x03, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b]);
 type Run = { fileBytes: number; bytesOnAir: number; radioMs: number };
 
 /** Two simulated radios over TCP, one clock TIME_SCALE times faster for nodes and simulator, and a meter on the air. */
-async function twoRadios(seed: number, counts?: (code: number | undefined) => boolean) {
+async function twoRadios(seed: number, counts?: (code: number) => boolean) {
   const scheduler = new ScaledRealTimeScheduler(TIME_SCALE);
   const epochMs = Date.now();
   const clock = scaledClock(scheduler, epochMs);
@@ -149,7 +149,7 @@ async function twoRadios(seed: number, counts?: (code: number | undefined) => bo
  * whose message type code (wire.ts frameTypeCode) `counts` picks, and the firmware's routing frames
  * (acks) of those.
  */
-function meterOnAir(mesh: SimMesh, scheduler: ScaledRealTimeScheduler, counts: (code: number | undefined) => boolean = () => true) {
+function meterOnAir(mesh: SimMesh, scheduler: ScaledRealTimeScheduler, counts: (code: number) => boolean = () => true) {
   const meter = { counting: false, bytes: 0, frames: 0, lastAt: 0 };
   const countedIds = new Set<number>();
   watchAir(mesh, ({ frame, data, code }) => {
@@ -182,7 +182,7 @@ async function syncOverRadio(n: number, d: number, seed: number, log: (line: str
   const epochMs = Date.now();
   const clock = scaledClock(scheduler, epochMs);
   const mesh = createSimMesh({ nodes: 2, scheduler, topology: 'full', region: 'US', epochMs, announceWithinMs: false, seed });
-  const meter = meterOnAir(mesh, scheduler, (code) => code !== undefined && SYNC_FRAME_CODES.has(code));
+  const meter = meterOnAir(mesh, scheduler, (code) => SYNC_FRAME_CODES.has(code));
   const servers = await Promise.all(mesh.devices.map((device) => serveDeviceOverTcp(device)));
   const random = seededRandom(seed);
   const randomId = () => contentIdFor(RAW_CODEC, Uint8Array.from({ length: 32 }, () => Math.floor(random() * 256))).toString();
@@ -231,7 +231,7 @@ function testFile(seed: number): Uint8Array {
 
 /** Our protocol: real nodes, `requestFile` on one, the file in the other's store. */
 async function ourTransfer(lossRate: number, seed: number, log: (line: string) => void): Promise<Run> {
-  const { scheduler, clock, mesh, meter, servers } = await twoRadios(seed, (code) => code !== undefined && FILE_FRAME_CODES.has(code));
+  const { scheduler, clock, mesh, meter, servers } = await twoRadios(seed, (code) => FILE_FRAME_CODES.has(code));
   const nodes: PakitNode[] = [];
   try {
     for (const server of servers) {
