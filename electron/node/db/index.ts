@@ -1,0 +1,1 @@
+export { DatabaseTooNewError, NodeDatabase, type DamagedDatabase, type OpenedDatabase } from './database.ts';
