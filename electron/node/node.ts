@@ -8,6 +8,7 @@ import { loraPeersOf } from './api/mesh-view.ts';
 import { toMeshNodes, toRadioState } from './api/radio-view.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { meshNetworkOf } from './config.ts';
+import { NodeDatabase, type DamagedDatabase } from './db/index.ts';
 import { EventHub } from './event-hub.ts';
 import { gossipTypeOf, loraTypeOf, type NodeMessageType } from './extensions.ts';
 import { BRIDGE_MESSAGE_KIND, bridgeMessageType, LoraIpBridge } from './bridge/index.ts';
@@ -20,6 +21,8 @@ import { RadioLink } from './radio/link.ts';
 import { peerKeyOf, ReputationBook } from './reputation/index.ts';
 import { StatusSampler, type ProcessProbe } from './status.ts';
 import type { BlockStore } from './storage/index.ts';
+
+const DATABASE_FILE = 'pakit.db';
 
 export type PakitNodeOptions = {
   host: NodeInfo['host'];
@@ -65,10 +68,14 @@ export class PakitNode {
   /** Relays emergencies and announces between LoRa and IP; present when the IP mesh is enabled. */
   readonly bridge: LoraIpBridge | undefined;
   readonly store: BlockStore;
+  /** `pakit.db` in the data folder: messages, node history and other records; each service owns its tables. */
+  readonly database: NodeDatabase;
   readonly identity: NodeIdentity;
   readonly options: PakitNodeOptions;
   readonly #startedAt: number;
   readonly #clock: Clock;
+  /** Set when the database file was unreadable at start: told to the operator once the node starts. */
+  readonly #damagedDatabase: DamagedDatabase | undefined;
 
   constructor(options: PakitNodeOptions) {
     this.options = options;
@@ -78,6 +85,9 @@ export class PakitNode {
     this.#startedAt = this.#clock.now();
     this.reputation = new ReputationBook(this.#clock);
     this.log = new NodeLog({ hub: this.hub, clock: this.#clock, ...(options.logSink ? { sink: options.logSink } : {}) });
+    const opened = NodeDatabase.open(join(options.dataDir, DATABASE_FILE), () => this.#clock.now());
+    this.database = opened.database;
+    this.#damagedDatabase = opened.damaged;
     this.api = new ContractServer({
       handlers: createHandlers(this),
       hub: this.hub,
@@ -198,6 +208,10 @@ export class PakitNode {
   async start(): Promise<void> {
     this.status.start();
     this.log.info('node', `Pakit Mesh ${this.options.version} started (${this.options.host}); identity ${this.identity.fingerprint}; network "${this.options.mesh.networkId}"`);
+    if (this.#damagedDatabase) {
+      const { keptAs, reason } = this.#damagedDatabase;
+      this.log.error('node', `The database was damaged and could not be read (${reason}). It was kept as ${keptAs} and the node started with a fresh one: history and messages from before are in that copy.`);
+    }
     if (this.options.resumeRadio) {
       const last = this.radio.lastDevice();
       if (last) {
@@ -228,6 +242,7 @@ export class PakitNode {
     await this.lora.stop();
     this.radio.disconnect();
     this.store.close();
+    this.database.close();
     this.log.info('node', 'stopped');
   }
 
