@@ -48,6 +48,11 @@ export async function startDemoMesh(options: { networkId: string; radios?: numbe
     // within about 7 s (announcing together, the line's ends would collide at the middle).
     announceWithinMs: 200,
     switchedOnAtMs: (index) => (radios - 1 - index) * SWITCH_ON_SPACING_MS,
+    // Exact positions, as on a private channel, so the table's distances and the map are true to
+    // the metre; the node's own radio (the first) has one, like a T-Beam with a GPS fix.
+    positionPrecisionBits: 32,
+    // The far end of the line relays nothing anyway: a CLIENT_MUTE there shows another role.
+    role: (index) => (index === radios - 1 && radios > 2 ? 'CLIENT_MUTE' : 'CLIENT'),
   });
   const announced = new Promise<void>((resolve) => scheduler.setTimer((radios - 1) * SWITCH_ON_SPACING_MS + ANNOUNCED_MARGIN_MS, resolve));
   const servers: DeviceTcpServer[] = [];

@@ -28,6 +28,21 @@ import {
 } from './messages.ts';
 import { activityDetectionMs, rebroadcastDelayMs, retransmissionTimeoutMs, txDelayMs } from './contention.ts';
 import type { AirFrame, RadioMedium, Reception } from './medium.ts';
+import {
+  POLITE_CHANNEL_UTILIZATION_PERCENT,
+  DEFAULT_POSITION_PRECISION_BITS,
+  POSITION_BROADCAST_INTERVAL_MS,
+  POSITION_FIRST_BROADCAST_MS,
+  TELEMETRY_BROADCAST_INTERVAL_MS,
+  TELEMETRY_FIRST_RUN_MS,
+  TELEMETRY_RUN_INTERVAL_MS,
+  batteryReading,
+  exactPosition,
+  sharedPosition,
+  type SimBattery,
+  type SimPosition,
+  type SimRole,
+} from './node-data.ts';
 import { randomUint32, type Random } from './random.ts';
 
 export const BROADCAST_NUM = 0xffffffff;
@@ -55,7 +70,6 @@ const ERRNO_UNKNOWN = 32; // the TX queue refused the packet: full
 const ERRNO_DISABLED = 34; // region UNSET or TX disabled
 
 const CHANNEL_UTILIZATION_WINDOW_MS = 60_000;
-const LOCAL_STATS_INTERVAL_MS = 60_000;
 
 const RoutingError = Mesh.Routing_Error;
 const PortNum = Portnums.PortNum;
@@ -88,6 +102,13 @@ export type SimDeviceOptions = {
   announceWithinMs?: number | false;
   /** Radio time before that window opens: when the device was switched on. */
   announceAfterMs?: number;
+  /** Its fixed position; a device without one sends no Position. */
+  position?: SimPosition;
+  /** Bits of latitude/longitude it shares on the primary channel: firmware default 13 (about 3 km), 32 exact. */
+  positionPrecisionBits?: number;
+  role?: SimRole;
+  /** On a draining battery; without one, external power (battery level 101). */
+  battery?: SimBattery;
 };
 
 /** The byte pipe of one connected client (a TCP socket or serial port). */
@@ -104,11 +125,14 @@ export type ClientSession = {
   close(): void;
 };
 
-type TxKind = 'client' | 'relay' | 'ack' | 'nodeinfo';
+type TxKind = 'client' | 'relay' | 'ack' | 'own';
 /** `rxSnrDb` is set on rebroadcasts only: the firmware tells them from own packets by it. */
 type TxItem = { frame: MeshAirFrame; kind: TxKind; priority: number; attempts: number; rxSnrDb?: number };
 type PendingAck = { item: TxItem; timer: TimerId | undefined };
-type KnownNode = { num: number; user?: OpaqueMessage; snr: number; lastHeardMs: number; hopsAway: number };
+/** What the device keeps of a node (firmware NodeInfoLite): a position without its precision. */
+type KnownNode = { num: number; user?: OpaqueMessage; snr: number; lastHeardMs: number; hopsAway: number; position?: OpaqueMessage; deviceMetrics?: OpaqueMessage };
+type PositionMessage = { latitudeI?: number; longitudeI?: number; altitude?: number; time: number };
+type TelemetryMessage = { variant: OneOf<string> };
 
 export const nodeIdOf = (nodeNum: number): string => `!${(nodeNum >>> 0).toString(16).padStart(8, '0')}`;
 
@@ -118,6 +142,14 @@ export class SimDevice {
   readonly modemPreset: ModemPresetName;
   readonly firmwareVersion: string;
   readonly user: OpaqueMessage;
+  readonly role: SimRole;
+  readonly position: SimPosition | undefined;
+  private readonly positionPrecisionBits: number;
+  private readonly battery: SimBattery | undefined;
+  /** Radio time the device was switched on: uptime and battery drain count from it. */
+  private readonly switchedOnAtMs: number;
+  private lastTelemetryToMeshMs: number | undefined;
+  private lastPositionId: number | undefined;
   private readonly medium: RadioMedium<MeshAirFrame>;
   private readonly scheduler: Scheduler;
   private readonly random: Random;
@@ -149,6 +181,11 @@ export class SimDevice {
     this.modemPreset = options.medium.modem.name;
     this.firmwareVersion = options.firmwareVersion ?? '2.6.11.60ec05e';
     this.epochMs = options.epochMs ?? Date.UTC(2025, 0, 1);
+    this.role = options.role ?? 'CLIENT';
+    this.position = options.position;
+    this.positionPrecisionBits = options.positionPrecisionBits ?? DEFAULT_POSITION_PRECISION_BITS;
+    this.battery = options.battery;
+    this.switchedOnAtMs = options.announceAfterMs ?? 0;
     const id = nodeIdOf(this.nodeNum);
     this.user = makeMessage(Mesh.UserSchema, {
       id,
@@ -156,17 +193,22 @@ export class SimDevice {
       shortName: options.shortName ?? id.slice(-4),
       hwModel: Mesh.HardwareModel.PORTDUINO,
       macaddr: Uint8Array.of(0x02, 0x00, ...[24, 16, 8, 0].map((shift) => (this.nodeNum >>> shift) & 0xff)),
-      role: Config.Config_DeviceConfig_Role.CLIENT,
+      role: this.roleValue(),
     });
     this.medium.join(
       this.nodeNum,
       (reception) => this.onAir(reception),
       (frame, atMs) => this.onAirLost(frame, atMs),
     );
-    if (options.announceWithinMs !== false) {
-      this.scheduler.setTimer((options.announceAfterMs ?? 0) + this.random() * (options.announceWithinMs ?? 5_000), () => this.announce());
+    // A quiet device (announceWithinMs false) sends nothing of its own accord: no NodeInfo,
+    // Position or telemetry on air; its client still gets its metrics every minute.
+    const announceWithinMs = options.announceWithinMs ?? 5_000;
+    const broadcasts = announceWithinMs !== false;
+    if (broadcasts) {
+      this.scheduler.setTimer(this.switchedOnAtMs + this.random() * announceWithinMs, () => this.announce());
+      if (this.position) this.scheduler.setTimer(this.switchedOnAtMs + POSITION_FIRST_BROADCAST_MS, () => this.broadcastPosition());
     }
-    this.scheduler.setTimer(LOCAL_STATS_INTERVAL_MS, () => this.reportLocalStats());
+    this.scheduler.setTimer(this.switchedOnAtMs + TELEMETRY_FIRST_RUN_MS, () => this.runDeviceTelemetry(broadcasts));
   }
 
   get isAlive(): boolean {
@@ -381,18 +423,29 @@ export class SimDevice {
   }
 
   private ownNodeInfo(): OpaqueMessage {
-    return makeMessage(Mesh.NodeInfoSchema, { num: this.nodeNum, user: this.user, lastHeard: this.epochSeconds(), isFavorite: false, deviceMetrics: this.deviceMetrics() });
+    return makeMessage(Mesh.NodeInfoSchema, {
+      num: this.nodeNum,
+      user: this.user,
+      lastHeard: this.epochSeconds(),
+      isFavorite: false,
+      deviceMetrics: this.deviceMetrics(),
+      ...(this.position ? { position: makeMessage(Mesh.PositionSchema, { ...exactPosition(this.position), time: this.epochSeconds() }) } : {}),
+    });
   }
 
   /** Channel utilisation over the last minute (heard and sent) and own airtime over the last hour, in percent. */
   private deviceMetrics(): OpaqueMessage {
-    const now = this.scheduler.now();
+    const uptimeMs = Math.max(0, this.scheduler.now() - this.switchedOnAtMs);
     return makeMessage(Telemetry.DeviceMetricsSchema, {
-      batteryLevel: 101, // the firmware's "powered" value: simulated devices run on mains
+      ...batteryReading(this.battery, uptimeMs),
       channelUtilization: this.channelUtilizationPercent(),
-      airUtilTx: (100 * this.airtimeLastHourMs()) / DUTY_CYCLE_WINDOW_MS,
-      uptimeSeconds: Math.floor(now / 1000),
+      airUtilTx: this.airUtilTxPercent(),
+      uptimeSeconds: Math.floor(uptimeMs / 1000),
     });
+  }
+
+  private airUtilTxPercent(): number {
+    return (100 * this.airtimeLastHourMs()) / DUTY_CYCLE_WINDOW_MS;
   }
 
   /** Percent of the last minute this radio heard frames (decodable or not) or sent them. */
@@ -403,19 +456,71 @@ export class SimDevice {
     return (100 * busyMs) / CHANNEL_UTILIZATION_WINDOW_MS;
   }
 
-  /** Like the firmware, the device tells its client its own metrics every minute (local only, never on air). */
-  private reportLocalStats(): void {
-    this.scheduler.setTimer(LOCAL_STATS_INTERVAL_MS, () => this.reportLocalStats());
-    if (!this.alive || !this.session?.configured) return;
-    const telemetry = makeMessage(Telemetry.TelemetrySchema, { time: this.epochSeconds(), variant: { case: 'deviceMetrics', value: this.deviceMetrics() } });
-    const packet = makeMessage<MeshPacketMessage>(Mesh.MeshPacketSchema, {
-      from: this.nodeNum,
-      to: this.nodeNum,
-      id: randomUint32(this.random),
-      rxTime: this.epochSeconds(),
-      payloadVariant: { case: 'decoded', value: makeMessage(Mesh.DataSchema, { portnum: PortNum.TELEMETRY_APP, payload: encodeMessage(Telemetry.TelemetrySchema, telemetry) }) },
+  /**
+   * Firmware DeviceTelemetryModule: every minute, its metrics go on air once the hour since the
+   * last broadcast is up (and the channel and duty cycle allow it), otherwise to the client only.
+   */
+  private runDeviceTelemetry(broadcasts: boolean): void {
+    this.scheduler.setTimer(TELEMETRY_RUN_INTERVAL_MS, () => this.runDeviceTelemetry(broadcasts));
+    if (!this.alive) return;
+    const now = this.scheduler.now();
+    const due = this.lastTelemetryToMeshMs === undefined || now - this.lastTelemetryToMeshMs >= TELEMETRY_BROADCAST_INTERVAL_MS;
+    const dutyCycle = regionRules(this.region).dutyCycle;
+    const airAllows = dutyCycle >= 1 || this.airUtilTxPercent() < (100 * dutyCycle) / 2; // isTxAllowedAirUtil: half the allowance
+    const telemetry = encodeMessage(
+      Telemetry.TelemetrySchema,
+      makeMessage(Telemetry.TelemetrySchema, { time: this.epochSeconds(), variant: { case: 'deviceMetrics', value: this.deviceMetrics() } }),
+    );
+    if (broadcasts && due && airAllows && this.politeChannel()) {
+      this.lastTelemetryToMeshMs = now;
+      this.broadcastOwn(PortNum.TELEMETRY_APP, telemetry);
+    } else if (this.session?.configured) {
+      this.toClient(this.packetFromRadio(this.localPacket(PortNum.TELEMETRY_APP, telemetry)));
+    }
+  }
+
+  /** Firmware PositionModule: the fixed position every 15 minutes, the stale unsent one cancelled. */
+  private broadcastPosition(): void {
+    this.scheduler.setTimer(POSITION_BROADCAST_INTERVAL_MS, () => this.broadcastPosition());
+    if (!this.alive || !this.position || !this.politeChannel()) return;
+    const stale = this.txQueue.findIndex((item) => item.frame.from === this.nodeNum && item.frame.id === this.lastPositionId);
+    if (stale !== -1) this.txQueue.splice(stale, 1);
+    const position = makeMessage(Mesh.PositionSchema, {
+      ...sharedPosition(this.position, this.positionPrecisionBits),
+      time: this.epochSeconds(),
+      locationSource: Mesh.Position_LocSource.LOC_MANUAL, // fixed_position
     });
-    this.toClient(this.packetFromRadio(packet));
+    this.lastPositionId = this.broadcastOwn(PortNum.POSITION_APP, encodeMessage(Mesh.PositionSchema, position));
+  }
+
+  private politeChannel(): boolean {
+    return this.channelUtilizationPercent() < POLITE_CHANNEL_UTILIZATION_PERCENT;
+  }
+
+  /** A BACKGROUND broadcast of our own on the primary channel, with a copy for the client (ccToPhone). Returns its id. */
+  private broadcastOwn(portnum: number, payload: Uint8Array): number | undefined {
+    if (!regionRules(this.region).mayTransmit) return undefined;
+    const packet = this.localPacket(portnum, payload);
+    const frame = this.frame({ to: BROADCAST_NUM, id: packet.id, hopLimit: DEFAULT_HOP_LIMIT, wantAck: false, channel: 0, data: encodeMessage(Mesh.DataSchema, decodedOf(packet)) });
+    if (!this.dutyCycleAllows(this.medium.airtimeMs(frame))) return undefined;
+    this.markSeen(this.nodeNum, packet.id);
+    this.enqueue({ frame, kind: 'own', priority: Mesh.MeshPacket_Priority.BACKGROUND, attempts: 0 });
+    if (this.session?.configured) this.toClient(this.packetFromRadio(packet));
+    return packet.id;
+  }
+
+  /** A packet this device makes itself for its client (from = own node, heard by nobody). */
+  private localPacket(portnum: number, payload: Uint8Array): MeshPacketMessage {
+    return makeMessage<MeshPacketMessage>(Mesh.MeshPacketSchema, {
+      from: this.nodeNum,
+      to: BROADCAST_NUM,
+      id: randomUint32(this.random),
+      hopLimit: DEFAULT_HOP_LIMIT,
+      hopStart: DEFAULT_HOP_LIMIT,
+      rxTime: this.epochSeconds(),
+      priority: Mesh.MeshPacket_Priority.BACKGROUND,
+      payloadVariant: { case: 'decoded', value: makeMessage(Mesh.DataSchema, { portnum, payload, bitfield: 0 }) },
+    });
   }
 
   private nodeInfoOf(node: KnownNode): OpaqueMessage {
@@ -425,6 +530,8 @@ export class SimDevice {
       snr: node.snr,
       lastHeard: Math.floor((this.epochMs + node.lastHeardMs) / 1000),
       hopsAway: node.hopsAway,
+      ...(node.position ? { position: node.position } : {}),
+      ...(node.deviceMetrics ? { deviceMetrics: node.deviceMetrics } : {}),
     });
   }
 
@@ -434,9 +541,13 @@ export class SimDevice {
       deviceStateVersion: 24,
       canShutdown: true,
       hasWifi: true,
-      role: Config.Config_DeviceConfig_Role.CLIENT,
+      role: this.roleValue(),
       hwModel: Mesh.HardwareModel.PORTDUINO,
     });
+  }
+
+  private roleValue(): number {
+    return Config.Config_DeviceConfig_Role[this.role];
   }
 
   private channels(): OpaqueMessage[] {
@@ -446,7 +557,11 @@ export class SimDevice {
             index,
             role: Channel.Channel_Role.PRIMARY,
             // psk [1] is the well-known default key; an empty name means the preset's name.
-            settings: makeMessage(Channel.ChannelSettingsSchema, { psk: Uint8Array.of(1), name: '' }),
+            settings: makeMessage(Channel.ChannelSettingsSchema, {
+              psk: Uint8Array.of(1),
+              name: '',
+              moduleSettings: makeMessage(Channel.ModuleSettingsSchema, { positionPrecision: this.positionPrecisionBits }),
+            }),
           })
         : makeMessage(Channel.ChannelSchema, { index, role: Channel.Channel_Role.DISABLED }),
     );
@@ -456,8 +571,8 @@ export class SimDevice {
     const wrap = (payloadVariant: OneOf<string>): OpaqueMessage => makeMessage(Config.ConfigSchema, { payloadVariant });
     const region = Config.Config_LoRaConfig_RegionCode[this.region as keyof typeof Config.Config_LoRaConfig_RegionCode];
     return [
-      wrap({ case: 'device', value: makeMessage(Config.Config_DeviceConfigSchema, { role: Config.Config_DeviceConfig_Role.CLIENT, nodeInfoBroadcastSecs: 10_800 }) }),
-      wrap({ case: 'position', value: makeMessage(Config.Config_PositionConfigSchema, {}) }),
+      wrap({ case: 'device', value: makeMessage(Config.Config_DeviceConfigSchema, { role: this.roleValue(), nodeInfoBroadcastSecs: 10_800 }) }),
+      wrap({ case: 'position', value: makeMessage(Config.Config_PositionConfigSchema, { fixedPosition: this.position !== undefined }) }),
       wrap({ case: 'power', value: makeMessage(Config.Config_PowerConfigSchema, {}) }),
       wrap({ case: 'network', value: makeMessage(Config.Config_NetworkConfigSchema, { wifiEnabled: true }) }),
       wrap({ case: 'display', value: makeMessage(Config.Config_DisplayConfigSchema, {}) }),
@@ -524,7 +639,7 @@ export class SimDevice {
     this.markSeen(this.nodeNum, id);
     this.enqueue({
       frame: this.frame({ to: BROADCAST_NUM, id, hopLimit: DEFAULT_HOP_LIMIT, wantAck: false, channel: 0, data }),
-      kind: 'nodeinfo',
+      kind: 'own',
       priority: Mesh.MeshPacket_Priority.BACKGROUND,
       attempts: 0,
     });
@@ -592,12 +707,21 @@ export class SimDevice {
     known.snr = reception.snrDb;
     known.lastHeardMs = reception.atMs;
     known.hopsAway = Math.max(0, frame.hopStart - frame.hopLimit);
-    if (data.portnum === PortNum.NODEINFO_APP) {
-      try {
-        known.user = decodeMessage(Mesh.UserSchema, data.payload);
-      } catch {
-        // a malformed NodeInfo leaves the old entry as it was
+    try {
+      if (data.portnum === PortNum.NODEINFO_APP) known.user = decodeMessage(Mesh.UserSchema, data.payload);
+      if (data.portnum === PortNum.POSITION_APP) {
+        const position = decodeMessage<PositionMessage>(Mesh.PositionSchema, data.payload);
+        // NodeDB::updatePosition keeps latitude, longitude, altitude and time (PositionLite).
+        if (position.latitudeI || position.longitudeI) {
+          known.position = makeMessage(Mesh.PositionSchema, { latitudeI: position.latitudeI, longitudeI: position.longitudeI, altitude: position.altitude, time: position.time });
+        }
       }
+      if (data.portnum === PortNum.TELEMETRY_APP) {
+        const telemetry = decodeMessage<TelemetryMessage>(Telemetry.TelemetrySchema, data.payload);
+        if (telemetry.variant.case === 'deviceMetrics') known.deviceMetrics = telemetry.variant.value as OpaqueMessage;
+      }
+    } catch {
+      // a malformed NodeInfo, Position or telemetry leaves the old entry as it was
     }
     this.nodeDb.set(frame.from, known);
   }
@@ -616,6 +740,7 @@ export class SimDevice {
 
   /** Firmware perhapsRebroadcast: the copy joins the TX queue at once and waits its SNR-weighted delay there. */
   private relay(frame: MeshAirFrame, data: DataMessage, snrDb: number): void {
+    if (this.role === 'CLIENT_MUTE') return; // FloodingRouter: never rebroadcasts
     const item: TxItem = {
       frame: { ...frame, hopLimit: frame.hopLimit - 1, relayNode: this.nodeNum & 0xff },
       kind: 'relay',

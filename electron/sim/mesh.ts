@@ -3,6 +3,7 @@ import { DEFAULT_MODEM_PRESET, MODEM_PRESETS, type ModemPresetName, type RegionN
 import type { Scheduler } from './clock.ts';
 import { SimDevice, type MeshAirFrame } from './device.ts';
 import { RadioMedium, applyTopology, type Topology } from './medium.ts';
+import { DEFAULT_MESH_ORIGIN, meshPositions, type SimBattery, type SimPosition, type SimRole } from './node-data.ts';
 import { randomUint32, seededRandom } from './random.ts';
 
 export type SimMeshOptions = {
@@ -23,7 +24,19 @@ export type SimMeshOptions = {
    * NodeInfo is not repeated for hours, so a demo switches its radios on one after another.
    */
   switchedOnAtMs?: (index: number) => number;
+  /** Where the first radio stands; the others are placed to match the topology (a line: 4 km apart). */
+  origin?: SimPosition;
+  /** Bits of position the radios share on their channel (firmware default 13, about 3 km; 32 exact). */
+  positionPrecisionBits?: number;
+  /** Each radio's role (CLIENT by default). */
+  role?: (index: number) => SimRole;
 };
+
+/** The first radio runs on external power like a base station; the others on batteries that drain slowly. */
+function batteryOf(index: number, random: () => number): SimBattery | undefined {
+  if (index === 0) return undefined;
+  return { percent: 60 + Math.round(random() * 40), drainPercentPerHour: 0.5 + Math.round(random() * 15) / 10 };
+}
 
 export type SimMesh = {
   readonly medium: RadioMedium<MeshAirFrame>;
@@ -42,22 +55,30 @@ export function createSimMesh(options: SimMeshOptions): SimMesh {
   });
   const nodeNums = new Set<number>();
   while (nodeNums.size < options.nodes) nodeNums.add(randomUint32(random));
-  const devices = [...nodeNums].map(
-    (nodeNum, index) =>
-      new SimDevice({
-        nodeNum,
-        medium,
-        scheduler: options.scheduler,
-        random,
-        region: options.region ?? 'EU_868',
-        longName: `Sim node ${index + 1}`,
-        shortName: `S${index + 1}`,
-        ...(options.epochMs === undefined ? {} : { epochMs: options.epochMs }),
-        ...(options.announceWithinMs === undefined ? {} : { announceWithinMs: options.announceWithinMs }),
-        announceAfterMs: options.switchedOnAtMs?.(index) ?? 0,
-      }),
-  );
-  applyTopology(medium, [...nodeNums], options.topology ?? 'full');
+  const topology = options.topology ?? 'full';
+  // Places and batteries draw from their own sequence, so a seed's losses and backoffs stay as they were.
+  const placement = seededRandom((options.seed ?? 1) ^ 0x5eed);
+  const positions = meshPositions(options.nodes, topology, options.origin ?? DEFAULT_MESH_ORIGIN, placement);
+  const devices = [...nodeNums].map((nodeNum, index) => {
+    const battery = batteryOf(index, placement);
+    return new SimDevice({
+      nodeNum,
+      medium,
+      scheduler: options.scheduler,
+      random,
+      region: options.region ?? 'EU_868',
+      longName: `Sim node ${index + 1}`,
+      shortName: `S${index + 1}`,
+      ...(options.epochMs === undefined ? {} : { epochMs: options.epochMs }),
+      ...(options.announceWithinMs === undefined ? {} : { announceWithinMs: options.announceWithinMs }),
+      announceAfterMs: options.switchedOnAtMs?.(index) ?? 0,
+      position: positions[index]!,
+      ...(options.positionPrecisionBits === undefined ? {} : { positionPrecisionBits: options.positionPrecisionBits }),
+      role: options.role?.(index) ?? 'CLIENT',
+      ...(battery ? { battery } : {}),
+    });
+  });
+  applyTopology(medium, [...nodeNums], topology);
   return {
     medium,
     devices,

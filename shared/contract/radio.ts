@@ -19,6 +19,18 @@ export const RadioPortInfo = z.object({
 });
 export type RadioPortInfo = z.infer<typeof RadioPortInfo>;
 
+/** Where a node is, as its radio reports it (degrees, metres above sea level). */
+export const NodePosition = z.object({
+  latitude: z.number().min(-90).max(90),
+  longitude: z.number().min(-180).max(180),
+  altitude: z.number().optional(),
+  /** When the fix was taken, epoch milliseconds. */
+  time: z.number().optional(),
+  /** Bits of latitude/longitude the sender kept: 32 is exact, the default channel's 13 about 3 km. */
+  precisionBits: z.number().int().min(0).max(32).optional(),
+});
+export type NodePosition = z.infer<typeof NodePosition>;
+
 export const RadioDevice = z.object({
   nodeId: z.string(),
   nodeNum: z.number().int(),
@@ -34,6 +46,10 @@ export const RadioDevice = z.object({
   /** Percent of the last hour this device transmitted. */
   airUtilTx: z.number().optional(),
   batteryLevel: z.number().optional(),
+  /** Battery volts (0: no battery to measure). */
+  voltage: z.number().optional(),
+  /** From the radio's GPS or its fixed position. */
+  position: NodePosition.optional(),
   /** Why the device cannot send for us now (no region, channel not enabled): shown, sends wait. */
   sendBlockedBy: ContractError.optional(),
 });
@@ -57,10 +73,24 @@ export const MeshNode = z.object({
   nodeNum: z.number().int(),
   longName: z.string().optional(),
   shortName: z.string().optional(),
+  hardware: z.string().optional(),
+  /** Device role the node announces: CLIENT, CLIENT_MUTE, ROUTER, TRACKER, ... */
+  role: z.string().optional(),
   snr: z.number().optional(),
+  /** dBm of the last packet heard from the node since the radio connected. */
   rssi: z.number().optional(),
   hopsAway: z.number().int().optional(),
+  /** Epoch milliseconds. */
   lastHeard: z.number().optional(),
+  /** 0..100; 101 means external power. */
   batteryLevel: z.number().optional(),
+  voltage: z.number().optional(),
+  /** Percent of airtime the node hears in use. */
+  channelUtilization: z.number().optional(),
+  /** Percent of the last hour the node transmitted. */
+  airUtilTx: z.number().optional(),
+  uptimeSeconds: z.number().optional(),
+  isFavorite: z.boolean().optional(),
+  position: NodePosition.optional(),
 });
 export type MeshNode = z.infer<typeof MeshNode>;

@@ -23,6 +23,8 @@ export function toRadioDevice(device: DeviceInfo): RadioDevice {
     channelUtilization: device.channelUtilization,
     airUtilTx: device.airUtilTx,
     batteryLevel: device.batteryLevel,
+    voltage: device.voltage,
+    position: device.position,
     sendBlockedBy: device.sendBlockedBy ? problem(device.sendBlockedBy) : undefined,
   };
 }
@@ -49,8 +51,17 @@ export const toMeshNodes = (nodes: LinkMeshNode[]): MeshNode[] =>
     nodeNum: node.nodeNum,
     longName: node.longName,
     shortName: node.shortName,
+    hardware: node.hardware,
+    role: node.role,
     snr: node.snr,
+    rssi: node.rssi,
     hopsAway: node.hopsAway,
     lastHeard: node.lastHeard,
     batteryLevel: node.batteryLevel,
+    voltage: node.voltage,
+    channelUtilization: node.channelUtilization,
+    airUtilTx: node.airUtilTx,
+    uptimeSeconds: node.uptimeSeconds,
+    isFavorite: node.isFavorite,
+    position: node.position,
   }));

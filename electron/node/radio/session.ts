@@ -30,7 +30,13 @@ const QUEUE_OK = 0;
 const QUEUE_FULL = 32;
 const QUEUE_DISABLED = 34;
 
-const PORT = { text: Portnums.PortNum.TEXT_MESSAGE_APP as number, nodeInfo: Portnums.PortNum.NODEINFO_APP as number, routing: Portnums.PortNum.ROUTING_APP as number, telemetry: Portnums.PortNum.TELEMETRY_APP as number };
+const PORT = {
+  text: Portnums.PortNum.TEXT_MESSAGE_APP as number,
+  position: Portnums.PortNum.POSITION_APP as number,
+  nodeInfo: Portnums.PortNum.NODEINFO_APP as number,
+  routing: Portnums.PortNum.ROUTING_APP as number,
+  telemetry: Portnums.PortNum.TELEMETRY_APP as number,
+};
 
 export type DeviceProblem = { code: RadioErrorCode; message: string; fix?: string };
 
@@ -50,11 +56,27 @@ export type DeviceInfo = {
   channelUtilization: number | undefined;
   airUtilTx: number | undefined;
   batteryLevel: number | undefined;
+  /** Volts of the device's battery (0 when it has none to measure). */
+  voltage: number | undefined;
+  /** Where the device is, from its GPS or fixed position. */
+  position: NodePosition | undefined;
   /** Why the device cannot send for us now (no region, channel not enabled); sends are refused. */
   sendBlockedBy: DeviceProblem | undefined;
   transport: TransportKind;
   /** Where the device is: a serial path, host:port or BLE id. */
   address: string;
+};
+
+/** A position as the firmware reports it, in degrees and metres. */
+export type NodePosition = {
+  latitude: number;
+  longitude: number;
+  /** Metres above sea level. */
+  altitude?: number;
+  /** When the fix was taken, epoch milliseconds. */
+  time?: number;
+  /** Bits of latitude/longitude the sender kept (32: exact; 13, the default channel's: about 3 km). */
+  precisionBits?: number;
 };
 
 export type MeshNode = {
@@ -63,11 +85,23 @@ export type MeshNode = {
   longName: string | undefined;
   shortName: string | undefined;
   hardware: string | undefined;
+  /** The device role the node announces (`CLIENT`, `ROUTER`, ...). */
+  role: string | undefined;
   snr: number | undefined;
+  /** dBm of the last packet heard from the node (the device's node list does not keep it). */
+  rssi: number | undefined;
   /** Epoch milliseconds. */
   lastHeard: number | undefined;
   hopsAway: number | undefined;
+  /** 0..100; 101 means external power. */
   batteryLevel: number | undefined;
+  voltage: number | undefined;
+  /** Percent of airtime the node hears in use, and percent it transmitted itself (last hour). */
+  channelUtilization: number | undefined;
+  airUtilTx: number | undefined;
+  uptimeSeconds: number | undefined;
+  isFavorite: boolean | undefined;
+  position: NodePosition | undefined;
 };
 
 type Reception = {
@@ -172,9 +206,19 @@ type MeshPacketView = {
   rxRssi: number;
   payloadVariant: Variant;
 };
-type UserView = { longName: string; shortName: string; hwModel: number };
-type DeviceMetricsView = { batteryLevel?: number; channelUtilization?: number; airUtilTx?: number };
-type NodeInfoView = { num: number; user?: UserView; snr: number; lastHeard: number; deviceMetrics?: DeviceMetricsView; hopsAway?: number };
+type UserView = { longName: string; shortName: string; hwModel: number; role: number };
+type DeviceMetricsView = { batteryLevel?: number; voltage?: number; channelUtilization?: number; airUtilTx?: number; uptimeSeconds?: number };
+type PositionView = { latitudeI?: number; longitudeI?: number; altitude?: number; time: number; precisionBits: number };
+type NodeInfoView = {
+  num: number;
+  user?: UserView;
+  position?: PositionView;
+  snr: number;
+  lastHeard: number;
+  deviceMetrics?: DeviceMetricsView;
+  hopsAway?: number;
+  isFavorite: boolean;
+};
 type QueueStatusView = { res: number; free: number; meshPacketId: number };
 
 const decode = <T>(schema: unknown, bytes: Uint8Array): T => fromBinary(schema as DescMessage, bytes) as unknown as T;
@@ -231,7 +275,6 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
   #hardware: string | undefined;
   #region = 'UNSET';
   #modemPreset = 'LONG_FAST';
-  #ownMetrics: DeviceMetricsView = {};
   readonly #channelRoles = new Map<number, number>();
   readonly #moduleConfigs = new Map<string, unknown>();
   readonly #nodes = new Map<number, MeshNode>();
@@ -429,7 +472,10 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
     if (info.snr) node.snr = info.snr;
     if (info.lastHeard) node.lastHeard = info.lastHeard * 1000;
     if (info.hopsAway !== undefined) node.hopsAway = info.hopsAway;
-    if (info.deviceMetrics) this.#applyMetrics(num, node, info.deviceMetrics);
+    node.isFavorite = info.isFavorite;
+    if (info.deviceMetrics) applyMetrics(node, info.deviceMetrics);
+    const position = info.position && positionOf(info.position);
+    if (position) node.position = position;
     this.#nodeChanged(node);
   }
 
@@ -461,23 +507,28 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
     }
   }
 
-  /** What a packet tells about its sender: heard now, at this SNR, so many hops away, maybe names. */
+  /** What a packet tells about its sender: heard now, at this SNR and RSSI, so many hops away, maybe names, metrics, position. */
   #heard(from: number, reception: Reception, data: DataView): void {
     const node = this.#node(from);
     if (node !== this.#own) {
-      // The device's own packets (its local telemetry) were not heard over the air.
+      // The device's own packets (its local telemetry, its position copy) were not heard over the air.
       node.lastHeard = reception.receivedAt;
       if (reception.rxSnr) node.snr = reception.rxSnr;
+      if (reception.rxRssi) node.rssi = reception.rxRssi;
       if (reception.hops !== undefined) node.hopsAway = reception.hops;
     }
     try {
       if (data.portnum === PORT.nodeInfo) this.#applyUser(node, decode<UserView>(Mesh.UserSchema, data.payload));
       if (data.portnum === PORT.telemetry) {
         const telemetry = decode<{ variant: Variant }>(Telemetry.TelemetrySchema, data.payload);
-        if (telemetry.variant.case === 'deviceMetrics') this.#applyMetrics(from, node, telemetry.variant.value as DeviceMetricsView);
+        if (telemetry.variant.case === 'deviceMetrics') applyMetrics(node, telemetry.variant.value as DeviceMetricsView);
+      }
+      if (data.portnum === PORT.position) {
+        const position = positionOf(decode<PositionView>(Mesh.PositionSchema, data.payload));
+        if (position) node.position = position;
       }
     } catch {
-      // a malformed NodeInfo or telemetry payload leaves the node as it was
+      // a malformed NodeInfo, telemetry or position payload leaves the node as it was
     }
     this.#nodeChanged(node);
   }
@@ -499,11 +550,7 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
     node.longName = user.longName || node.longName;
     node.shortName = user.shortName || node.shortName;
     if (user.hwModel) node.hardware = enumName(Mesh.HardwareModel, user.hwModel);
-  }
-
-  #applyMetrics(num: number, node: MeshNode, metrics: DeviceMetricsView): void {
-    if (metrics.batteryLevel !== undefined) node.batteryLevel = metrics.batteryLevel;
-    if (num === this.#myNodeNum) this.#ownMetrics = { ...this.#ownMetrics, ...definedOnly(metrics) };
+    node.role = enumName(Config.Config_DeviceConfig_Role, user.role ?? 0);
   }
 
   #nodeChanged(node: MeshNode): void {
@@ -587,9 +634,11 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
       region: this.#region,
       preset: this.#modemPreset,
       channelIndex: this.#channelIndex,
-      channelUtilization: this.#ownMetrics.channelUtilization,
-      airUtilTx: this.#ownMetrics.airUtilTx,
-      batteryLevel: this.#ownMetrics.batteryLevel,
+      channelUtilization: own?.channelUtilization,
+      airUtilTx: own?.airUtilTx,
+      batteryLevel: own?.batteryLevel,
+      voltage: own?.voltage,
+      position: own?.position,
       sendBlockedBy: blocked && (blocked.fix === undefined ? { code: blocked.code, message: blocked.message } : { code: blocked.code, message: blocked.message, fix: blocked.fix }),
       transport: this.#transport.kind,
       address: this.#transport.label,
@@ -752,13 +801,47 @@ export function emptyNode(nodeNum: number): MeshNode {
     longName: undefined,
     shortName: undefined,
     hardware: undefined,
+    role: undefined,
     snr: undefined,
+    rssi: undefined,
     lastHeard: undefined,
     hopsAway: undefined,
     batteryLevel: undefined,
+    voltage: undefined,
+    channelUtilization: undefined,
+    airUtilTx: undefined,
+    uptimeSeconds: undefined,
+    isFavorite: undefined,
+    position: undefined,
   };
 }
 
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
+/** Copies the metrics the report carries; a field it leaves out keeps its last value. */
+function applyMetrics(node: MeshNode, metrics: DeviceMetricsView): void {
+  if (metrics.batteryLevel !== undefined) node.batteryLevel = metrics.batteryLevel;
+  if (metrics.voltage !== undefined) node.voltage = metrics.voltage;
+  if (metrics.channelUtilization !== undefined) node.channelUtilization = metrics.channelUtilization;
+  if (metrics.airUtilTx !== undefined) node.airUtilTx = metrics.airUtilTx;
+  if (metrics.uptimeSeconds !== undefined) node.uptimeSeconds = metrics.uptimeSeconds;
+}
+
+const DEGREES_PER_UNIT = 1e-7;
+
+/**
+ * A Position message in degrees, or undefined when it holds no usable fix: the firmware sends
+ * 0/0 for "no position", and a value outside the globe is corrupt.
+ */
+function positionOf(view: PositionView): NodePosition | undefined {
+  if (view.latitudeI === undefined || view.longitudeI === undefined) return undefined;
+  if (view.latitudeI === 0 && view.longitudeI === 0) return undefined;
+  const latitude = view.latitudeI * DEGREES_PER_UNIT;
+  const longitude = view.longitudeI * DEGREES_PER_UNIT;
+  if (Math.abs(latitude) > 90 || Math.abs(longitude) > 180) return undefined;
+  return {
+    latitude,
+    longitude,
+    ...(view.altitude === undefined ? {} : { altitude: view.altitude }),
+    ...(view.time ? { time: view.time * 1000 } : {}),
+    ...(view.precisionBits > 0 && view.precisionBits <= 32 ? { precisionBits: view.precisionBits } : {}),
+  };
 }

@@ -7,6 +7,7 @@ import type { LoraPeer } from '../../../electron/node/api/mesh-view.ts';
 import { defaultMeshSettings } from '../../../electron/node/config.ts';
 import { EventHub } from '../../../electron/node/event-hub.ts';
 import { GossipError, type GossipHealth, type PeerSummary, type ReceivedAnnouncement } from '../../../electron/node/gossip/index.ts';
+import { emptyNode } from '../../../electron/node/radio/session.ts';
 import { ReputationBook } from '../../../electron/node/reputation/index.ts';
 import { VirtualScheduler } from '../../../electron/sim/index.ts';
 import { virtualClock } from '../radio/radio-fakes.ts';
@@ -144,7 +145,7 @@ describe('MeshRunner', () => {
   });
 
   it('with the IP mesh disabled, refuses its operations but still lists LoRa radios as peers', async () => {
-    const radio = { nodeNum: 0xc3, nodeId: '!000000c3', longName: 'Valley', shortName: 'VAL', hardware: undefined, snr: 6, lastHeard: 500, hopsAway: 1, batteryLevel: 80 };
+    const radio = { ...emptyNode(0xc3), longName: 'Valley', shortName: 'VAL', snr: 6, lastHeard: 500, hopsAway: 1, batteryLevel: 80 };
     const { scheduler, runner, events, latest } = setup({ enabled: false, radios: [{ radio, peerKey: undefined }] });
     await runner.open();
     expect(runner.health()).toMatchObject({ phase: 'disabled', running: false, addresses: [] });

@@ -26,7 +26,7 @@ describe('SimDevice stream API', () => {
   it('prints boot log text, then answers want_config_id with the full handshake ending in the nonce', () => {
     const scheduler = new VirtualScheduler();
     const mesh = createSimMesh({ scheduler, nodes: 2, seed: 3 });
-    scheduler.advanceBy(60_000); // both announce themselves, so each knows the other
+    scheduler.advanceBy(30_000); // both announce themselves (Position follows at 45 s), so each knows the other
     const client = new StreamClient(mesh.devices[0]!);
     expect(client.logLines.some((line) => line.includes('Meshtastic firmware 2.6.11.60ec05e'))).toBe(true);
     expect(client.received).toEqual([]);
