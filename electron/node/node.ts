@@ -16,6 +16,7 @@ import { GossipService } from './gossip/index.ts';
 import type { HostFiles } from './host-files.ts';
 import type { NodeIdentity, ProtectionLevel } from './identity/index.ts';
 import { NodeLog } from './log.ts';
+import { NodeFavorites } from './nodes/favorites.ts';
 import { LoraService } from './lora/service.ts';
 import { RadioLink } from './radio/link.ts';
 import { peerKeyOf, ReputationBook } from './reputation/index.ts';
@@ -70,6 +71,7 @@ export class PakitNode {
   readonly store: BlockStore;
   /** `pakit.db` in the data folder: messages, node history and other records; each service owns its tables. */
   readonly database: NodeDatabase;
+  readonly favorites: NodeFavorites;
   readonly identity: NodeIdentity;
   readonly options: PakitNodeOptions;
   readonly #startedAt: number;
@@ -88,6 +90,7 @@ export class PakitNode {
     const opened = NodeDatabase.open(join(options.dataDir, DATABASE_FILE), () => this.#clock.now());
     this.database = opened.database;
     this.#damagedDatabase = opened.damaged;
+    this.favorites = new NodeFavorites(this.database, this.#clock);
     this.api = new ContractServer({
       handlers: createHandlers(this),
       hub: this.hub,

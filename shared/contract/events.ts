@@ -3,6 +3,7 @@ import { EmergencyRecord } from './emergency.ts';
 import { IndexSyncView } from './index-sync.ts';
 import { MeshHealth, MeshPeer } from './mesh.ts';
 import { MeshNode, RadioState } from './radio.ts';
+import { NodeFavorite } from './nodes.ts';
 import { LogEntry, NodeStatus } from './schemas.ts';
 import { IndexSummary } from './storage.ts';
 import { FileTransfer } from './transfers.ts';
@@ -49,6 +50,11 @@ export const events = {
     summary: 'The radio’s mesh node list changed.',
     schema: z.array(MeshNode),
     delivery: { mode: 'latest', intervalMs: 1000 },
+  }),
+  'nodes.favorites': event({
+    summary: 'The operator’s favourite marks changed.',
+    schema: z.array(NodeFavorite),
+    delivery: { mode: 'latest', intervalMs: 250 },
   }),
   'emergency.alert': event({
     summary: 'An emergency arrived over the mesh: raise the alarm.',

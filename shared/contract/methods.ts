@@ -3,6 +3,7 @@ import { EmergencyPriority, EmergencyRecord } from './emergency.ts';
 import { IndexSyncView } from './index-sync.ts';
 import { MeshHealth, MeshPeer } from './mesh.ts';
 import { MeshNode, RadioPort, RadioPortInfo, RadioState } from './radio.ts';
+import { NodeFavorite, TableNodeId } from './nodes.ts';
 import { LogEntry, NodeInfo, NodeStatus } from './schemas.ts';
 import { ContentId, IdentityInfo, IndexSummary, MAX_TRANSFER_BYTES, StorageStats, StoredBlock } from './storage.ts';
 import { FileRequest, FileTransfer, TransferRef } from './transfers.ts';
@@ -114,6 +115,12 @@ export const methods = {
   'radio.disconnect': method({ summary: 'Disconnects from the radio.', input: noInput, output: RadioState }),
   'radio.state': method({ summary: 'The radio link: phase, device, last problem, queue.', input: noInput, output: RadioState }),
   'radio.nodes': method({ summary: 'Mesh nodes the radio knows.', input: noInput, output: z.array(MeshNode) }),
+  'nodes.favorites': method({ summary: 'The operator’s favourite marks, kept by this node.', input: noInput, output: z.array(NodeFavorite) }),
+  'nodes.setFavorite': method({
+    summary: 'Marks a known node (radio or IP peer) as a favourite or not; kept across restarts.',
+    input: z.object({ nodeId: TableNodeId, favorite: z.boolean() }).strict(),
+    output: NodeFavorite,
+  }),
   'emergency.send': method({
     summary: 'Broadcasts a signed emergency to the whole mesh at the highest priority.',
     input: z

@@ -78,7 +78,9 @@ describe('demo radio and storage in Chromium', { timeout: 45_000 }, () => {
     await page.locator('[data-testid="radio-phase"][data-phase="ready"]').waitFor({ timeout: 15_000 });
     await expect.poll(() => page.getByTestId('radio-node-id').textContent()).toMatch(/^![0-9a-f]{8}$/);
     // The demo's other two radios announce themselves over the simulated air within seconds.
-    await expect.poll(() => page.locator('[data-testid="mesh-nodes"] tbody tr code').count(), { timeout: 20_000 }).toBe(2);
+    await expect.poll(() => page.getByTestId('radio-node-count').textContent(), { timeout: 20_000 }).toBe('2');
+    // The demo's own radio has a GPS position.
+    expect(await page.getByTestId('radio-position').textContent()).toMatch(/^-?\d+\.\d{5}, -?\d+\.\d{5}$/);
     await page.screenshot({ path: join(artifactsDir, 'console-radio.png') });
   });
 

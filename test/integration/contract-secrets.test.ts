@@ -63,6 +63,8 @@ describe('key material and the contract', () => {
         'radio.disconnect': {},
         'radio.state': {},
         'radio.nodes': {},
+        'nodes.favorites': {},
+        'nodes.setFavorite': { nodeId: '!00000001', favorite: true },
         'emergency.send': { text: 'test emergency', priority: 'advisory' },
         'emergency.history': {},
         'emergency.acknowledge': { id: 'none' },

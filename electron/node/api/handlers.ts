@@ -108,6 +108,16 @@ export function createHandlers(node: PakitNode): Handlers {
     },
     'radio.state': () => node.radioState(),
     'radio.nodes': () => toMeshNodes(node.radio.nodes()),
+    'nodes.favorites': () => node.favorites.list(),
+    'nodes.setFavorite': ({ nodeId, favorite }) => {
+      const known =
+        node.radio.nodes().some((radioNode) => radioNode.nodeId === nodeId) ||
+        node.mesh.peers(Number.MAX_SAFE_INTEGER, true).some((peer) => peer.id === nodeId || peer.peerId === nodeId || peer.radioNodeId === nodeId);
+      if (!known) throw refusal('not_found', 'unknown_node', `No node ${nodeId} is known to this node.`, 'Pick a node from the Nodes table: it lists every radio and peer heard.');
+      const mark = node.favorites.set(nodeId, favorite);
+      node.hub.emit('nodes.favorites', node.favorites.list());
+      return mark;
+    },
 
     'emergency.send': (request) => {
       const outcome = node.lora.sendEmergency(request);

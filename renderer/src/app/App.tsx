@@ -5,6 +5,7 @@ import { Files } from '../views/Files.tsx';
 import { Index } from '../views/Index.tsx';
 import { Radio } from '../views/Radio.tsx';
 import { LogView } from '../views/LogView.tsx';
+import { Nodes } from '../views/Nodes.tsx';
 import { Peers } from '../views/Peers.tsx';
 import { Settings } from '../views/Settings.tsx';
 import { useStorage } from '../stores/index.ts';
@@ -67,6 +68,7 @@ export function App() {
         {view === 'index' ? <Index /> : null}
         {view === 'files' ? <Files /> : null}
         {view === 'emergency' ? <Emergency /> : null}
+        {view === 'nodes' ? <Nodes /> : null}
       </main>
       <StatusBar />
     </div>

@@ -1,6 +1,7 @@
 import type { ContractClient } from '../../../shared/contract/index.ts';
 import { bindConnection } from './connection.ts';
 import { bindEmergency } from './emergency.ts';
+import { bindFavorites } from './favorites.ts';
 import { bindIndexSync } from './index-sync.ts';
 import { bindLog } from './log.ts';
 import { bindMesh } from './mesh.ts';
@@ -11,6 +12,7 @@ import { bindTransfers } from './transfers.ts';
 
 export { useConnection } from './connection.ts';
 export { unacknowledged, useEmergency } from './emergency.ts';
+export { useFavorites } from './favorites.ts';
 export { useIndexSync } from './index-sync.ts';
 export { useLog } from './log.ts';
 export { useMesh } from './mesh.ts';
@@ -30,4 +32,5 @@ export function bindStores(client: ContractClient, via: 'desktop' | 'websocket')
   bindEmergency(client);
   bindMesh(client);
   bindTransfers(client);
+  bindFavorites(client);
 }

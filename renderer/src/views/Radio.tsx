@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import type { RadioPort, RadioPortInfo } from '../../../shared/contract/index.ts';
 import { formatTime } from '../format.ts';
+import { formatBattery, formatPosition } from '../nodes/table.ts';
 import { useLog, useRadio } from '../stores/index.ts';
 import { Problem } from './Problem.tsx';
 
@@ -72,34 +73,16 @@ export function Radio() {
         <Fact label="Region · preset" value={device ? `${device.region} · ${device.preset}` : '—'} />
         <Fact label="Channel use" value={device?.channelUtilization !== undefined ? `${device.channelUtilization.toFixed(1)} %` : '—'} />
         <Fact label="Airtime (1 h)" value={device?.airUtilTx !== undefined ? `${device.airUtilTx.toFixed(1)} %` : '—'} />
+        <Fact label="Battery" value={device?.batteryLevel !== undefined ? `${formatBattery(device.batteryLevel)}${device.voltage ? ` · ${device.voltage.toFixed(2)} V` : ''}` : '—'} />
+        <Fact label="Position" value={device?.position ? formatPosition(device.position) : 'none reported'} testId="radio-position" />
         <Fact label="Queue" value={String(state.queueDepth)} />
       </div>
 
       <div className="card">
-        <table className="table" data-testid="mesh-nodes">
-          <caption>Mesh nodes heard by the radio ({nodes.length})</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th><th scope="col">Id</th><th scope="col">SNR</th><th scope="col">RSSI</th><th scope="col">Hops</th><th scope="col">Last heard</th><th scope="col">Battery</th>
-            </tr>
-          </thead>
-          <tbody>
-            {nodes.map((node) => (
-              <tr key={node.nodeNum}>
-                <td>{node.longName ?? '—'}</td>
-                <td><code>{node.nodeId}</code></td>
-                <td>{node.snr !== undefined ? `${node.snr.toFixed(1)} dB` : '—'}</td>
-                <td>{node.rssi !== undefined ? `${node.rssi} dBm` : '—'}</td>
-                <td>{node.hopsAway ?? '—'}</td>
-                <td>{node.lastHeard ? formatTime(node.lastHeard) : '—'}</td>
-                <td>{node.batteryLevel !== undefined ? `${node.batteryLevel} %` : '—'}</td>
-              </tr>
-            ))}
-            {nodes.length === 0 ? (
-              <tr><td colSpan={7} className="muted">No nodes heard yet.</td></tr>
-            ) : null}
-          </tbody>
-        </table>
+        <p>
+          <span data-testid="radio-node-count">{nodes.length}</span> {nodes.length === 1 ? 'node' : 'nodes'} heard by the radio.{' '}
+          <a href="#/nodes">Open the Nodes table</a> for their signal, battery, position and more.
+        </p>
       </div>
 
       <div className="card">
