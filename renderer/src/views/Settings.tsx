@@ -57,6 +57,8 @@ export function Settings() {
             void exportBackup(passphrase).then(() => setPassphrase(''));
           }}
         >
+          {/* Names the identity the passphrase belongs to, for password managers (and Chromium's form check). */}
+          <input type="text" name="username" autoComplete="username" value={identity?.fingerprint ?? ''} readOnly hidden />
           <label>
             {t('settings.backupPassphrase')} <input type="password" value={passphrase} minLength={8} onChange={(event) => setPassphrase(event.target.value)} autoComplete="new-password" />
           </label>
