@@ -7,16 +7,20 @@ import { Radio } from '../views/Radio.tsx';
 import { LogView } from '../views/LogView.tsx';
 import { Peers } from '../views/Peers.tsx';
 import { Settings } from '../views/Settings.tsx';
-import { useStorage } from '../stores/index.ts';
+import { TOKEN_REFUSED } from '../../../shared/contract/index.ts';
+import { useConnection, useStorage } from '../stores/index.ts';
 import { useT } from '../i18n/index.ts';
 import { AlertBanner } from './AlertBanner.tsx';
 import { StatusBar } from './StatusBar.tsx';
+import { TokenForm } from './TokenForm.tsx';
 import { viewFromHash, views, type ViewId } from './views.ts';
 
 export function App() {
   const [view, setView] = useState<ViewId>(() => viewFromHash(window.location.hash));
   const mainRef = useRef<HTMLElement>(null);
   const t = useT();
+  const connection = useConnection((store) => store.state);
+  const tokenRefused = connection.phase === 'closed' && connection.error.reason === TOKEN_REFUSED;
 
   useEffect(() => {
     const onHash = () => setView(viewFromHash(window.location.hash));
@@ -40,6 +44,16 @@ export function App() {
     mainRef.current?.focus();
     useStorage.getState().clearMessages();
   }, [view]);
+
+  // A refused token: nothing else here can work until the operator gives the right one.
+  if (tokenRefused) {
+    return (
+      <div className="token-page">
+        <TokenForm refusal={connection.error} />
+        <StatusBar />
+      </div>
+    );
+  }
 
   return (
     <div className="app">

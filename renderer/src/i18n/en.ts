@@ -6,6 +6,13 @@ export const en = {
     views: 'Views',
     shortcut: 'Alt+{{key}}',
   },
+  token: {
+    title: 'Console access',
+    explain: 'This node asks for its access token. It is in the console address the node printed when it started (after #token=), or it is the PAKIT_API_TOKEN it was given.',
+    label: 'Access token',
+    kept: 'Kept for this browser tab only: closing the tab forgets it.',
+    connect: 'Connect',
+  },
   nav: {
     dashboard: 'Dashboard',
     radio: 'Radio',

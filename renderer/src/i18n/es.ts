@@ -9,6 +9,13 @@ export const es: CatalogOf<typeof en> = {
     views: 'Vistas',
     shortcut: 'Alt+{{key}}',
   },
+  token: {
+    title: 'Acceso a la consola',
+    explain: 'Este nodo pide su código de acceso. Está en la dirección de la consola que el nodo mostró al arrancar (tras #token=), o es el PAKIT_API_TOKEN que se le dio.',
+    label: 'Código de acceso',
+    kept: 'Se guarda solo para esta pestaña: al cerrarla se olvida.',
+    connect: 'Conectar',
+  },
   nav: {
     dashboard: 'Panel',
     radio: 'Radio',
