@@ -61,10 +61,10 @@ describe('architecture rules', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('cli/ is a client of the contract like the console: it imports shared/ and Node built-ins, nothing of the node', () => {
-    const offenders = sourceFiles('cli')
+  it('cli/ and examples/ are clients of the contract like the console: shared/, cli/ and Node built-ins, nothing of the node', () => {
+    const offenders = [...sourceFiles('cli'), ...sourceFiles('examples')]
       .flatMap((file) => imports(file).map((specifier) => ({ file, specifier })))
-      .filter(({ file, specifier }) => !isBuiltin(specifier) && !specifier.startsWith('./') && !resolvesInto(file, specifier, 'shared'));
+      .filter(({ file, specifier }) => !isBuiltin(specifier) && !specifier.startsWith('./') && !resolvesInto(file, specifier, 'shared') && !resolvesInto(file, specifier, 'cli'));
     expect(offenders).toEqual([]);
   });
 
