@@ -193,16 +193,18 @@ export function filterRows(rows: readonly NodeRow[], query: string): NodeRow[] {
   });
 }
 
-/** "just now", "45 s ago", "3 min ago", "5 h ago", "12 d ago"; a time ahead of `now` (clock skew) is "just now". */
-export function formatAgo(at: number, now: number): string {
+export type Ago = { unit: 'now' | 'seconds' | 'minutes' | 'hours' | 'days'; count: number };
+
+/** How long ago, in the unit an operator reads ("just now", 45 s, 3 min, 5 h up to two days, 12 d); a time ahead of `now` (clock skew) is "now". */
+export function agoOf(at: number, now: number): Ago {
   const seconds = Math.floor((now - at) / 1000);
-  if (seconds < 10) return 'just now';
-  if (seconds < 60) return `${seconds} s ago`;
+  if (seconds < 10) return { unit: 'now', count: 0 };
+  if (seconds < 60) return { unit: 'seconds', count: seconds };
   const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ago`;
+  if (minutes < 60) return { unit: 'minutes', count: minutes };
   const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours} h ago`;
-  return `${Math.floor(hours / 24)} d ago`;
+  if (hours < 48) return { unit: 'hours', count: hours };
+  return { unit: 'days', count: Math.floor(hours / 24) };
 }
 
 // Making a DateTimeFormat costs far more than using one: one per locale, made once.
@@ -248,8 +250,8 @@ export function formatDistance(metres: number): string {
 
 export const formatPosition = (position: NodePosition): string => `${position.latitude.toFixed(5)}, ${position.longitude.toFixed(5)}`;
 
-/** Battery as an operator reads it: 101 is the firmware's "external power". */
-export const formatBattery = (level: number): string => (level > 100 ? 'External' : `${level} %`);
+/** The firmware's battery level for "runs on external power". */
+export const isExternalPower = (level: number): boolean => level > 100;
 
 /** The rows a scroll position shows: `[start, end)` with `overscan` rows either side. */
 export function visibleRange(scrollTop: number, viewportHeight: number, rowHeight: number, count: number, overscan = 8): { start: number; end: number } {

@@ -1,14 +1,15 @@
 import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { currentLanguage, useT } from '../i18n/index.ts';
 import { useFavorites, useMesh, useRadio } from '../stores/index.ts';
 import {
+  agoOf,
   buildRows,
   compassPoint,
   filterRows,
-  formatAgo,
-  formatBattery,
   formatDistance,
   formatFullDate,
   formatPosition,
+  isExternalPower,
   nextSort,
   sortRows,
   visibleRange,
@@ -40,100 +41,120 @@ type Column = {
 const fixed = (value: number | undefined, digits: number, unit: string): string => (value === undefined ? '—' : `${value.toFixed(digits)}${unit}`);
 const displayName = (row: NodeRow): string => row.longName ?? row.shortName ?? row.id;
 
-const columns: Column[] = [
-  {
-    id: 'favorite',
-    label: '★',
-    name: 'Favourite',
-    title: 'Favourite (kept by this node)',
-    width: 32,
-    cell: (row, context) => (
-      <button type="button" className="favorite" aria-pressed={row.favorite} aria-label={`Favourite: ${displayName(row)}`} onClick={() => context.toggleFavorite(row)}>
-        {row.favorite ? '★' : '☆'}
-      </button>
-    ),
-  },
-  {
-    id: 'name',
-    label: 'Name',
-    width: 140,
-    cell: (row) => (
-      <>
-        {row.longName ?? '—'} {row.shortName ? <span className="short-name">{row.shortName}</span> : null}
-      </>
-    ),
-  },
-  { id: 'id', label: 'Id', width: 92, cell: (row) => <code title={row.id}>{row.id}</code> },
-  { id: 'role', label: 'Role', width: 100, cell: (row) => row.role ?? '—' },
-  { id: 'hops', label: 'Hops', width: 46, numeric: true, cell: (row) => (row.hopsAway === undefined ? '—' : row.hopsAway) },
-  { id: 'snr', label: 'SNR', title: 'Signal-to-noise ratio of the last packet', width: 64, numeric: true, cell: (row) => fixed(row.snr, 1, ' dB') },
-  { id: 'rssi', label: 'RSSI', title: 'Received signal strength of the last packet', width: 74, numeric: true, cell: (row) => fixed(row.rssi, 0, ' dBm') },
-  { id: 'battery', label: 'Battery', width: 70, numeric: true, cell: (row) => (row.batteryLevel === undefined ? '—' : formatBattery(row.batteryLevel)) },
-  { id: 'voltage', label: 'Volts', title: 'Battery voltage', width: 58, numeric: true, cell: (row) => (row.voltage ? `${row.voltage.toFixed(2)} V` : '—') },
-  { id: 'channel', label: 'Ch. use', title: 'Channel utilisation the node hears', width: 62, numeric: true, cell: (row) => fixed(row.channelUtilization, 1, ' %') },
-  { id: 'airtime', label: 'Air-time', title: 'Share of the last hour the node transmitted', width: 62, numeric: true, cell: (row) => fixed(row.airUtilTx, 1, ' %') },
-  {
-    id: 'lastHeard',
-    label: 'Last heard',
-    width: 92,
-    cell: (row, context) => {
-      if (row.lastHeard === undefined) return '—';
-      const full = formatFullDate(row.lastHeard);
-      const ago = formatAgo(row.lastHeard, context.now);
-      return (
-        <time
-          className="ago"
-          dateTime={new Date(row.lastHeard).toISOString()}
-          tabIndex={0}
-          aria-label={`${ago}, ${full}`}
-          data-full={full}
-          onMouseEnter={(event) => context.showTooltip(event.currentTarget, full)}
-          onFocus={(event) => context.showTooltip(event.currentTarget, full)}
-          onMouseLeave={context.hideTooltip}
-          onBlur={context.hideTooltip}
-        >
-          {ago}
-        </time>
-      );
-    },
-  },
-  {
-    id: 'distance',
-    label: 'Distance',
-    title: 'Distance and direction from this radio; the position when this radio has none',
-    width: 100,
-    cell: (row) =>
-      row.position === undefined ? (
-        '—'
-      ) : row.distanceM !== undefined && row.bearingDeg !== undefined ? (
-        <span title={formatPosition(row.position)}>
-          {formatDistance(row.distanceM)} {compassPoint(row.bearingDeg)}
-        </span>
-      ) : (
-        formatPosition(row.position)
+type Translate = ReturnType<typeof useT>;
+
+function agoText(t: Translate, at: number, now: number): string {
+  const { unit, count } = agoOf(at, now);
+  if (unit === 'now') return t('common.justNow');
+  if (unit === 'seconds') return t('common.secondsAgo', { count });
+  if (unit === 'minutes') return t('common.minutesAgo', { count });
+  if (unit === 'hours') return t('common.hoursAgo', { count });
+  return t('common.daysAgo', { count });
+}
+
+/** The table's columns in the operator's language. */
+function columnsFor(t: Translate): Column[] {
+  return [
+    {
+      id: 'favorite',
+      label: '★',
+      name: t('nodes.column.favorite'),
+      title: t('nodes.column.favoriteTitle'),
+      width: 32,
+      cell: (row, context) => (
+        <button type="button" className="favorite" aria-pressed={row.favorite} aria-label={t('nodes.favoriteOf', { name: displayName(row) })} onClick={() => context.toggleFavorite(row)}>
+          {row.favorite ? '★' : '☆'}
+        </button>
       ),
-  },
-  {
-    id: 'reputation',
-    label: 'Rep.',
-    title: 'Reputation (0 to 1) from the mesh',
-    width: 50,
-    numeric: true,
-    cell: (row) => (row.reputation === undefined ? '—' : <span className={row.filtered ? 'bad-text' : undefined}>{row.reputation.toFixed(2)}</span>),
-  },
-  {
-    id: 'transports',
-    label: 'Via',
-    title: 'Transports that reach the node',
-    width: 84,
-    cell: (row) =>
-      row.transports.map((transport) => (
-        <span key={transport} className={`badge badge-${transport}`}>
-          {transport === 'lora' ? 'LoRa' : 'IP'}
-        </span>
-      )),
-  },
-];
+    },
+    {
+      id: 'name',
+      label: t('nodes.column.name'),
+      width: 140,
+      cell: (row) => (
+        <>
+          {row.longName ?? '—'} {row.shortName ? <span className="short-name">{row.shortName}</span> : null}
+        </>
+      ),
+    },
+    { id: 'id', label: t('nodes.column.id'), width: 92, cell: (row) => <code title={row.id}>{row.id}</code> },
+    { id: 'role', label: t('nodes.column.role'), width: 100, cell: (row) => row.role ?? '—' },
+    { id: 'hops', label: t('nodes.column.hops'), width: 46, numeric: true, cell: (row) => (row.hopsAway === undefined ? '—' : row.hopsAway) },
+    { id: 'snr', label: t('nodes.column.snr'), title: t('nodes.column.snrTitle'), width: 64, numeric: true, cell: (row) => fixed(row.snr, 1, ' dB') },
+    { id: 'rssi', label: t('nodes.column.rssi'), title: t('nodes.column.rssiTitle'), width: 74, numeric: true, cell: (row) => fixed(row.rssi, 0, ' dBm') },
+    {
+      id: 'battery',
+      label: t('nodes.column.battery'),
+      width: 70,
+      numeric: true,
+      cell: (row) => (row.batteryLevel === undefined ? '—' : isExternalPower(row.batteryLevel) ? t('nodes.external') : `${row.batteryLevel} %`),
+    },
+    { id: 'voltage', label: t('nodes.column.voltage'), title: t('nodes.column.voltageTitle'), width: 58, numeric: true, cell: (row) => (row.voltage ? `${row.voltage.toFixed(2)} V` : '—') },
+    { id: 'channel', label: t('nodes.column.channel'), title: t('nodes.column.channelTitle'), width: 62, numeric: true, cell: (row) => fixed(row.channelUtilization, 1, ' %') },
+    { id: 'airtime', label: t('nodes.column.airtime'), title: t('nodes.column.airtimeTitle'), width: 62, numeric: true, cell: (row) => fixed(row.airUtilTx, 1, ' %') },
+    {
+      id: 'lastHeard',
+      label: t('nodes.column.lastHeard'),
+      width: 92,
+      cell: (row, context) => {
+        if (row.lastHeard === undefined) return '—';
+        const full = formatFullDate(row.lastHeard, currentLanguage());
+        const ago = agoText(t, row.lastHeard, context.now);
+        return (
+          <time
+            className="ago"
+            dateTime={new Date(row.lastHeard).toISOString()}
+            tabIndex={0}
+            aria-label={`${ago}, ${full}`}
+            data-full={full}
+            onMouseEnter={(event) => context.showTooltip(event.currentTarget, full)}
+            onFocus={(event) => context.showTooltip(event.currentTarget, full)}
+            onMouseLeave={context.hideTooltip}
+            onBlur={context.hideTooltip}
+          >
+            {ago}
+          </time>
+        );
+      },
+    },
+    {
+      id: 'distance',
+      label: t('nodes.column.distance'),
+      title: t('nodes.column.distanceTitle'),
+      width: 100,
+      cell: (row) =>
+        row.position === undefined ? (
+          '—'
+        ) : row.distanceM !== undefined && row.bearingDeg !== undefined ? (
+          <span title={formatPosition(row.position)}>
+            {formatDistance(row.distanceM)} {compassPoint(row.bearingDeg)}
+          </span>
+        ) : (
+          formatPosition(row.position)
+        ),
+    },
+    {
+      id: 'reputation',
+      label: t('nodes.column.reputation'),
+      title: t('nodes.column.reputationTitle'),
+      width: 50,
+      numeric: true,
+      cell: (row) => (row.reputation === undefined ? '—' : <span className={row.filtered ? 'bad-text' : undefined}>{row.reputation.toFixed(2)}</span>),
+    },
+    {
+      id: 'transports',
+      label: t('nodes.column.transports'),
+      title: t('nodes.column.transportsTitle'),
+      width: 84,
+      cell: (row) =>
+        row.transports.map((transport) => (
+          <span key={transport} className={`badge badge-${transport}`}>
+            {transport === 'lora' ? t('nodes.lora') : t('nodes.ip')}
+          </span>
+        )),
+    },
+  ];
+}
 
 function useNow(intervalMs: number): number {
   const [now, setNow] = useState(() => Date.now());
@@ -157,6 +178,8 @@ export function Nodes({ virtualize = true }: { virtualize?: boolean }) {
   const [query, setQuery] = useState('');
   const now = useNow(AGO_REFRESH_MS);
   const filterId = useId();
+  const t = useT();
+  const columns = useMemo(() => columnsFor(t), [t]);
 
   const rows = useMemo(() => buildRows(nodes, peers, marks, ownPosition), [nodes, peers, marks, ownPosition]);
   const sorted = useMemo(() => sortRows(rows, order), [rows, order]);
@@ -164,33 +187,34 @@ export function Nodes({ virtualize = true }: { virtualize?: boolean }) {
 
   return (
     <section className="view">
-      <h1>Nodes</h1>
+      <h1>{t('nodes.title')}</h1>
       <div className="toolbar node-toolbar">
-        <label htmlFor={filterId}>Filter</label>
+        <label htmlFor={filterId}>{t('nodes.filter')}</label>
         <input
           id={filterId}
           type="search"
           value={query}
           onChange={(event) => setQuery(event.target.value)}
-          placeholder="name, id, role, lora, ip, favourite…"
+          placeholder={t('nodes.filterPlaceholder')}
           size={32}
           data-testid="node-filter"
           aria-controls="node-table"
         />
         <span className="muted" data-testid="node-count" aria-live="polite">
-          {shown.length === rows.length ? `${rows.length} nodes` : `${shown.length} of ${rows.length} nodes`}
+          {shown.length === rows.length ? t('nodes.count', { count: rows.length }) : t('nodes.shownOf', { shown: shown.length, total: rows.length })}
         </span>
         <span className="muted">
-          {ownPosition ? `Distances from this radio at ${formatPosition(ownPosition)}.` : 'This radio reports no position: positions are shown instead of distances.'}
+          {ownPosition ? t('nodes.distancesFrom', { position: formatPosition(ownPosition) }) : t('nodes.noOwnPosition')}
         </span>
       </div>
       <Problem error={error} />
-      <NodeTable rows={shown} order={order} onSort={(column) => setOrder((current) => nextSort(current, column))} now={now} virtualize={virtualize} onToggleFavorite={(row) => void setFavorite(row.id, !row.favorite)} />
+      <NodeTable columns={columns} rows={shown} order={order} onSort={(column) => setOrder((current) => nextSort(current, column))} now={now} virtualize={virtualize} onToggleFavorite={(row) => void setFavorite(row.id, !row.favorite)} />
     </section>
   );
 }
 
 type NodeTableProps = {
+  columns: readonly Column[];
   rows: readonly NodeRow[];
   order: SortOrder;
   onSort(column: ColumnId): void;
@@ -199,7 +223,8 @@ type NodeTableProps = {
   onToggleFavorite(row: NodeRow): void;
 };
 
-function NodeTable({ rows, order, onSort, now, virtualize, onToggleFavorite }: NodeTableProps) {
+function NodeTable({ columns, rows, order, onSort, now, virtualize, onToggleFavorite }: NodeTableProps) {
+  const t = useT();
   const scroller = useRef<HTMLDivElement>(null);
   const [range, setRange] = useState({ start: 0, end: 40 });
   const [tooltip, setTooltip] = useState<Tooltip>();
@@ -234,7 +259,7 @@ function NodeTable({ rows, order, onSort, now, virtualize, onToggleFavorite }: N
   const visible = rows.slice(start, end);
 
   return (
-    <div className="node-table-scroller card" ref={scroller} onScroll={virtualize ? measure : undefined} tabIndex={0} aria-label="Node table, scrollable">
+    <div className="node-table-scroller card" ref={scroller} onScroll={virtualize ? measure : undefined} tabIndex={0} aria-label={t('nodes.scrollable')}>
       <table className="table node-table" id="node-table" data-testid="node-table" aria-rowcount={rows.length + 1}>
         <colgroup>
           {columns.map((column) => (
@@ -270,7 +295,7 @@ function NodeTable({ rows, order, onSort, now, virtualize, onToggleFavorite }: N
           {rows.length === 0 ? (
             <tr>
               <td colSpan={columns.length} className="muted">
-                No node matches. Nodes appear as the radio hears them and as peers join the mesh.
+                {t('nodes.empty')}
               </td>
             </tr>
           ) : null}

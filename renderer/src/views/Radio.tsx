@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import type { RadioPort, RadioPortInfo } from '../../../shared/contract/index.ts';
 import { formatTime } from '../format.ts';
-import { formatBattery, formatPosition } from '../nodes/table.ts';
+import { formatPosition, isExternalPower } from '../nodes/table.ts';
 import { useLog, useRadio } from '../stores/index.ts';
 import { Problem } from './Problem.tsx';
 
@@ -73,7 +73,7 @@ export function Radio() {
         <Fact label="Region · preset" value={device ? `${device.region} · ${device.preset}` : '—'} />
         <Fact label="Channel use" value={device?.channelUtilization !== undefined ? `${device.channelUtilization.toFixed(1)} %` : '—'} />
         <Fact label="Airtime (1 h)" value={device?.airUtilTx !== undefined ? `${device.airUtilTx.toFixed(1)} %` : '—'} />
-        <Fact label="Battery" value={device?.batteryLevel !== undefined ? `${formatBattery(device.batteryLevel)}${device.voltage ? ` · ${device.voltage.toFixed(2)} V` : ''}` : '—'} />
+        <Fact label="Battery" value={device?.batteryLevel !== undefined ? `${isExternalPower(device.batteryLevel) ? 'External' : `${device.batteryLevel} %`}${device.voltage ? ` · ${device.voltage.toFixed(2)} V` : ''}` : '—'} />
         <Fact label="Position" value={device?.position ? formatPosition(device.position) : 'none reported'} testId="radio-position" />
         <Fact label="Queue" value={String(state.queueDepth)} />
       </div>

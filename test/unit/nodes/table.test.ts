@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { MeshNode, MeshPeer } from '../../../shared/contract/index.ts';
 import {
+  agoOf,
   buildRows,
   compassPoint,
   filterRows,
-  formatAgo,
-  formatBattery,
   formatDistance,
+  isExternalPower,
   formatFullDate,
   nextSort,
   sortRows,
@@ -110,17 +110,17 @@ describe('node table sorting and filtering', () => {
 describe('node table formatting', () => {
   it('says how long ago, in words that grow with the gap', () => {
     const now = Date.UTC(2026, 11, 3, 12, 0, 0);
-    expect(formatAgo(now, now)).toBe('just now');
-    expect(formatAgo(now + 30_000, now)).toBe('just now'); // a clock ahead of ours
-    expect(formatAgo(now - 9_999, now)).toBe('just now');
-    expect(formatAgo(now - 45_000, now)).toBe('45 s ago');
-    expect(formatAgo(now - 3 * 60_000 - 59_000, now)).toBe('3 min ago');
-    expect(formatAgo(now - 5 * 3_600_000, now)).toBe('5 h ago');
-    expect(formatAgo(now - 47 * 3_600_000, now)).toBe('47 h ago');
-    expect(formatAgo(now - 12 * 86_400_000, now)).toBe('12 d ago');
+    expect(agoOf(now, now)).toEqual({ unit: 'now', count: 0 });
+    expect(agoOf(now + 30_000, now)).toEqual({ unit: 'now', count: 0 }); // a clock ahead of ours
+    expect(agoOf(now - 9_999, now)).toEqual({ unit: 'now', count: 0 });
+    expect(agoOf(now - 45_000, now)).toEqual({ unit: 'seconds', count: 45 });
+    expect(agoOf(now - 3 * 60_000 - 59_000, now)).toEqual({ unit: 'minutes', count: 3 });
+    expect(agoOf(now - 5 * 3_600_000, now)).toEqual({ unit: 'hours', count: 5 });
+    expect(agoOf(now - 47 * 3_600_000, now)).toEqual({ unit: 'hours', count: 47 });
+    expect(agoOf(now - 12 * 86_400_000, now)).toEqual({ unit: 'days', count: 12 });
   });
 
-  it('gives the full date with weekday and seconds, distances in m or km, and 101 % as external power', () => {
+  it('gives the full date with weekday and seconds, distances in m or km, and 101 as external power', () => {
     const at = new Date(2026, 11, 3, 23, 20, 11).getTime(); // local time
     const full = formatFullDate(at, 'en-GB');
     expect(full).toContain('2026');
@@ -130,8 +130,8 @@ describe('node table formatting', () => {
     expect(formatDistance(850.4)).toBe('850 m');
     expect(formatDistance(4_012)).toBe('4.0 km');
     expect(formatDistance(123_456)).toBe('123 km');
-    expect(formatBattery(101)).toBe('External');
-    expect(formatBattery(64)).toBe('64 %');
+    expect(isExternalPower(101)).toBe(true);
+    expect(isExternalPower(100)).toBe(false);
   });
 
   it('shows only the rows in view, with some overscan, never past either end', () => {
