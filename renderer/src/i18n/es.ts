@@ -30,7 +30,7 @@ export const es: CatalogOf<typeof en> = {
   nodes: {
     title: 'Nodos',
     filter: 'Filtro',
-    filterPlaceholder: 'nombre, id, rol, lora, ip, favourite…',
+    filterPlaceholder: 'nombre, id, rol, lora, ip, favorito…',
     count_one: '{{count}} nodo',
     count_other: '{{count}} nodos',
     shownOf: '{{shown}} de {{total}} nodos',

@@ -175,9 +175,9 @@ export function sortRows(rows: readonly NodeRow[], order: SortOrder): NodeRow[] 
   return keyed.map((item) => item.row);
 }
 
-/** Words the filter matches a row by: names, id, role, hardware, transports, and "favourite". */
+/** Words the filter matches a row by: names, id, role, hardware, transports, and "favourite" (also "favorito"). */
 function haystack(row: NodeRow): string {
-  return [row.longName, row.shortName, row.id, row.role, row.hardware, ...row.transports, row.favorite ? 'favourite favorite' : '', row.filtered ? 'filtered' : '']
+  return [row.longName, row.shortName, row.id, row.role, row.hardware, ...row.transports, row.favorite ? 'favourite favorite favorito' : '', row.filtered ? 'filtered' : '']
     .filter(Boolean)
     .join(' ')
     .toLowerCase();
