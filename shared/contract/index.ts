@@ -6,6 +6,7 @@ export * from './index-sync.ts';
 export * from './emergency.ts';
 export * from './mesh.ts';
 export * from './transfers.ts';
+export * from './messages.ts';
 export * from './methods.ts';
 export * from './events.ts';
 export * from './wire.ts';
