@@ -8,6 +8,7 @@ import { Portnums } from '@meshtastic/protobufs';
 import { contractError, type ContractError } from '../../../shared/contract/errors.ts';
 import { MAX_TEXT_PART_BYTES, MAX_TEXT_PARTS, type ChatMessage, type Conversation, type MessagesEvent } from '../../../shared/contract/messages.ts';
 import type { Clock } from '../clock.ts';
+import type { RadioError } from '../radio/errors.ts';
 import type { EnqueueResult, RadioLink } from '../radio/link.ts';
 import { BROADCAST_NODE, nodeIdOf, type MeshNode, type TextMessage } from '../radio/session.ts';
 import { splitByBytes, utf8Length } from './split.ts';
@@ -115,7 +116,7 @@ export class MessagesService extends EventEmitter<MessagesServiceEvents> {
       messages.push(message);
       this.#publish(message);
       const queued = this.#enqueue(message);
-      if (!queued.ok) this.#step(message.id, 'failed', { error: queued.error.toContractError() });
+      if (!queued.ok) this.#step(message.id, 'failed', { error: problemToError(queued.error) });
     }
     return { ok: true, messages: messages.map((message) => this.store.get(message.id) ?? message) };
   }
@@ -175,12 +176,12 @@ export class MessagesService extends EventEmitter<MessagesServiceEvents> {
   }
 
   /** A late ACK counts too: after a relay's implicit ack, the destination's own ack makes it delivered. */
-  #onRouting(requestId: number, from: number, error: { toContractError(): ContractError } | undefined): void {
+  #onRouting(requestId: number, from: number, error: RadioError | undefined): void {
     const message = this.store.byPacketId(requestId);
     if (!message) return;
     const fromId = nodeIdOf(from);
     if (error) {
-      this.#step(message.id, 'failed', { error: error.toContractError() });
+      this.#step(message.id, 'failed', { error: problemToError(error) });
       return;
     }
     if (message.to !== undefined && fromId === message.to) this.#step(message.id, 'delivered', {});
@@ -275,6 +276,7 @@ export class MessagesService extends EventEmitter<MessagesServiceEvents> {
   }
 }
 
-function problemToError(problem: { code: string; message: string; fix?: string }): ContractError {
+/** A radio failure as the operator reads it; `reason` is the radio's error code (`routing_error`, `timeout`, ...). */
+function problemToError(problem: { code: string; message: string; fix?: string | undefined }): ContractError {
   return contractError('unavailable', problem.message, { reason: problem.code, ...(problem.fix ? { fix: problem.fix } : {}) });
 }
