@@ -7,7 +7,8 @@ import { Radio } from '../views/Radio.tsx';
 import { LogView } from '../views/LogView.tsx';
 import { Peers } from '../views/Peers.tsx';
 import { Settings } from '../views/Settings.tsx';
-import { useStorage } from '../stores/index.ts';
+import { Messages } from '../views/Messages.tsx';
+import { totalUnread, useMessages, useStorage } from '../stores/index.ts';
 import { AlertBanner } from './AlertBanner.tsx';
 import { StatusBar } from './StatusBar.tsx';
 import { viewFromHash, views, type ViewId } from './views.ts';
@@ -15,6 +16,7 @@ import { viewFromHash, views, type ViewId } from './views.ts';
 export function App() {
   const [view, setView] = useState<ViewId>(() => viewFromHash(window.location.hash));
   const mainRef = useRef<HTMLElement>(null);
+  const unread = useMessages((store) => totalUnread(store.conversations));
 
   useEffect(() => {
     const onHash = () => setView(viewFromHash(window.location.hash));
@@ -51,6 +53,7 @@ export function App() {
             <li key={item.id}>
               <a href={`#/${item.id}`} aria-current={item.id === view ? 'page' : undefined} aria-keyshortcuts={`Alt+${index + 1}`}>
                 <span>{item.label}</span>
+                {item.id === 'messages' && unread > 0 ? <span className="unread nav-unread" aria-label={`${unread} unread`} data-testid="nav-unread">{unread}</span> : null}
                 <kbd aria-hidden="true">Alt+{index + 1}</kbd>
               </a>
             </li>
@@ -67,6 +70,7 @@ export function App() {
         {view === 'index' ? <Index /> : null}
         {view === 'files' ? <Files /> : null}
         {view === 'emergency' ? <Emergency /> : null}
+        {view === 'messages' ? <Messages /> : null}
       </main>
       <StatusBar />
     </div>

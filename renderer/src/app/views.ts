@@ -1,4 +1,4 @@
-/** The console's views in navigation order; Alt+1..8 jumps to them. */
+/** The console's views in navigation order; Alt+1..9 jumps to them. */
 export const views = [
   { id: 'dashboard', label: 'Dashboard' },
   { id: 'radio', label: 'Radio' },
@@ -8,6 +8,7 @@ export const views = [
   { id: 'emergency', label: 'Emergency' },
   { id: 'settings', label: 'Settings' },
   { id: 'log', label: 'Log' },
+  { id: 'messages', label: 'Messages' },
 ] as const;
 
 export type ViewId = (typeof views)[number]['id'];

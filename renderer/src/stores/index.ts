@@ -1,9 +1,11 @@
 import type { ContractClient } from '../../../shared/contract/index.ts';
+import { alertNewMessage } from '../app/message-alerts.ts';
 import { bindConnection } from './connection.ts';
 import { bindEmergency } from './emergency.ts';
 import { bindIndexSync } from './index-sync.ts';
 import { bindLog } from './log.ts';
 import { bindMesh } from './mesh.ts';
+import { bindMessages } from './messages.ts';
 import { bindNode } from './node.ts';
 import { bindRadio } from './radio.ts';
 import { bindStorage } from './storage.ts';
@@ -14,6 +16,7 @@ export { unacknowledged, useEmergency } from './emergency.ts';
 export { useIndexSync } from './index-sync.ts';
 export { useLog } from './log.ts';
 export { useMesh } from './mesh.ts';
+export { totalUnread, useMessages } from './messages.ts';
 export { useNode } from './node.ts';
 export { useRadio } from './radio.ts';
 export { useStorage } from './storage.ts';
@@ -30,4 +33,5 @@ export function bindStores(client: ContractClient, via: 'desktop' | 'websocket')
   bindEmergency(client);
   bindMesh(client);
   bindTransfers(client);
+  bindMessages(client, (event) => alertNewMessage(event, via));
 }
