@@ -250,6 +250,7 @@ export class PakitNode {
     this.bridge?.stop();
     await this.mesh.close();
     await this.lora.stop();
+    this.messages.stop();
     this.radio.disconnect();
     this.store.close();
     this.database.close();

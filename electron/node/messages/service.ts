@@ -9,7 +9,7 @@ import { contractError, type ContractError } from '../../../shared/contract/erro
 import { MAX_TEXT_PART_BYTES, MAX_TEXT_PARTS, type ChatMessage, type Conversation, type MessagesEvent } from '../../../shared/contract/messages.ts';
 import type { Clock } from '../clock.ts';
 import type { RadioError } from '../radio/errors.ts';
-import type { EnqueueResult, RadioLink } from '../radio/link.ts';
+import type { EnqueueResult, LinkEvents, RadioLink } from '../radio/link.ts';
 import { BROADCAST_NODE, nodeIdOf, type MeshNode, type TextMessage } from '../radio/session.ts';
 import { splitByBytes, utf8Length } from './split.ts';
 import { nextDeliveryState, type DeliveryStep } from './state.ts';
@@ -17,7 +17,7 @@ import type { KnownName, MessageStore } from './store.ts';
 
 export const TEXT_MESSAGE_PORT = Portnums.PortNum.TEXT_MESSAGE_APP as number;
 
-export type MessagesLink = Pick<RadioLink, 'on' | 'enqueue' | 'outbox' | 'device' | 'nodes' | 'channels'>;
+export type MessagesLink = Pick<RadioLink, 'on' | 'off' | 'enqueue' | 'outbox' | 'device' | 'nodes' | 'channels'>;
 
 export type MessagesServiceOptions = {
   link: MessagesLink;
@@ -56,6 +56,7 @@ export class MessagesService extends EventEmitter<MessagesServiceEvents> {
   readonly #clock: Clock;
   readonly #log: MessagesServiceOptions['log'];
   readonly #newId: () => string;
+  readonly #detach: () => void;
   /** Names written to the database, so an unchanged node list writes nothing. */
   readonly #namesWritten = new Map<string, string>();
 
@@ -66,17 +67,27 @@ export class MessagesService extends EventEmitter<MessagesServiceEvents> {
     this.#clock = options.clock;
     this.#log = options.log;
     this.#newId = options.newId ?? randomUUID;
-    const link = options.link;
-    link.on('accepted', ({ messageId, packetId }) => this.#step(messageId, 'accepted', { packetId }));
-    link.on('delivery', (report) => {
-      if (report.ok) this.#step(report.messageId, report.delivery, { packetId: report.packetId });
-      else this.#step(report.messageId, 'failed', { error: problemToError(report.error) });
-    });
-    link.on('routing', (report) => this.#onRouting(report.requestId, report.from, report.error));
-    link.on('text', (text) => this.#onText(text));
-    link.on('nodes', (nodes) => this.#rememberNodes(nodes));
-    link.on('device', () => this.#rememberChannels());
+    const listeners: Partial<{ [E in keyof LinkEvents]: (...args: LinkEvents[E]) => void }> = {
+      accepted: ({ messageId, packetId }) => this.#step(messageId, 'accepted', { packetId }),
+      delivery: (report) => {
+        if (report.ok) this.#step(report.messageId, report.delivery, { packetId: report.packetId });
+        else this.#step(report.messageId, 'failed', { error: problemToError(report.error) });
+      },
+      routing: (report) => this.#onRouting(report.requestId, report.from, report.error),
+      text: (text) => this.#onText(text),
+      nodes: (nodes) => this.#rememberNodes(nodes),
+      device: () => this.#rememberChannels(),
+    };
+    for (const [name, listener] of Object.entries(listeners)) options.link.on(name as keyof LinkEvents, listener as never);
+    this.#detach = () => {
+      for (const [name, listener] of Object.entries(listeners)) options.link.off(name as keyof LinkEvents, listener as never);
+    };
     this.#requeue();
+  }
+
+  /** Stops following the radio (before the database closes: sends still settling report nothing more). */
+  stop(): void {
+    this.#detach();
   }
 
   /** Splits, validates and queues a text for the radio; every part is persisted before this returns. */
