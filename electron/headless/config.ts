@@ -41,6 +41,8 @@ Environment:
   PAKIT_KEY_PASSPHRASE      passphrase of the node key (asked on the terminal when unset)
   PAKIT_API_TOKEN           console access token (default: a new random one each start);
                             required to listen on anything but loopback
+  PAKIT_KEY_PASSPHRASE_FILE, PAKIT_API_TOKEN_FILE, PAKIT_BACKUP_PASSPHRASE_FILE
+                            read that secret from a file instead (Docker secrets, systemd credentials)
   MESH_ENABLED              true|false
   MESH_NETWORK_ID           network name (letters, digits, . _ -)
   MESH_DISCOVERY_INTERVAL   seconds between discovery rounds (5-3600)

@@ -13,6 +13,7 @@ import { StorageError } from '../node/storage/index.ts';
 import { HelpRequested, parseHeadlessConfig, type HeadlessConfig } from './config.ts';
 import { demoNodeMesh, startDemoMesh, type DemoMesh } from './demo-mesh.ts';
 import { HttpHost } from './http-host.ts';
+import { withSecretFiles } from './secret-files.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
@@ -37,8 +38,10 @@ const fail = (message: string, fix?: string): never => {
 };
 
 let config: HeadlessConfig;
+let env: NodeJS.ProcessEnv;
 try {
-  config = parseHeadlessConfig(process.argv.slice(2), process.env);
+  env = withSecretFiles(process.env);
+  config = parseHeadlessConfig(process.argv.slice(2), env);
 } catch (error) {
   if (error instanceof HelpRequested) {
     process.stdout.write(error.message);
@@ -56,7 +59,7 @@ const passphrase = config.dataDir === undefined ? randomBytes(24).toString('base
 let state: NodeState;
 try {
   if (config.importIdentity) {
-    const backupPassphrase = process.env.PAKIT_BACKUP_PASSPHRASE || (await askPassphrase('Passphrase of the identity backup: '));
+    const backupPassphrase = env.PAKIT_BACKUP_PASSPHRASE || (await askPassphrase('Passphrase of the identity backup: '));
     const imported = await importBackup(readFileSync(config.importIdentity, 'utf8'), backupPassphrase, {
       keyFile: identityKeyFile(dataDir),
       protector: passphraseProtector(passphrase),
@@ -119,7 +122,7 @@ process.stdout.write(
 
 
 async function keyPassphrase(dir: string): Promise<string> {
-  const fromEnv = process.env.PAKIT_KEY_PASSPHRASE;
+  const fromEnv = env.PAKIT_KEY_PASSPHRASE;
   if (fromEnv) return fromEnv;
   try {
     if (keyFileExists(identityKeyFile(dir))) return await askPassphrase('Passphrase of the node key: ');

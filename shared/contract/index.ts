@@ -12,4 +12,4 @@ export * from './events.ts';
 export * from './wire.ts';
 export * from './client.ts';
 export * from './bridge.ts';
-export { createWebSocketTransport, tokenProtocol, type WebSocketTransportOptions } from './transports/websocket.ts';
+export { createWebSocketTransport, TOKEN_REFUSED, tokenProtocol, type WebSocketTransportOptions } from './transports/websocket.ts';

@@ -151,11 +151,12 @@ describe('radio over a serial PTY against the simulator', () => {
         (error: { code: string; fix: string }) => error,
       );
     } else {
-      // Root ignores file modes, so the open runs in a child that drops to `nobody` first and
-      // meets the kernel's real EACCES on the chmod-000 PTY.
+      // Root ignores file modes, so the open runs in a child that drops to `nobody` and meets the
+      // kernel's real EACCES on the chmod-000 PTY. It imports the code first, as root: a clone in a
+      // private folder is not readable by `nobody`, and reading code is not what this test is about.
       const script = [
-        `process.setgid(${NOBODY}); process.setuid(${NOBODY});`,
         `const { openSerialTransport } = await import(${JSON.stringify(join(repoRoot, 'electron/node/radio/transports/serial.ts'))});`,
+        `process.setgid(${NOBODY}); process.setuid(${NOBODY});`,
         `try { (await openSerialTransport(${JSON.stringify(path)})).close(); console.log('{}'); }`,
         `catch (error) { console.log(JSON.stringify({ code: error.code, fix: error.fix })); }`,
       ].join('\n');

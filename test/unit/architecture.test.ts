@@ -61,6 +61,13 @@ describe('architecture rules', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('cli/ and examples/ are clients of the contract like the console: shared/, cli/ and Node built-ins, nothing of the node', () => {
+    const offenders = [...sourceFiles('cli'), ...sourceFiles('examples')]
+      .flatMap((file) => imports(file).map((specifier) => ({ file, specifier })))
+      .filter(({ file, specifier }) => !isBuiltin(specifier) && !specifier.startsWith('./') && !resolvesInto(file, specifier, 'shared') && !resolvesInto(file, specifier, 'cli'));
+    expect(offenders).toEqual([]);
+  });
+
   it('electron/node/ never reaches up into the hosts (shell, headless) or the renderer', () => {
     const offenders = sourceFiles('electron/node')
       .flatMap((file) => imports(file).map((specifier) => ({ file, specifier })))

@@ -26,7 +26,9 @@ export const consoleSecurityHeaders = (): Record<string, string> => ({
   'X-Frame-Options': 'DENY',
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Resource-Policy': 'same-origin',
-  'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), usb=(), serial=(), bluetooth=()',
+  // Only features Chromium knows: an unknown one (e.g. `bluetooth`) draws a warning on every load. Web
+  // Bluetooth is off anyway: the desktop shell refuses every permission request.
+  'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), usb=(), serial=()',
 });
 
 const contentTypes: Record<string, string> = {

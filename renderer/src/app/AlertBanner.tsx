@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { formatTime } from '../format.ts';
+import { useT } from '../i18n/index.ts';
 import { unacknowledged, useEmergency } from '../stores/index.ts';
 
 /** A two-tone alarm from the Web Audio API: no sound file, nothing fetched. */
@@ -20,6 +21,7 @@ function soundAlarm(): void {
 export function AlertBanner() {
   const history = useEmergency((store) => store.history);
   const acknowledge = useEmergency((store) => store.acknowledge);
+  const t = useT();
   const open = unacknowledged(history);
   const newest = open[0]?.id;
 
@@ -33,15 +35,15 @@ export function AlertBanner() {
       {open.map((record) => (
         <div key={record.id} className="alert-item">
           <div>
-            <strong className="alert-title">EMERGENCY · {record.priority.replace('_', ' ')}</strong>
+            <strong className="alert-title">{t('alert.title', { priority: t(`priority.${record.priority}`) })}</strong>
             <div className="alert-text">{record.text}</div>
             <div className="alert-meta">
-              from {record.fromNode ?? 'unknown radio'} · signer {record.signer.slice(0, 8)} ·{' '}
-              <span className={record.verified ? 'verified' : 'unverified'}>{record.verified ? 'signature verified' : 'NOT YET VERIFIED'}</span> · {formatTime(record.at)}
-              {record.hops !== undefined ? ` · ${record.hops} hop${record.hops === 1 ? '' : 's'}` : ''}
+              {t('alert.from', { node: record.fromNode ?? t('alert.unknownRadio') })} · {t('alert.signer', { signer: record.signer.slice(0, 8) })} ·{' '}
+              <span className={record.verified ? 'verified' : 'unverified'}>{record.verified ? t('alert.verified') : t('alert.unverified')}</span> · {formatTime(record.at)}
+              {record.hops !== undefined ? ` · ${t('common.hops', { count: record.hops })}` : ''}
             </div>
           </div>
-          <button type="button" onClick={() => void acknowledge(record.id)}>Acknowledge</button>
+          <button type="button" onClick={() => void acknowledge(record.id)}>{t('alert.acknowledge')}</button>
         </div>
       ))}
     </div>

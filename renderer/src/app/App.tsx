@@ -8,14 +8,20 @@ import { LogView } from '../views/LogView.tsx';
 import { Peers } from '../views/Peers.tsx';
 import { Settings } from '../views/Settings.tsx';
 import { Messages } from '../views/Messages.tsx';
-import { totalUnread, useMessages, useStorage } from '../stores/index.ts';
+import { TOKEN_REFUSED } from '../../../shared/contract/index.ts';
+import { totalUnread, useConnection, useMessages, useStorage } from '../stores/index.ts';
+import { useT } from '../i18n/index.ts';
 import { AlertBanner } from './AlertBanner.tsx';
 import { StatusBar } from './StatusBar.tsx';
+import { TokenForm } from './TokenForm.tsx';
 import { viewFromHash, views, type ViewId } from './views.ts';
 
 export function App() {
   const [view, setView] = useState<ViewId>(() => viewFromHash(window.location.hash));
   const mainRef = useRef<HTMLElement>(null);
+  const t = useT();
+  const connection = useConnection((store) => store.state);
+  const tokenRefused = connection.phase === 'closed' && connection.error.reason === TOKEN_REFUSED;
   const unread = useMessages((store) => totalUnread(store.conversations));
 
   useEffect(() => {
@@ -41,27 +47,37 @@ export function App() {
     useStorage.getState().clearMessages();
   }, [view]);
 
+  // A refused token: nothing else here can work until the operator gives the right one.
+  if (tokenRefused) {
+    return (
+      <div className="token-page">
+        <TokenForm refusal={connection.error} />
+        <StatusBar />
+      </div>
+    );
+  }
+
   return (
     <div className="app">
       <a className="skip-link" href="#main" onClick={(event) => (event.preventDefault(), mainRef.current?.focus())}>
-        Skip to content
+        {t('app.skipToContent')}
       </a>
-      <nav className="nav" aria-label="Views">
-        <div className="brand">Pakit Mesh</div>
+      <nav className="nav" aria-label={t('app.views')}>
+        <div className="brand">{t('app.brand')}</div>
         <ul>
           {views.map((item, index) => (
             <li key={item.id}>
               <a href={`#/${item.id}`} aria-current={item.id === view ? 'page' : undefined} aria-keyshortcuts={`Alt+${index + 1}`}>
-                <span>{item.label}</span>
-                {item.id === 'messages' && unread > 0 ? <span className="unread nav-unread" aria-label={`${unread} unread`} data-testid="nav-unread">{unread}</span> : null}
-                <kbd aria-hidden="true">Alt+{index + 1}</kbd>
+                <span>{t(`nav.${item.id}`)}</span>
+                {item.id === 'messages' && unread > 0 ? <span className="unread nav-unread" aria-label={t('messages.unread', { count: unread })} data-testid="nav-unread">{unread}</span> : null}
+                <kbd aria-hidden="true">{t('app.shortcut', { key: index + 1 })}</kbd>
               </a>
             </li>
           ))}
         </ul>
       </nav>
       <AlertBanner />
-      <main id="main" ref={mainRef} tabIndex={-1} className="main" aria-label={views.find((item) => item.id === view)?.label}>
+      <main id="main" ref={mainRef} tabIndex={-1} className="main" aria-label={t(`nav.${view}`)}>
         {view === 'dashboard' ? <Dashboard /> : null}
         {view === 'settings' ? <Settings /> : null}
         {view === 'log' ? <LogView /> : null}

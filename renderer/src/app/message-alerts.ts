@@ -1,4 +1,5 @@
 import type { MessagesEvent } from '../../../shared/contract/index.ts';
+import { t } from '../i18n/index.ts';
 
 /** A soft two-note chime from the Web Audio API (no sound file): unlike the emergency alarm, it does not insist. */
 function chime(): void {
@@ -26,6 +27,9 @@ export function alertNewMessage(event: MessagesEvent, via: 'desktop' | 'websocke
   chime();
   if (via !== 'websocket' || typeof Notification === 'undefined' || Notification.permission !== 'granted' || document.visibilityState === 'visible') return;
   const { conversation, message } = event;
-  const title = conversation.kind === 'direct' ? `Message from ${conversation.name}` : `${message.from ?? 'Someone'} on ${conversation.name}`;
+  const title =
+    conversation.kind === 'direct'
+      ? t('messages.notifyDirect', { name: conversation.name })
+      : t('messages.notifyChannel', { from: message.from ?? t('messages.someone'), channel: conversation.name });
   new Notification(title, { body: message.text, tag: conversation.id });
 }

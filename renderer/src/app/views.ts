@@ -1,14 +1,14 @@
-/** The console's views in navigation order; Alt+1..9 jumps to them. */
+/** The console's views in navigation order; Alt+1..9 jumps to the first nine. Names come from the catalog (`nav.<id>`). */
 export const views = [
-  { id: 'dashboard', label: 'Dashboard' },
-  { id: 'radio', label: 'Radio' },
-  { id: 'peers', label: 'Peers' },
-  { id: 'index', label: 'Index' },
-  { id: 'files', label: 'Files' },
-  { id: 'emergency', label: 'Emergency' },
-  { id: 'settings', label: 'Settings' },
-  { id: 'log', label: 'Log' },
-  { id: 'messages', label: 'Messages' },
+  { id: 'dashboard' },
+  { id: 'radio' },
+  { id: 'peers' },
+  { id: 'index' },
+  { id: 'files' },
+  { id: 'emergency' },
+  { id: 'settings' },
+  { id: 'log' },
+  { id: 'messages' },
 ] as const;
 
 export type ViewId = (typeof views)[number]['id'];

@@ -11,18 +11,30 @@ declare global {
 const TOKEN_KEY = 'pakit.token';
 
 /**
- * Connects the console to its node: through the preload bridge in the desktop app, or over the
- * WebSocket of the headless node that served this page, with the token from the URL it printed.
+ * The console's access token for the headless node: from the URL the node printed (then taken out of
+ * the address bar), else the one this tab was given before; undefined when it has none.
  */
-export function connectToNode(): ContractClient {
-  if (window.pakit) return createContractClient(createBridgeTransport(window.pakit));
+export function takeToken(): string | undefined {
   const fromUrl = new URLSearchParams(window.location.hash.slice(1)).get('token');
   if (fromUrl) {
-    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    rememberToken(fromUrl);
     // Keep the token out of the address bar, screenshots and browser history.
     history.replaceState(null, '', `${window.location.pathname}#/dashboard`);
   }
-  const token = fromUrl ?? sessionStorage.getItem(TOKEN_KEY) ?? '';
+  return fromUrl ?? sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+}
+
+/** Kept for this tab only (session storage): closing it forgets the token. */
+export function rememberToken(token: string): void {
+  sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+/**
+ * Connects the console to its node: through the preload bridge in the desktop app, or over the
+ * WebSocket of the headless node that served this page, with its access token.
+ */
+export function connectToNode(token: string): ContractClient {
+  if (window.pakit) return createContractClient(createBridgeTransport(window.pakit));
   const url = new URL('api/ws', window.location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   url.hash = '';

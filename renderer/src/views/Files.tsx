@@ -1,39 +1,31 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { FileRequest, LORA_FILE_DEFAULT_BYTES, LORA_FILE_MAX_BYTES, type FileTransfer, type TransferState } from '../../../shared/contract/index.ts';
 import { formatBytes, formatTime } from '../format.ts';
+import { t as translate, useT } from '../i18n/index.ts';
 import { useNode, useStorage, useTransfers } from '../stores/index.ts';
 import { Problem } from './Problem.tsx';
 
 /** The size field is in KB of 1024 bytes, as the LoRa limits are. */
 const KB = 1024;
 
-const stateText: Record<TransferState, string> = {
-  requesting: 'Requesting: asking radio neighbours who holds it',
-  receiving: 'Receiving',
-  sending: 'Sending',
-  paused: 'Paused: waiting for the radio',
-  verifying: 'Verifying against its content id',
-  done: 'Done',
-  failed: 'Failed',
-  cancelled: 'Cancelled',
-};
 const ACTIVE: ReadonlySet<TransferState> = new Set(['requesting', 'receiving', 'sending', 'paused']);
 
 export function Files() {
   const { upload, addFromDisk, busy, error, notice, lastStored, stats } = useStorage();
   const desktop = useNode((store) => store.info?.host === 'desktop');
   const input = useRef<HTMLInputElement>(null);
+  const t = useT();
   return (
     <section className="view">
-      <h1>Files</h1>
+      <h1>{t('files.title')}</h1>
       <div className="card">
-        <h2 className="card-title">Add a file to this node’s store</h2>
+        <h2 className="card-title">{t('files.addTitle')}</h2>
         <div className="toolbar">
           {desktop ? (
-            <button type="button" disabled={busy} onClick={() => void addFromDisk()}>Add a file…</button>
+            <button type="button" disabled={busy} onClick={() => void addFromDisk()}>{t('files.addFile')}</button>
           ) : (
             <label className="upload">
-              Upload{' '}
+              {t('files.upload')}{' '}
               <input
                 ref={input}
                 type="file"
@@ -46,13 +38,13 @@ export function Files() {
               />
             </label>
           )}
-          {stats ? <span className="muted">{formatBytes(stats.availableBytes)} available</span> : null}
+          {stats ? <span className="muted">{t('files.available', { size: formatBytes(stats.availableBytes) })}</span> : null}
         </div>
         <Problem error={error} />
         {notice ? <p role="status">{notice}</p> : null}
         {lastStored ? (
           <p>
-            Content id <code className="cid" data-testid="last-stored">{lastStored.id}</code> ({formatBytes(lastStored.size)}). Files are listed in Index.
+            {t('files.storedBefore')} <code className="cid" data-testid="last-stored">{lastStored.id}</code> {t('files.storedAfter', { size: formatBytes(lastStored.size) })}
           </p>
         ) : null}
       </div>
@@ -70,6 +62,7 @@ function LoraRequest() {
   const problemWith = (field: 'contentId' | 'maxBytes') => (checked.success ? undefined : checked.error.issues.find((issue) => issue.path[0] === field));
   const idProblem = contentId.trim() === '' ? undefined : problemWith('contentId');
   const sizeProblem = problemWith('maxBytes');
+  const t = useT();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -79,18 +72,15 @@ function LoraRequest() {
 
   return (
     <form className="card" onSubmit={(event) => void submit(event)} aria-labelledby="lora-request-title">
-      <h2 className="card-title" id="lora-request-title">Request over LoRa</h2>
-      <p className="muted small-text">
-        Asks the radio’s neighbours for a small file by its content id; it arrives in this node’s store, checked chunk by chunk against
-        the holder’s signed manifest. Radio time is slow: the list shows how much each file still needs.
-      </p>
+      <h2 className="card-title" id="lora-request-title">{t('files.requestTitle')}</h2>
+      <p className="muted small-text">{t('files.requestHelp')}</p>
       <div className="toolbar lora-request">
         <label className="grow">
-          Content id
+          {t('files.contentId')}
           <input
             value={contentId}
             onChange={(event) => setContentId(event.target.value)}
-            placeholder="bafkrei…"
+            placeholder={t('files.contentIdExample')}
             spellCheck={false}
             autoComplete="off"
             aria-invalid={idProblem ? true : undefined}
@@ -99,7 +89,7 @@ function LoraRequest() {
           />
         </label>
         <label>
-          Largest size (KB)
+          {t('files.largestSize')}
           <input
             type="number"
             min={1}
@@ -112,11 +102,11 @@ function LoraRequest() {
             data-testid="lora-max-kb"
           />
         </label>
-        <button type="submit" disabled={busy || !checked.success} data-testid="lora-request">Request</button>
+        <button type="submit" disabled={busy || !checked.success} data-testid="lora-request">{t('files.request')}</button>
       </div>
       <div aria-live="polite">
-        {idProblem ? <p id="lora-content-id-problem" className="warn-text">Content id: expected {idProblem.message}.</p> : null}
-        {sizeProblem ? <p id="lora-max-size-problem" className="warn-text">Largest size: 1 to {LORA_FILE_MAX_BYTES / KB} KB.</p> : null}
+        {idProblem ? <p id="lora-content-id-problem" className="warn-text">{t('files.contentIdProblem', { problem: idProblem.message })}</p> : null}
+        {sizeProblem ? <p id="lora-max-size-problem" className="warn-text">{t('files.sizeProblem', { max: LORA_FILE_MAX_BYTES / KB })}</p> : null}
       </div>
       <Problem error={actionFor === undefined ? actionError : undefined} />
     </form>
@@ -128,53 +118,54 @@ function LoraTransfers() {
   const { download, exportToDisk } = useStorage();
   const storageBusy = useStorage((store) => store.busy);
   const desktop = useNode((store) => store.info?.host === 'desktop');
+  const t = useT();
   return (
     <section className="card" aria-labelledby="lora-transfers-title">
-      <h2 className="card-title" id="lora-transfers-title">Transfers over LoRa</h2>
-      {transfers.length === 0 ? <p className="muted">None yet. Requests you make, and files neighbours ask of this node, show here.</p> : null}
+      <h2 className="card-title" id="lora-transfers-title">{t('files.transfersTitle')}</h2>
+      {transfers.length === 0 ? <p className="muted">{t('files.transfersEmpty')}</p> : null}
       <ul className="transfers" data-testid="lora-transfers">
         {transfers.map((transfer) => (
           <li key={transfer.id} className="transfer" data-testid="lora-transfer" data-state={transfer.state} data-content-id={transfer.contentId}>
             <div className="transfer-head">
-              <span className="badge">{transfer.direction === 'incoming' ? 'Incoming' : 'Outgoing'}</span>
+              <span className="badge">{transfer.direction === 'incoming' ? t('files.incoming') : t('files.outgoing')}</span>
               <code className="cid">{transfer.contentId}</code>
-              <span className="muted">since {formatTime(transfer.startedAt)}</span>
+              <span className="muted">{t('files.since', { time: formatTime(transfer.startedAt) })}</span>
             </div>
-            <div className={`transfer-state state-${transfer.state}`} data-testid="lora-transfer-state">{stateText[transfer.state]}</div>
+            <div className={`transfer-state state-${transfer.state}`} data-testid="lora-transfer-state">{t(`files.state.${transfer.state}`)}</div>
             <div className="transfer-progress">
               <progress
                 max={transfer.size ?? 1}
                 value={transfer.size === null ? undefined : transfer.bytesDone}
-                aria-label={`Progress of ${transfer.contentId.slice(0, 16)}…`}
+                aria-label={t('files.progressOf', { id: transfer.contentId.slice(0, 16) })}
                 aria-valuetext={progressText(transfer)}
               />
               <span>{progressText(transfer)}</span>
               {transfer.etaMs !== null && ACTIVE.has(transfer.state) ? (
-                <span title="How long the radio channel needs for the rest at its current pace; other traffic comes on top.">{describeRadioTime(transfer.etaMs)}</span>
+                <span title={t('files.etaHint')}>{describeRadioTime(transfer.etaMs)}</span>
               ) : null}
             </div>
             <Peers transfer={transfer} />
             {transfer.error ? <p className="bad-text small-text">{transfer.error}</p> : null}
             <div className="actions">
               {ACTIVE.has(transfer.state) ? (
-                <button type="button" disabled={busy} onClick={() => void cancel(transfer.id)} aria-label={`Cancel the transfer of ${transfer.contentId}`}>
-                  Cancel
+                <button type="button" disabled={busy} onClick={() => void cancel(transfer.id)} aria-label={t('files.cancelTransfer', { id: transfer.contentId })}>
+                  {t('common.cancel')}
                 </button>
               ) : null}
               {transfer.direction === 'incoming' && transfer.state === 'failed' ? (
-                <button type="button" disabled={busy} onClick={() => void resume(transfer.id)} aria-label={`Resume the transfer of ${transfer.contentId}`}>
-                  Resume
+                <button type="button" disabled={busy} onClick={() => void resume(transfer.id)} aria-label={t('files.resumeTransfer', { id: transfer.contentId })}>
+                  {t('files.resume')}
                 </button>
               ) : null}
-              {transfer.direction === 'incoming' && transfer.state === 'paused' ? <span className="muted">Goes on by itself once the radio is back.</span> : null}
+              {transfer.direction === 'incoming' && transfer.state === 'paused' ? <span className="muted">{t('files.goesOnByItself')}</span> : null}
               {transfer.direction === 'incoming' && transfer.state === 'done' ? (
                 <>
-                  <button type="button" disabled={storageBusy} onClick={() => void download(transfer.contentId)} aria-label={`Download ${transfer.contentId}`}>
-                    Download
+                  <button type="button" disabled={storageBusy} onClick={() => void download(transfer.contentId)} aria-label={t('files.downloadId', { id: transfer.contentId })}>
+                    {t('common.download')}
                   </button>
                   {desktop ? (
-                    <button type="button" disabled={storageBusy} onClick={() => void exportToDisk(transfer.contentId)} aria-label={`Save ${transfer.contentId} to disk`}>
-                      Save as…
+                    <button type="button" disabled={storageBusy} onClick={() => void exportToDisk(transfer.contentId)} aria-label={t('files.saveId', { id: transfer.contentId })}>
+                      {t('common.saveAs')}
                     </button>
                   ) : null}
                 </>
@@ -189,18 +180,18 @@ function LoraTransfers() {
 }
 
 function Peers({ transfer }: { transfer: FileTransfer }) {
+  const t = useT();
   if (transfer.peers.length === 0 && transfer.badPeers.length === 0) return null;
   return (
     <div className="small-text">
       {transfer.peers.length > 0 ? (
         <div>
-          {transfer.direction === 'incoming' ? 'From' : 'To'} <code className="cid">{transfer.peers.join(', ')}</code>
+          {transfer.direction === 'incoming' ? t('files.fromPeers') : t('files.toPeers')} <code className="cid">{transfer.peers.join(', ')}</code>
         </div>
       ) : null}
       {transfer.badPeers.length > 0 ? (
         <div className="bad-peers warn-text" data-testid="lora-bad-peers">
-          <span aria-hidden="true">⚠ </span>Not used any more: <code className="cid">{transfer.badPeers.join(', ')}</code> sent chunks that did not match the
-          signed manifest.
+          <span aria-hidden="true">⚠ </span>{t('files.badPeers')} <code className="cid">{transfer.badPeers.join(', ')}</code> {t('files.badPeersWhy')}
         </div>
       ) : null}
     </div>
@@ -208,16 +199,17 @@ function Peers({ transfer }: { transfer: FileTransfer }) {
 }
 
 function progressText(transfer: FileTransfer): string {
-  if (transfer.size === null) return transfer.state === 'requesting' ? 'size not known until a holder answers' : 'size not known';
-  const chunks = transfer.chunksTotal === null ? '' : ` (${transfer.chunksDone} of ${transfer.chunksTotal} chunks)`;
-  return `${formatBytes(transfer.bytesDone)} of ${formatBytes(transfer.size)}${chunks}`;
+  if (transfer.size === null) return transfer.state === 'requesting' ? translate('files.sizeUnknownRequesting') : translate('files.sizeUnknown');
+  const sizes = { done: formatBytes(transfer.bytesDone), total: formatBytes(transfer.size) };
+  if (transfer.chunksTotal === null) return translate('files.progress', sizes);
+  return translate('files.progressChunks', { ...sizes, chunksDone: transfer.chunksDone, chunksTotal: transfer.chunksTotal });
 }
 
 /** Radio time, not wall-clock time: the channel's pace for what is left. */
 function describeRadioTime(ms: number): string {
   const minutes = Math.round(ms / 60_000);
-  if (minutes < 1) return 'under a minute of radio time';
-  if (minutes < 60) return `about ${minutes} min of radio time`;
+  if (minutes < 1) return translate('files.radioTimeUnderMinute');
+  if (minutes < 60) return translate('files.radioTimeMinutes', { minutes });
   const hours = Math.floor(minutes / 60);
-  return `about ${hours} h${minutes % 60 ? ` ${minutes % 60} min` : ''} of radio time`;
+  return minutes % 60 ? translate('files.radioTimeHoursMinutes', { hours, minutes: minutes % 60 }) : translate('files.radioTimeHours', { hours });
 }

@@ -1,45 +1,47 @@
 import type { PeerSyncState, PeerSyncStatus, SyncFailureReason } from '../../../shared/contract/index.ts';
 import { formatBytes, formatTime } from '../format.ts';
+import { t as translate, useT } from '../i18n/index.ts';
 import { useIndexSync, useNode, useRadio, useStorage } from '../stores/index.ts';
 import { Problem } from './Problem.tsx';
 
 export function Index() {
   const { summary, stats, blocks, total, offset, page, download, exportToDisk, busy, error, notice } = useStorage();
   const desktop = useNode((store) => store.info?.host === 'desktop');
+  const t = useT();
   return (
     <section className="view">
-      <h1>Index</h1>
+      <h1>{t('index.title')}</h1>
       <div className="cards" data-testid="index-summary">
-        <div className="card stat"><div className="stat-label">Blocks</div><div className="stat-value" data-testid="index-count">{summary?.blockCount ?? '—'}</div></div>
-        <div className="card stat"><div className="stat-label">Version</div><div className="stat-value">{summary?.version ?? '—'}</div></div>
-        <div className="card stat"><div className="stat-label">Stored</div><div className="stat-value small">{stats ? formatBytes(stats.usedBytes) : '—'}</div></div>
-        <div className="card stat"><div className="stat-label">Available</div><div className="stat-value small">{stats ? formatBytes(stats.availableBytes) : '—'}</div></div>
-        <div className="card stat wide"><div className="stat-label">Merkle root</div><div className="stat-value small mono">{summary?.rootHash.slice(0, 32) ?? '—'}…</div></div>
+        <div className="card stat"><div className="stat-label">{t('index.blocks')}</div><div className="stat-value" data-testid="index-count">{summary?.blockCount ?? t('common.none')}</div></div>
+        <div className="card stat"><div className="stat-label">{t('index.version')}</div><div className="stat-value">{summary?.version ?? t('common.none')}</div></div>
+        <div className="card stat"><div className="stat-label">{t('index.stored')}</div><div className="stat-value small">{stats ? formatBytes(stats.usedBytes) : t('common.none')}</div></div>
+        <div className="card stat"><div className="stat-label">{t('index.available')}</div><div className="stat-value small">{stats ? formatBytes(stats.availableBytes) : t('common.none')}</div></div>
+        <div className="card stat wide"><div className="stat-label">{t('index.merkleRoot')}</div><div className="stat-value small mono">{summary ? `${summary.rootHash.slice(0, 32)}…` : t('common.none')}</div></div>
       </div>
       <Problem error={error} />
       {notice ? <p role="status">{notice}</p> : null}
       <div className="card">
         <table className="table" data-testid="block-list">
-          <caption>Blocks held by this node ({total})</caption>
-          <thead><tr><th scope="col">Content id</th><th scope="col">Size</th><th scope="col">Actions</th></tr></thead>
+          <caption>{t('index.blocksCaption', { total })}</caption>
+          <thead><tr><th scope="col">{t('index.contentId')}</th><th scope="col">{t('index.size')}</th><th scope="col">{t('index.actions')}</th></tr></thead>
           <tbody>
             {blocks.map((block) => (
               <tr key={block.id}>
                 <td><code className="cid">{block.id}</code></td>
                 <td>{formatBytes(block.size)}</td>
                 <td className="actions">
-                  <button type="button" disabled={busy} onClick={() => void download(block.id)}>Download</button>
-                  {desktop ? <button type="button" disabled={busy} onClick={() => void exportToDisk(block.id)}>Save as…</button> : null}
+                  <button type="button" disabled={busy} onClick={() => void download(block.id)}>{t('common.download')}</button>
+                  {desktop ? <button type="button" disabled={busy} onClick={() => void exportToDisk(block.id)}>{t('common.saveAs')}</button> : null}
                 </td>
               </tr>
             ))}
-            {blocks.length === 0 ? <tr><td colSpan={3} className="muted">The store is empty. Add a file in Files.</td></tr> : null}
+            {blocks.length === 0 ? <tr><td colSpan={3} className="muted">{t('index.empty')}</td></tr> : null}
           </tbody>
         </table>
         <div className="toolbar pager">
-          <button type="button" disabled={offset === 0} onClick={() => void page(offset - 100)}>Previous</button>
-          <span className="muted">{total === 0 ? '' : `${offset + 1}–${Math.min(total, offset + 100)} of ${total}`}</span>
-          <button type="button" disabled={offset + 100 >= total} onClick={() => void page(offset + 100)}>Next</button>
+          <button type="button" disabled={offset === 0} onClick={() => void page(offset - 100)}>{t('index.previous')}</button>
+          <span className="muted">{total === 0 ? '' : t('index.pageRange', { from: offset + 1, to: Math.min(total, offset + 100), total })}</span>
+          <button type="button" disabled={offset + 100 >= total} onClick={() => void page(offset + 100)}>{t('index.next')}</button>
         </div>
       </div>
       <LoraSync />
@@ -47,32 +49,19 @@ export function Index() {
   );
 }
 
-const stateText: Record<PeerSyncStatus, string> = {
-  idle: 'Heard: roots not compared yet',
-  in_sync: 'In sync',
-  pending: 'Roots differ: a session starts soon',
-  reconciling: 'Reconciling…',
-  reconciled: 'Reconciled (its next announce confirms)',
-  failed: 'Failed',
-};
 const stateTone: Record<PeerSyncStatus, string> = { idle: 'muted', in_sync: 'ok', pending: 'warn', reconciling: 'warn', reconciled: 'ok', failed: 'bad' };
-const failureText: Record<SyncFailureReason, string> = {
-  timeout: 'the peer went silent',
-  too_many_differences: 'too many differences for one session over LoRa',
-  aborted: 'the peer stopped the session',
-  protocol: 'the peer broke the sync protocol',
-};
+const failureText = (reason: SyncFailureReason) => translate(`index.failure.${reason}`);
 
 const shortHash = (hash: string) => hash.slice(0, 8);
 
 /** Time since `at` by the node's clock (its status samples), so a console on a machine whose clock is off still reads it right. */
 function since(at: number, now: number): string {
   const seconds = Math.max(0, Math.round((now - at) / 1000));
-  if (seconds < 5) return 'just now';
-  if (seconds < 60) return `${seconds} s ago`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
-  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ago`;
-  return `${Math.floor(seconds / 86_400)} d ago`;
+  if (seconds < 5) return translate('common.justNow');
+  if (seconds < 60) return translate('common.secondsAgo', { count: seconds });
+  if (seconds < 3600) return translate('common.minutesAgo', { count: Math.floor(seconds / 60) });
+  if (seconds < 86_400) return translate('common.hoursAgo', { count: Math.floor(seconds / 3600) });
+  return translate('common.daysAgo', { count: Math.floor(seconds / 86_400) });
 }
 
 function LoraSync() {
@@ -81,31 +70,29 @@ function LoraSync() {
   const radioReady = useRadio((store) => store.state.phase === 'ready');
   const now = useNode((store) => store.status?.sampledAt);
   const peers = [...(view?.peers ?? [])].sort((a, b) => b.lastActivityAt - a.lastActivityAt);
+  const t = useT();
   return (
     <section className="card" aria-labelledby="lora-sync-title" data-testid="lora-sync">
-      <h2 className="card-title" id="lora-sync-title">Sync over LoRa</h2>
+      <h2 className="card-title" id="lora-sync-title">{t('index.syncTitle')}</h2>
       <dl className="sync-summary" data-testid="lora-sync-summary">
-        <div><dt>Blocks known in the mesh</dt><dd data-testid="mesh-block-count">{view?.summary.blockCount ?? '—'}</dd></div>
-        <div><dt>Held here</dt><dd data-testid="mesh-held-count">{held ?? '—'}</dd></div>
-        <div><dt>Learned from radio peers</dt><dd data-testid="mesh-learned">{view?.learned ?? '—'}</dd></div>
-        <div><dt>Mesh index root</dt><dd><code className="cid" title={view?.summary.rootHash}>{view ? `${view.summary.rootHash.slice(0, 16)}…` : '—'}</code></dd></div>
+        <div><dt>{t('index.meshBlocks')}</dt><dd data-testid="mesh-block-count">{view?.summary.blockCount ?? t('common.none')}</dd></div>
+        <div><dt>{t('index.heldHere')}</dt><dd data-testid="mesh-held-count">{held ?? t('common.none')}</dd></div>
+        <div><dt>{t('index.learned')}</dt><dd data-testid="mesh-learned">{view?.learned ?? t('common.none')}</dd></div>
+        <div><dt>{t('index.meshRoot')}</dt><dd><code className="cid" title={view?.summary.rootHash}>{view ? `${view.summary.rootHash.slice(0, 16)}…` : t('common.none')}</code></dd></div>
       </dl>
-      <p className="muted small-text sync-note">
-        Radio neighbours running Pakit Mesh compare index roots and swap the block ids the other lacks. A learned id is a block another node holds:
-        request it in Files to fetch it.
-      </p>
+      <p className="muted small-text sync-note">{t('index.syncHelp')}</p>
       <table className="table" data-testid="lora-sync-peers">
-        <caption>Index sync with each radio peer, latest activity first.</caption>
+        <caption>{t('index.syncCaption')}</caption>
         <thead>
           <tr>
-            <th scope="col">Peer</th>
-            <th scope="col">State</th>
-            <th scope="col">Root: theirs / ours</th>
-            <th scope="col">Ids learned</th>
-            <th scope="col">Ids sent</th>
-            <th scope="col">On air</th>
-            <th scope="col">Round trips</th>
-            <th scope="col">Last activity</th>
+            <th scope="col">{t('index.peer')}</th>
+            <th scope="col">{t('index.state')}</th>
+            <th scope="col">{t('index.roots')}</th>
+            <th scope="col">{t('index.idsLearned')}</th>
+            <th scope="col">{t('index.idsSent')}</th>
+            <th scope="col">{t('index.onAir')}</th>
+            <th scope="col">{t('index.roundTrips')}</th>
+            <th scope="col">{t('index.lastActivity')}</th>
           </tr>
         </thead>
         <tbody>
@@ -128,12 +115,8 @@ function LoraSync() {
           {peers.length === 0 ? (
             <tr>
               <td colSpan={8} data-testid="lora-sync-empty">
-                No radio peer has announced its index yet.{' '}
-                <span className="muted">
-                  {radioReady
-                    ? 'Nodes running Pakit Mesh in radio range announce theirs every few minutes; plain Meshtastic nodes never do.'
-                    : 'Connect a radio in Radio: nodes running Pakit Mesh in range announce their index every few minutes.'}
-                </span>
+                {t('index.noPeers')}{' '}
+                <span className="muted">{radioReady ? t('index.noPeersRadioReady') : t('index.noPeersNoRadio')}</span>
               </td>
             </tr>
           ) : null}
@@ -144,15 +127,16 @@ function LoraSync() {
 }
 
 function SyncState({ peer }: { peer: PeerSyncState }) {
+  const t = useT();
   return (
     <>
       <span className={`sync-state sync-${stateTone[peer.state]}`} data-testid="lora-sync-state">
-        {stateText[peer.state]}
-        {peer.state === 'failed' && peer.error ? `: ${failureText[peer.error.reason]}` : ''}
+        {t(`index.syncState.${peer.state}`)}
+        {peer.state === 'failed' && peer.error ? `: ${failureText(peer.error.reason)}` : ''}
       </span>
       {peer.error ? (
         <div className="muted small-text">
-          {peer.state === 'failed' ? peer.error.detail : `Last session failed: ${failureText[peer.error.reason]} (${peer.error.detail})`}
+          {peer.state === 'failed' ? peer.error.detail : t('index.lastSessionFailed', { reason: failureText(peer.error.reason), detail: peer.error.detail })}
         </div>
       ) : null}
     </>
@@ -161,13 +145,14 @@ function SyncState({ peer }: { peer: PeerSyncState }) {
 
 /** Their last announced root against the mesh index's root now: after a session they should match. */
 function Roots({ theirs, ours }: { theirs: string | null; ours: string }) {
-  if (theirs === null) return <span className="muted">not announced yet</span>;
+  const t = useT();
+  if (theirs === null) return <span className="muted">{t('index.notAnnounced')}</span>;
   const same = theirs === ours;
   return (
     <span className="roots">
-      <code className="cid" title={`theirs: ${theirs}`}>{shortHash(theirs)}</code> / <code className="cid" title={`ours: ${ours}`}>{shortHash(ours)}</code>{' '}
+      <code className="cid" title={t('index.theirs', { root: theirs })}>{shortHash(theirs)}</code> / <code className="cid" title={t('index.ours', { root: ours })}>{shortHash(ours)}</code>{' '}
       <span className={same ? 'sync-ok' : 'sync-warn'}>
-        <span aria-hidden="true">{same ? '✓' : '≠'}</span> {same ? 'same' : 'differ'}
+        <span aria-hidden="true">{same ? '✓' : '≠'}</span> {same ? t('index.same') : t('index.differ')}
       </span>
     </span>
   );

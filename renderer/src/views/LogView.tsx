@@ -1,12 +1,14 @@
 import { useMemo, useState } from 'react';
 import type { LogLevel } from '../../../shared/contract/index.ts';
 import { formatTime } from '../format.ts';
+import { useT } from '../i18n/index.ts';
 import { useLog } from '../stores/index.ts';
 
 const levels: LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 export function LogView() {
   const { entries, skipped } = useLog();
+  const t = useT();
   const [minLevel, setMinLevel] = useState<LogLevel>('info');
   const [filter, setFilter] = useState('');
   const shown = useMemo(() => {
@@ -20,22 +22,22 @@ export function LogView() {
   }, [entries, minLevel, filter]);
   return (
     <section className="view">
-      <h1>Log</h1>
+      <h1>{t('log.title')}</h1>
       <div className="toolbar">
         <label>
-          Level{' '}
+          {t('log.level')}{' '}
           <select value={minLevel} onChange={(event) => setMinLevel(event.target.value as LogLevel)}>
             {levels.map((level) => (
-              <option key={level} value={level}>{level} and above</option>
+              <option key={level} value={level}>{t('log.levelAndAbove', { level })}</option>
             ))}
           </select>
         </label>
         <label>
-          Filter <input type="search" value={filter} onChange={(event) => setFilter(event.target.value)} placeholder="text or source" />
+          {t('log.filter')} <input type="search" value={filter} onChange={(event) => setFilter(event.target.value)} placeholder={t('log.filterPlaceholder')} />
         </label>
-        {skipped > 0 ? <span className="muted">{skipped} entries skipped while this console was behind</span> : null}
+        {skipped > 0 ? <span className="muted">{t('log.skipped', { count: skipped })}</span> : null}
       </div>
-      <ol className="log card" aria-label="Log entries, newest first">
+      <ol className="log card" aria-label={t('log.entries')}>
         {shown.map((entry) => (
           <li key={entry.seq} className={`log-${entry.level}`}>
             <time>{formatTime(entry.at)}</time>
@@ -44,7 +46,7 @@ export function LogView() {
             <span className="log-message">{entry.message}</span>
           </li>
         ))}
-        {shown.length === 0 ? <li className="muted">No entries.</li> : null}
+        {shown.length === 0 ? <li className="muted">{t('log.empty')}</li> : null}
       </ol>
     </section>
   );

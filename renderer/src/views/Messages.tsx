@@ -1,36 +1,41 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { MAX_TEXT_PART_BYTES, MAX_TEXT_PARTS, type ChatMessage, type Conversation, type MeshNode } from '../../../shared/contract/index.ts';
 import { formatTime } from '../format.ts';
+import { useT } from '../i18n/index.ts';
 import { useMessages, useRadio } from '../stores/index.ts';
 import { Problem } from './Problem.tsx';
 
 const PRIMARY = 'channel:0';
 const encoder = new TextEncoder();
 
+type Translate = ReturnType<typeof useT>;
+
 /** Delivery state in words, as the operator needs it (what the firmware has said so far). */
-function deliveryText(message: ChatMessage, conversation: Conversation): string {
+function deliveryText(t: Translate, message: ChatMessage, conversation: Conversation): string {
   switch (message.state) {
     case 'queued':
-      return 'Queued: waiting for the radio';
     case 'sent':
-      return 'Sent: the radio is transmitting it';
+      return t(`messages.state.${message.state}`);
     case 'relayed':
-      return conversation.kind === 'channel' ? 'Relayed: a neighbour repeated it' : 'Relayed: on its way, not yet confirmed';
+      return t(conversation.kind === 'channel' ? 'messages.state.relayedChannel' : 'messages.state.relayedDirect');
     case 'delivered':
-      return `Delivered: ${conversation.name} confirmed it`;
-    case 'failed':
-      return `Failed: ${message.error?.message ?? 'no reason given'}${message.error?.fix ? ` ${message.error.fix}` : ''}`;
+      return t('messages.state.delivered', { name: conversation.name });
+    case 'failed': {
+      const reason = `${message.error?.message ?? t('messages.state.noReason')}${message.error?.fix ? ` ${message.error.fix}` : ''}`;
+      return t('messages.state.failed', { reason });
+    }
     default:
       return '';
   }
 }
 
-const nodeName = (nodes: readonly MeshNode[], nodeId: string | undefined): string => {
+const nodeName = (nodes: readonly MeshNode[], nodeId: string | undefined): string | undefined => {
   const node = nodes.find((candidate) => candidate.nodeId === nodeId);
-  return node?.longName ?? node?.shortName ?? nodeId ?? 'unknown';
+  return node?.longName ?? node?.shortName ?? nodeId;
 };
 
 export function Messages() {
+  const t = useT();
   const { conversations, messages, open, error, sending, show, send } = useMessages();
   const nodes = useRadio((store) => store.nodes);
   const ownId = useRadio((store) => store.state.device?.nodeId);
@@ -40,12 +45,12 @@ export function Messages() {
   // Channels and direct conversations with messages, the primary channel always, and known nodes to start one with.
   const shown = useMemo(() => {
     const list = [...conversations];
-    if (!list.some((conversation) => conversation.id === PRIMARY)) list.push({ id: PRIMARY, kind: 'channel', channel: 0, name: 'Primary channel', unread: 0 });
+    if (!list.some((conversation) => conversation.id === PRIMARY)) list.push({ id: PRIMARY, kind: 'channel', channel: 0, name: t('messages.primaryChannel'), unread: 0 });
     return list;
-  }, [conversations]);
+  }, [conversations, t]);
   const active = open ?? shown[0]?.id ?? PRIMARY;
   const conversation: Conversation =
-    shown.find((candidate) => candidate.id === active) ?? { id: active, kind: 'direct', nodeId: active, name: nodeName(nodes, active), unread: 0 };
+    shown.find((candidate) => candidate.id === active) ?? { id: active, kind: 'direct', nodeId: active, name: nodeName(nodes, active) ?? active, unread: 0 };
   const thread = messages[active] ?? [];
   const startable = nodes.filter((node) => !shown.some((candidate) => candidate.id === node.nodeId));
 
@@ -68,9 +73,9 @@ export function Messages() {
 
   return (
     <section className="view messages-view">
-      <h1>Messages</h1>
+      <h1>{t('messages.title')}</h1>
       <div className="messages-layout">
-        <nav className="card conversations" aria-label="Conversations">
+        <nav className="card conversations" aria-label={t('messages.conversations')}>
           <ul data-testid="conversations">
             {shown.map((item) => (
               <li key={item.id}>
@@ -80,7 +85,7 @@ export function Messages() {
                     {item.name}
                     {item.shortName ? <span className="muted"> ({item.shortName})</span> : null}
                   </span>
-                  {item.unread > 0 ? <span className="unread" aria-label={`${item.unread} unread`}>{item.unread}</span> : null}
+                  {item.unread > 0 ? <span className="unread" aria-label={t('messages.unread', { count: item.unread })}>{item.unread}</span> : null}
                   {item.lastText ? <span className="conversation-last muted">{item.lastText}</span> : null}
                 </button>
               </li>
@@ -88,9 +93,9 @@ export function Messages() {
           </ul>
           {startable.length > 0 ? (
             <label className="block new-dm">
-              <span className="muted">New direct message</span>
+              <span className="muted">{t('messages.newDirect')}</span>
               <select value="" onChange={(event) => event.target.value && select(event.target.value)} data-testid="new-dm">
-                <option value="">Choose a node…</option>
+                <option value="">{t('messages.chooseNode')}</option>
                 {startable.map((node) => (
                   <option key={node.nodeId} value={node.nodeId}>
                     {node.longName ?? node.nodeId} {node.shortName ? `(${node.shortName})` : ''} {node.nodeId}
@@ -102,24 +107,29 @@ export function Messages() {
         </nav>
         <div className="card thread">
           <h2 className="card-title" data-testid="thread-title">
-            {conversation.kind === 'channel' ? `Channel ${conversation.channel ?? 0}: ${conversation.name}` : `Direct messages with ${conversation.name} (${conversation.nodeId})`}
+            {conversation.kind === 'channel'
+              ? t('messages.channelTitle', { channel: conversation.channel ?? 0, name: conversation.name })
+              : t('messages.directTitle', { name: conversation.name, nodeId: conversation.nodeId ?? conversation.id })}
           </h2>
           <ol className="bubbles" ref={listRef} data-testid="thread">
             {thread.map((message) => (
               <li key={message.id} className={`bubble bubble-${message.direction}`} data-state={message.state}>
                 <div className="bubble-meta muted">
-                  {message.direction === 'in' ? nodeName(nodes, message.from) : 'You'} · {formatTime(message.at)}
-                  {message.part ? ` · part ${message.part.index}/${message.part.count}` : ''}
-                  {message.hops !== undefined ? ` · ${message.hops} hop${message.hops === 1 ? '' : 's'}` : ''}
-                  {message.snr !== undefined ? ` · SNR ${message.snr.toFixed(1)} dB` : ''}
+                  {[
+                    message.direction === 'in' ? (nodeName(nodes, message.from) ?? t('messages.unknown')) : t('messages.you'),
+                    formatTime(message.at),
+                    ...(message.part ? [t('messages.part', { index: message.part.index, count: message.part.count })] : []),
+                    ...(message.hops !== undefined ? [t('common.hops', { count: message.hops })] : []),
+                    ...(message.snr !== undefined ? [t('messages.snr', { snr: message.snr.toFixed(1) })] : []),
+                  ].join(' · ')}
                 </div>
                 <div className="bubble-text">{message.text}</div>
                 {message.direction === 'out' ? (
-                  <div className={`delivery delivery-${message.state ?? 'queued'}`} data-testid="delivery">{deliveryText(message, conversation)}</div>
+                  <div className={`delivery delivery-${message.state ?? 'queued'}`} data-testid="delivery">{deliveryText(t, message, conversation)}</div>
                 ) : null}
               </li>
             ))}
-            {thread.length === 0 ? <li className="muted">No messages here yet.</li> : null}
+            {thread.length === 0 ? <li className="muted">{t('messages.empty')}</li> : null}
           </ol>
           <form
             className="compose"
@@ -131,8 +141,8 @@ export function Messages() {
             <textarea
               rows={2}
               value={draft}
-              placeholder={conversation.kind === 'channel' ? `Message everyone on ${conversation.name}` : `Message ${conversation.name}`}
-              aria-label="Message"
+              placeholder={t(conversation.kind === 'channel' ? 'messages.placeholderChannel' : 'messages.placeholderDirect', { name: conversation.name })}
+              aria-label={t('messages.messageLabel')}
               onChange={(event) => setDraft(event.target.value)}
               onKeyDown={(event) => {
                 if (event.key === 'Enter' && !event.shiftKey) {
@@ -144,14 +154,17 @@ export function Messages() {
             />
             <div className="compose-bar">
               <span className={tooLong ? 'bad-text' : 'muted'} data-testid="byte-counter">
-                {bytes}/{MAX_TEXT_PART_BYTES} bytes{parts > 1 ? ` · goes as ${parts} messages` : ''}
-                {tooLong ? ` · at most ${MAX_TEXT_PART_BYTES * MAX_TEXT_PARTS} bytes` : ''}
+                {[
+                  t('messages.bytes', { used: bytes, max: MAX_TEXT_PART_BYTES }),
+                  ...(parts > 1 ? [t('messages.parts', { count: parts })] : []),
+                  ...(tooLong ? [t('messages.tooLong', { max: MAX_TEXT_PART_BYTES * MAX_TEXT_PARTS })] : []),
+                ].join(' · ')}
               </span>
               <button type="submit" disabled={draft.trim() === '' || tooLong || sending} data-testid="send-message">
-                Send
+                {t('messages.send')}
               </button>
             </div>
-            {ownId ? null : <p className="muted small-text">No radio connected: messages wait in the queue and go out once one is.</p>}
+            {ownId ? null : <p className="muted small-text">{t('messages.noRadio')}</p>}
             <Problem error={error} />
           </form>
         </div>

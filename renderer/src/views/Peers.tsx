@@ -1,14 +1,15 @@
 import { useRef, useState, type KeyboardEvent } from 'react';
-import type { MeshPeer, MeshPhase, PeerTransport, ReputationReason } from '../../../shared/contract/index.ts';
+import type { MeshPeer, PeerTransport, ReputationReason } from '../../../shared/contract/index.ts';
 import { formatBytes, formatTime } from '../format.ts';
+import { useT } from '../i18n/index.ts';
 import { useMesh, useNode } from '../stores/index.ts';
 import { Problem } from './Problem.tsx';
 
-const phaseText: Record<MeshPhase, string> = { disabled: 'IP mesh disabled', stopped: 'IP mesh stopped', starting: 'IP mesh starting…', running: 'IP mesh running', failed: 'IP mesh not running' };
+/** Protocol names, the same in every language. */
 const transportText: Record<PeerTransport, string> = { ip: 'IP', lora: 'LoRa' };
 const tabs = [
-  { id: 'usable', label: 'Peers' },
-  { id: 'filtered', label: 'Filtered' },
+  { id: 'usable', label: 'peers.tabUsable' },
+  { id: 'filtered', label: 'peers.tabFiltered' },
 ] as const;
 type TabId = (typeof tabs)[number]['id'];
 
@@ -19,6 +20,7 @@ export function Peers() {
   const tabRefs = useRef<Record<TabId, HTMLButtonElement | null>>({ usable: null, filtered: null });
   const lists: Record<TabId, MeshPeer[]> = { usable: peers.filter((peer) => !peer.filtered), filtered: peers.filter((peer) => peer.filtered) };
   const phase = health?.phase ?? 'stopped';
+  const t = useT();
 
   // Arrow keys move between tabs (WAI-ARIA tabs pattern); Tab goes on into the list.
   const onTabKey = (event: KeyboardEvent) => {
@@ -31,28 +33,28 @@ export function Peers() {
 
   return (
     <section className="view">
-      <h1>Peers</h1>
+      <h1>{t('peers.title')}</h1>
       <div className="card">
         <div className="toolbar">
           <span className={`pill pill-${phase === 'running' ? 'ok' : phase === 'failed' ? 'bad' : 'warn'}`} data-testid="mesh-phase" data-phase={phase}>
             <span className="dot" aria-hidden="true" />
-            {phaseText[phase]}
+            {t(`peers.phase.${phase}`)}
           </span>
           <button type="button" onClick={() => void start()} disabled={busy || phase === 'running' || phase === 'starting' || phase === 'disabled'}>
-            Start
+            {t('peers.start')}
           </button>
           <button type="button" onClick={() => void stop()} disabled={busy || phase === 'stopped' || phase === 'disabled'}>
-            Stop
+            {t('peers.stop')}
           </button>
           <span className="muted">
-            {health ? `${health.peerCount} connected · ${health.messagesInPerSecond.toFixed(1)} msg/s in · ${health.messagesOutPerSecond.toFixed(1)} msg/s out` : ''}
+            {health ? t('peers.rates', { peers: health.peerCount, inRate: health.messagesInPerSecond.toFixed(1), outRate: health.messagesOutPerSecond.toFixed(1) }) : ''}
           </span>
         </div>
         <p className="muted small-text">
-          This node: <code className="cid" title={health?.peerId}>{health?.peerId ?? '—'}</code>
+          {t('peers.thisNode')} <code className="cid" title={health?.peerId}>{health?.peerId ?? t('common.none')}</code>
           {health?.addresses.length ? (
             <>
-              {' '}on <code className="cid">{health.addresses.join(', ')}</code>
+              {' '}{t('peers.on')} <code className="cid">{health.addresses.join(', ')}</code>
             </>
           ) : null}
         </p>
@@ -60,7 +62,7 @@ export function Peers() {
       </div>
 
       <div className="card">
-        <div role="tablist" aria-label="Peer lists" className="tabs">
+        <div role="tablist" aria-label={t('peers.lists')} className="tabs">
           {tabs.map((item) => (
             <button
               key={item.id}
@@ -78,7 +80,7 @@ export function Peers() {
               onClick={() => setTab(item.id)}
               onKeyDown={onTabKey}
             >
-              {item.label} ({lists[item.id].length})
+              {t(item.label, { count: lists[item.id].length })}
             </button>
           ))}
         </div>
@@ -93,20 +95,19 @@ export function Peers() {
 }
 
 function PeerTable({ peers, threshold, filtered }: { peers: MeshPeer[]; threshold: number; filtered: boolean }) {
+  const t = useT();
   return (
     <table className="table peers" data-testid={filtered ? 'filtered-peers' : 'peers'}>
       <caption>
-        {filtered
-          ? `Peers scored below the Byzantine threshold (${threshold.toFixed(2)}): their messages are dropped and their connections refused.`
-          : 'Peers on IP and LoRa, one line per identity, best reputation first.'}
+        {filtered ? t('peers.filteredCaption', { threshold: threshold.toFixed(2) }) : t('peers.usableCaption')}
       </caption>
       <thead>
         <tr>
-          <th scope="col">Peer</th>
-          <th scope="col">Transports</th>
-          <th scope="col">Reputation</th>
-          <th scope="col">Last seen</th>
-          <th scope="col">Storage offered</th>
+          <th scope="col">{t('peers.peer')}</th>
+          <th scope="col">{t('peers.transports')}</th>
+          <th scope="col">{t('peers.reputation')}</th>
+          <th scope="col">{t('peers.lastSeen')}</th>
+          <th scope="col">{t('peers.storageOffered')}</th>
         </tr>
       </thead>
       <tbody>
@@ -120,19 +121,19 @@ function PeerTable({ peers, threshold, filtered }: { peers: MeshPeer[]; threshol
               {peer.transports.map((transport) => (
                 <span key={transport} className={`badge badge-${transport}`}>{transportText[transport]}</span>
               ))}
-              {peer.connected ? <span className="badge badge-connected">connected</span> : null}
+              {peer.connected ? <span className="badge badge-connected">{t('peers.connected')}</span> : null}
             </td>
             <td>
               <Reputation peer={peer} threshold={threshold} />
             </td>
-            <td>{peer.lastSeen === null ? '—' : formatTime(peer.lastSeen)}</td>
-            <td>{peer.storageCapacity === null ? '—' : formatBytes(peer.storageCapacity)}</td>
+            <td>{peer.lastSeen === null ? t('common.none') : formatTime(peer.lastSeen)}</td>
+            <td>{peer.storageCapacity === null ? t('common.none') : formatBytes(peer.storageCapacity)}</td>
           </tr>
         ))}
         {peers.length === 0 ? (
           <tr>
             <td colSpan={5} className="muted">
-              {filtered ? 'No peer is filtered.' : 'No peers yet: they appear as they are found over IP (bootstrap list, mDNS) or heard over LoRa.'}
+              {filtered ? t('peers.noneFiltered') : t('peers.noPeers')}
             </td>
           </tr>
         ) : null}
@@ -144,16 +145,17 @@ function PeerTable({ peers, threshold, filtered }: { peers: MeshPeer[]; threshol
 function Reputation({ peer, threshold }: { peer: MeshPeer; threshold: number }) {
   const { score, reasons } = peer.reputation;
   const top = reasons[0];
+  const t = useT();
   return (
     <div className="reputation">
-      <meter min={0} max={1} low={threshold} high={0.5} optimum={1} value={score} aria-label={`Reputation of ${peer.name ?? peer.id}`} />
+      <meter min={0} max={1} low={threshold} high={0.5} optimum={1} value={score} aria-label={t('peers.reputationOf', { peer: peer.name ?? peer.id })} />
       <span className="score" data-testid="reputation-score">{score.toFixed(2)}</span>
       <div className={`reason ${top?.effect === 'bad' ? 'bad-text' : 'muted'}`} data-testid="reputation-reason">
-        {top ? top.label : 'no evidence yet (neutral)'}
+        {top ? top.label : t('peers.noEvidence')}
       </div>
       {reasons.length > 0 ? (
         <details>
-          <summary>Why {score.toFixed(2)}</summary>
+          <summary>{t('peers.why', { score: score.toFixed(2) })}</summary>
           <ul className="reasons">
             {reasons.map((reason) => (
               <li key={reason.kind} className={reason.effect === 'bad' ? 'bad-text' : undefined}>

@@ -12,6 +12,9 @@ export type WebSocketTransportOptions = {
   maxRetryMs?: number;
 };
 
+/** `reason` of the error a console gets when the node refuses its token: it should ask for another. */
+export const TOKEN_REFUSED = 'token_refused';
+
 /** Subprotocol that carries the access token, since browsers cannot set headers on a WebSocket. */
 export const tokenProtocol = (token: string) => `pakit-token.${token}`;
 
@@ -124,6 +127,7 @@ function closeError(code: number, reason: string): ContractError {
   if (code === CloseCodes.unauthorized) {
     return contractError('unauthorized', 'The node refused this console: its access token is missing or wrong.', {
       fix: 'Open the console URL the node printed at start (it carries the token), or set PAKIT_API_TOKEN.',
+      reason: TOKEN_REFUSED,
     });
   }
   if (code === CloseCodes.forbiddenOrigin) {

@@ -1,0 +1,91 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot, startHeadlessNode, type RunningNode } from '../helpers/headless-node.ts';
+
+type Run = { code: number | null; stdout: string; stderr: string };
+
+/** The `pakit` command as an operator runs it: a separate process, over the node's WebSocket. */
+function pakit(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'cli/pakit.ts'), ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('pakit command-line client against the demo node', { timeout: 60_000 }, () => {
+  let node: RunningNode;
+  beforeAll(async () => {
+    node = await startHeadlessNode(['--demo', '--api', '127.0.0.1:0']);
+  });
+  afterAll(async () => {
+    expect(await node?.stop()).toBe(0);
+  });
+
+  it('status --json prints the node, its radio and its mesh, from the console URL alone', async () => {
+    const run = await pakit(['--url', node.consoleUrl, 'status', '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const status = JSON.parse(run.stdout) as { info: { product: string; host: string }; status: { uptimeS: number }; radio: { phase: string }; mesh: { phase: string } };
+    expect(status.info).toMatchObject({ product: 'Pakit Mesh', host: 'headless' });
+    expect(status.status.uptimeS).toBeGreaterThan(0);
+    expect(['connecting', 'ready', 'disconnected']).toContain(status.radio.phase);
+    expect(status.mesh.phase).toBe('running');
+  });
+
+  it('peers lists the demo’s IP peers; the token may come from PAKIT_API_TOKEN', async () => {
+    await expect
+      .poll(async () => {
+        const run = await pakit(['--url', node.base, 'peers', '--json', '--filtered'], { PAKIT_API_TOKEN: node.token });
+        return run.code === 0 ? (JSON.parse(run.stdout) as { transports: string[] }[]).filter((peer) => peer.transports.includes('ip')).length : -1;
+      }, { timeout: 30_000, interval: 1_000 })
+      .toBeGreaterThanOrEqual(3);
+    const text = await pakit(['--url', node.consoleUrl, 'peers', '--filtered']);
+    expect(text.stdout).toMatch(/reputation \d\.\d\d/);
+  });
+
+  it('watch health prints samples as they come', async () => {
+    const run = await pakit(['--url', node.consoleUrl, 'watch', 'health', '--count', '2', '--json']);
+    expect(run.code).toBe(0);
+    const samples = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { phase: string; sampledAt: number });
+    expect(samples).toHaveLength(2);
+    expect(samples[1]!.sampledAt).toBeGreaterThan(samples[0]!.sampledAt);
+  });
+
+  it('sends an emergency and requests a file; a refused request exits 1 with the node’s words and fix', async () => {
+    const sent = await pakit(['--url', node.consoleUrl, 'emergency', 'send', 'Road washed out at km 12', '--priority', 'advisory', '--json']);
+    expect(sent.code).toBe(0);
+    expect(JSON.parse(sent.stdout)).toMatchObject({ text: 'Road washed out at km 12', priority: 'advisory', direction: 'sent' });
+
+    const requested = await pakit(['--url', node.consoleUrl, 'files', 'request', 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku']);
+    expect(requested.code).toBe(0);
+    // Requesting, or paused while the demo's radio is still connecting.
+    expect(requested.stdout).toMatch(/^Transfer \S+: (requesting|paused) bafkrei/);
+
+    const bad = await pakit(['--url', node.consoleUrl, 'files', 'request', 'not-a-content-id']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/contentId/);
+  });
+
+  it('a wrong token or no node exits 3 with a fix; a typo exits 2 without connecting', async () => {
+    const refused = await pakit(['--url', `${node.base}/#token=${'x'.repeat(24)}`, 'status']);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/access token is missing or wrong/);
+
+    const nobody = await pakit(['--url', 'http://127.0.0.1:9/#token=abcdefghijklmnop', 'status']);
+    expect(nobody.code).toBe(3);
+    expect(nobody.stderr).toMatch(/No node answered at http:\/\/127.0.0.1:9/);
+
+    const typo = await pakit(['--url', node.consoleUrl, 'emergncy', 'send', 'x']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/unknown command "emergncy"/);
+    expect((await pakit(['--url', node.consoleUrl, 'emergency', 'send', 'x', '--priority', 'panic'])).stderr).toMatch(/--priority must be/);
+  });
+});
