@@ -75,6 +75,12 @@ async function start(): Promise<void> {
       timeoutType: 'never',
     }).show();
   });
+  // A text from the mesh reaches the operator who is looking elsewhere (the console chimes as well).
+  node.messages.on('received', ({ message, conversation }) => {
+    if (!Notification.isSupported() || consoleWindow.isFocused()) return;
+    const title = conversation.kind === 'direct' ? `Message from ${conversation.name}` : `${message.from ?? 'Someone'} on ${conversation.name}`;
+    new Notification({ title, body: message.text }).show();
+  });
   app.on('second-instance', () => {
     if (consoleWindow.isMinimized()) consoleWindow.restore();
     consoleWindow.focus();

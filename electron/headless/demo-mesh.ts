@@ -13,6 +13,7 @@ import { NodeIdentity } from '../node/identity/index.ts';
 import { nodeIdOf } from '../node/radio/session.ts';
 import { BlockStore } from '../node/storage/index.ts';
 import { createSimMesh, ScaledRealTimeScheduler, serveDeviceOverTcp, type DeviceTcpServer } from '../sim/index.ts';
+import { answerDirectMessages, StockClient } from '../sim/stock-client.ts';
 
 export type DemoMesh = {
   ports: RadioPortInfo[];
@@ -33,6 +34,9 @@ const STORAGE_EVERY = 5;
 const SWITCH_ON_SPACING_MS = 3_000;
 /** After the last radio's switch-on: its announcement and the relays of it (simulated: done by 6.6 s of 8 in 1,000 meshes). */
 const ANNOUNCED_MARGIN_MS = 2_000;
+/** After that, the stock app greets: the node has connected (a TCP handshake, no airtime) and heard the others. */
+const GREETING_AFTER_MS = 4_000;
+export const DEMO_GREETING = 'Hello from the far end of the demo mesh! I am a stock Meshtastic app. Send me a direct message and I will answer.';
 
 export async function startDemoMesh(options: { networkId: string; radios?: number }): Promise<DemoMesh> {
   const scheduler = new ScaledRealTimeScheduler(1);
@@ -58,15 +62,34 @@ export async function startDemoMesh(options: { networkId: string; radios?: numbe
   const servers: DeviceTcpServer[] = [];
   for (const device of mesh.devices) servers.push(await serveDeviceOverTcp(device, { host: '127.0.0.1', port: 0 }));
   const gossip = await startDemoGossip(options.networkId);
+  // A stock Meshtastic app on the far radio: someone to chat with, through the middle radio's relay.
+  const chatServer = servers.at(-1);
+  let stockApp: StockClient | undefined;
+  let closing = false;
+  const greeting = scheduler.setTimer((radios - 1) * SWITCH_ON_SPACING_MS + ANNOUNCED_MARGIN_MS + GREETING_AFTER_MS, () => {
+    if (radios < 2 || !chatServer) return;
+    void StockClient.connect(chatServer).then(
+      (client) => {
+        if (closing) return client.close();
+        stockApp = client;
+        answerDirectMessages(client);
+        client.sendText(DEMO_GREETING);
+      },
+      () => undefined, // the demo goes on without its chat partner
+    );
+  });
   return {
     ports: servers.map((server, index) => ({
       port: { kind: 'tcp', host: server.host, port: server.port },
-      label: `Sim node ${index + 1} ${nodeIdOf(mesh.devices[index]?.nodeNum ?? 0)} — ${server.host}:${server.port}`,
+      label: `Sim node ${index + 1} ${nodeIdOf(mesh.devices[index]?.nodeNum ?? 0)} — ${server.host}:${server.port}${server === chatServer && radios > 1 ? ' (a stock Meshtastic app is using it)' : ''}`,
       simulated: true,
     })),
     gossipPeers: gossip.addresses,
     announced,
     async close() {
+      closing = true;
+      scheduler.clearTimer(greeting);
+      stockApp?.close();
       await gossip.close();
       await Promise.all(servers.map((server) => server.close()));
       scheduler.stop();

@@ -18,6 +18,7 @@ import type { NodeIdentity, ProtectionLevel } from './identity/index.ts';
 import { NodeLog } from './log.ts';
 import { NodeFavorites } from './nodes/favorites.ts';
 import { LoraService } from './lora/service.ts';
+import { MessageStore, MessagesService } from './messages/index.ts';
 import { RadioLink } from './radio/link.ts';
 import { peerKeyOf, ReputationBook } from './reputation/index.ts';
 import { StatusSampler, type ProcessProbe } from './status.ts';
@@ -59,6 +60,8 @@ export class PakitNode {
   readonly status: StatusSampler;
   readonly api: ContractServer;
   readonly radio: RadioLink;
+  /** Text messages with stock Meshtastic users: channels and direct messages, kept in `database`. */
+  readonly messages: MessagesService;
   readonly lora: LoraService;
   /** One score per peer identity, fed by every transport. */
   readonly reputation: ReputationBook;
@@ -107,6 +110,13 @@ export class PakitNode {
     const radioDir = join(options.dataDir, 'radio');
     mkdirSync(radioDir, { recursive: true });
     this.radio = new RadioLink({ dataDir: radioDir, clock: this.#clock });
+    this.messages = new MessagesService({
+      link: this.radio,
+      store: new MessageStore(this.database),
+      clock: this.#clock,
+      log: (level, message) => this.log.write(level, 'messages', message),
+    });
+    this.messages.on('changed', (event) => this.hub.emit('messages', event));
     this.lora = new LoraService({
       networkId: options.mesh.networkId,
       signer: options.identity,
@@ -243,6 +253,7 @@ export class PakitNode {
     this.bridge?.stop();
     await this.mesh.close();
     await this.lora.stop();
+    this.messages.stop();
     this.radio.disconnect();
     this.store.close();
     this.database.close();

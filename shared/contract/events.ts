@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EmergencyRecord } from './emergency.ts';
 import { IndexSyncView } from './index-sync.ts';
 import { MeshHealth, MeshPeer } from './mesh.ts';
+import { MessagesEvent } from './messages.ts';
 import { MeshNode, RadioState } from './radio.ts';
 import { NodeFavorite } from './nodes.ts';
 import { LogEntry, NodeStatus } from './schemas.ts';
@@ -80,6 +81,11 @@ export const events = {
     summary: 'The LoRa file transfers changed (progress, state, peers).',
     schema: z.array(FileTransfer),
     delivery: { mode: 'latest', intervalMs: 500 },
+  }),
+  messages: event({
+    summary: 'A text message arrived, was sent, or changed delivery state; with its conversation (unread count).',
+    schema: MessagesEvent,
+    delivery: { mode: 'batch', intervalMs: 200, maxBatch: 200 },
   }),
 } satisfies Record<string, EventSpec>;
 

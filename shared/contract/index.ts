@@ -7,6 +7,7 @@ export * from './emergency.ts';
 export * from './mesh.ts';
 export * from './transfers.ts';
 export * from './nodes.ts';
+export * from './messages.ts';
 export * from './methods.ts';
 export * from './events.ts';
 export * from './wire.ts';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EmergencyPriority, EmergencyRecord } from './emergency.ts';
 import { IndexSyncView } from './index-sync.ts';
 import { MeshHealth, MeshPeer } from './mesh.ts';
+import { ChatMessage, Conversation, ConversationId, ListMessagesRequest, SendMessageRequest } from './messages.ts';
 import { MeshNode, RadioPort, RadioPortInfo, RadioState } from './radio.ts';
 import { NodeFavorite, TableNodeId } from './nodes.ts';
 import { LogEntry, NodeInfo, NodeStatus } from './schemas.ts';
@@ -201,6 +202,18 @@ export const methods = {
   'files.cancel': method({ summary: 'Stops a LoRa transfer under way, in either direction.', input: TransferRef, output: FileTransfer }),
   'files.resume': method({ summary: 'Starts a failed incoming LoRa transfer again, keeping the chunks it has.', input: TransferRef, output: FileTransfer }),
   'files.transfers': method({ summary: 'LoRa file transfers, incoming and outgoing, newest first.', input: noInput, output: z.array(FileTransfer) }),
+  'messages.send': method({
+    summary: 'Sends a text on TEXT_MESSAGE_APP like the Meshtastic apps: to a channel, or to one node (`to`, acknowledged); long text goes as several parts.',
+    input: SendMessageRequest,
+    output: z.object({ messages: z.array(ChatMessage) }),
+  }),
+  'messages.list': method({ summary: 'Text messages, oldest first: one conversation or all, a page before a time.', input: ListMessagesRequest, output: z.array(ChatMessage) }),
+  'messages.conversations': method({ summary: 'Channels and direct conversations with messages, newest first, with unread counts.', input: noInput, output: z.array(Conversation) }),
+  'messages.markRead': method({
+    summary: 'The operator has read a conversation: its unread count goes to zero.',
+    input: z.object({ conversation: ConversationId }).strict(),
+    output: Conversation,
+  }),
 } satisfies Record<string, MethodSpec>;
 
 

@@ -7,6 +7,7 @@ import { createContractClient, createWebSocketTransport } from '../../shared/con
 import { startHeadlessNode, type RunningNode } from '../helpers/headless-node.ts';
 import { createTestNode } from '../helpers/test-node.ts';
 import { contentIdFor, RAW_CODEC } from '../../electron/node/storage/content-id.ts';
+import { DEMO_GREETING } from '../../electron/headless/demo-mesh.ts';
 
 /** A node started as `npm run demo` starts it (on a free port) and a Chromium, for one describe block. */
 function demoNodeAndBrowser(): { node: RunningNode; browser: Browser } {
@@ -278,5 +279,43 @@ describe('demo LoRa file requests in Chromium', { timeout: 60_000 }, () => {
     expect(await row.getByTestId('lora-transfer-state').textContent()).toBe('Cancelled');
     expect(await row.getByRole('button', { name: /Cancel/ }).count()).toBe(0);
     expect(await page.locator('[role="alert"]').count()).toBe(0);
+  });
+});
+
+describe('demo messages with a stock Meshtastic app in Chromium', { timeout: 150_000 }, () => {
+  const demo = demoNodeAndBrowser();
+
+  it('shows the stock app’s greeting as unread, sends it a direct message that is delivered and answered', async () => {
+    const page = await demo.browser.newPage({ viewport: { width: 1366, height: 800 } });
+    await page.goto(demo.node.consoleUrl);
+    await page.locator('[data-testid="connection-state"][data-phase="open"]').waitFor();
+    // The stock app on the far radio greets the primary channel once the node has connected.
+    await expect.poll(() => page.getByTestId('nav-unread').textContent().catch(() => null), { timeout: 60_000 }).toBe('1');
+    await page.screenshot({ path: join(artifactsDir, 'console-messages-unread.png') });
+    await page.keyboard.press('Alt+9');
+    const thread = page.getByTestId('thread');
+    await expect.poll(() => thread.textContent(), { timeout: 10_000 }).toContain(DEMO_GREETING);
+    expect(await page.getByTestId('thread-title').textContent()).toBe('Channel 0: LongFast');
+    expect(await thread.locator('.bubble-in .bubble-meta').first().textContent()).toMatch(/^Sim node 3 · .* · 1 hop · SNR/); // relayed once, by the middle radio
+    await expect.poll(() => page.getByTestId('nav-unread').count()).toBe(0); // read now that it is on screen
+
+    const stockApp = await page.locator('[data-testid="new-dm"] option', { hasText: 'Sim node 3' }).getAttribute('value');
+    if (!stockApp) throw new Error('the stock app’s radio is not in the node list');
+    await page.getByTestId('new-dm').selectOption(stockApp);
+    expect(await page.getByTestId('thread-title').textContent()).toBe(`Direct messages with Sim node 3 (${stockApp})`);
+    await page.getByTestId('compose').fill('Hello stock app, Pakit here 👋');
+    expect(await page.getByTestId('byte-counter').textContent()).toBe('32/200 bytes');
+    await page.getByTestId('compose').press('Enter');
+    const sent = thread.locator('.bubble-out', { hasText: 'Hello stock app, Pakit here 👋' });
+    // LONG_FAST in real time over two hops: the message, the relay's echo, the destination's ack back.
+    await expect.poll(() => sent.getByTestId('delivery').textContent(), { timeout: 60_000 }).toBe('Delivered: Sim node 3 confirmed it');
+    await expect.poll(() => thread.locator('.bubble-in').last().textContent(), { timeout: 60_000 }).toContain('Got your message, ');
+    expect(await thread.locator('.bubble-in').last().textContent()).toContain('"Hello stock app, Pakit here 👋"');
+    await page.screenshot({ path: join(artifactsDir, 'console-messages.png') });
+
+    // Oversize text: the counter says so and Send stays off; nothing is sent.
+    await page.getByTestId('compose').fill('x'.repeat(801));
+    expect(await page.getByTestId('byte-counter').textContent()).toBe('801/200 bytes · goes as 5 messages · at most 800 bytes');
+    expect(await page.getByTestId('send-message').isDisabled()).toBe(true);
   });
 });

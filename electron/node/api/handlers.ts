@@ -179,6 +179,15 @@ export function createHandlers(node: PakitNode): Handlers {
       return transferOf(node, id);
     },
     'files.transfers': () => node.lora.transfers(),
+
+    'messages.send': (request) => {
+      const outcome = node.messages.send(request);
+      if (outcome.ok) return { messages: outcome.messages };
+      throw Object.assign(new Error(outcome.error.message), { toContractError: () => outcome.error });
+    },
+    'messages.list': (options) => node.messages.list(options),
+    'messages.conversations': () => node.messages.conversations(),
+    'messages.markRead': ({ conversation }) => node.messages.markRead(conversation),
   };
 }
 

@@ -15,7 +15,9 @@ import {
   type DeviceLogLine,
   type DeviceProblem,
   type MeshNode,
+  type DeviceChannel,
   type ReceivedPacket,
+  type RoutingReport,
   type SendResult,
   type SessionOptions,
   type StartResult,
@@ -48,6 +50,10 @@ export type OutboxPacket = {
   wantAck?: boolean;
   hopLimit?: number;
   priority?: number;
+  /** PRIVATE_APP unless given (TEXT_MESSAGE_APP for chat). */
+  portnum?: number;
+  /** The session's channel unless given. */
+  channel?: number;
 };
 
 export type DeliveryReport =
@@ -66,6 +72,10 @@ export type LinkEvents = {
   text: [TextMessage];
   /** The final word on one outbox packet (the device's ACK/NAK, or why it was given up). */
   delivery: [DeliveryReport];
+  /** The device took an outbox packet into its transmit queue (for want_ack packets: "sent", ack pending). */
+  accepted: [{ messageId: string; packetId: number }];
+  /** Every ACK/NAK the device reports (a destination's ack can follow the relay's implicit one). */
+  routing: [RoutingReport];
   /** The number of packets waiting in the outbox changed. */
   outbox: [{ queued: number }];
 };
@@ -101,6 +111,8 @@ const StoredOutbox = z.object({
       wantAck: z.boolean().optional(),
       hopLimit: z.number().int().optional(),
       priority: z.number().int().optional(),
+      portnum: z.number().int().optional(),
+      channel: z.number().int().optional(),
     }),
   ),
   handedOver: z.array(z.string()),
@@ -165,6 +177,11 @@ export class RadioLink extends EventEmitter<LinkEvents> {
 
   nodes(): MeshNode[] {
     return this.#session?.nodes() ?? [];
+  }
+
+  /** The channels the connected device has enabled; empty while none is connected. */
+  channels(): DeviceChannel[] {
+    return this.#session?.state === 'ready' ? this.#session.channels() : [];
   }
 
   /** The packets waiting for the radio, oldest first. */
@@ -270,6 +287,7 @@ export class RadioLink extends EventEmitter<LinkEvents> {
     session.on('node', () => current() && this.emit('nodes', session.nodes()));
     session.on('packet', (packet) => current() && this.emit('packet', packet));
     session.on('text', (text) => current() && this.emit('text', text));
+    session.on('routing', (report) => current() && this.emit('routing', report));
     session.on('log', (line) => current() && this.emit('log', line));
     session.on('closed', (error) => {
       // A close during the handshake is the attempt's to report; this is the ready session dying.
@@ -325,15 +343,17 @@ export class RadioLink extends EventEmitter<LinkEvents> {
             ...(packet.wantAck === undefined ? {} : { wantAck: packet.wantAck }),
             ...(packet.hopLimit === undefined ? {} : { hopLimit: packet.hopLimit }),
             ...(packet.priority === undefined ? {} : { priority: packet.priority }),
+            ...(packet.portnum === undefined ? {} : { portnum: packet.portnum }),
+            ...(packet.channel === undefined ? {} : { channel: packet.channel }),
           },
-          { onAccepted: () => this.#handedToRadio(entry.messageId) },
+          { onAccepted: (packetId) => this.#handedToRadio(entry.messageId, packetId) },
         )
         .then((result) => this.#settled(entry.messageId, result));
     }
   }
 
   /** The device has the packet: it leaves the outbox and its id is remembered. */
-  #handedToRadio(messageId: string): void {
+  #handedToRadio(messageId: string, packetId: number): void {
     const at = this.#entries.findIndex((entry) => entry.messageId === messageId);
     if (at === -1) return;
     this.#entries.splice(at, 1);
@@ -341,12 +361,13 @@ export class RadioLink extends EventEmitter<LinkEvents> {
     if (this.#handedOver.length > HANDED_OVER_LIMIT) this.#handedOver.splice(0, this.#handedOver.length - HANDED_OVER_LIMIT);
     this.#saveOutbox();
     this.emit('outbox', { queued: this.#entries.length });
+    this.emit('accepted', { messageId, packetId });
   }
 
   #settled(messageId: string, result: SendResult): void {
     this.#submitted.delete(messageId);
     if (result.ok) {
-      this.#handedToRadio(messageId);
+      this.#handedToRadio(messageId, result.packetId);
       this.emit('delivery', { messageId, ok: true, delivery: result.delivery, packetId: result.packetId });
       return;
     }
@@ -424,6 +445,8 @@ function toStored(packet: OutboxPacket): StoredEntry {
     ...(packet.wantAck === undefined ? {} : { wantAck: packet.wantAck }),
     ...(packet.hopLimit === undefined ? {} : { hopLimit: packet.hopLimit }),
     ...(packet.priority === undefined ? {} : { priority: packet.priority }),
+    ...(packet.portnum === undefined ? {} : { portnum: packet.portnum }),
+    ...(packet.channel === undefined ? {} : { channel: packet.channel }),
   };
 }
 

@@ -133,7 +133,17 @@ export type SendRequest = {
   hopLimit?: number;
   /** MeshPacket.Priority; the firmware's default (RELIABLE for want_ack) when omitted. */
   priority?: number;
+  /** Meshtastic port number; PRIVATE_APP (ours) by default, TEXT_MESSAGE_APP for chat. */
+  portnum?: number;
+  /** Channel index 0..7; the session's channel by default. */
+  channel?: number;
 };
+
+/** A ROUTING_APP reply the device passed on: an ACK (`error` undefined) or NAK for our packet `requestId`. */
+export type RoutingReport = { requestId: number; from: number; error: RadioError | undefined };
+
+/** A channel the device has enabled; an empty name on the primary means the preset's name. */
+export type DeviceChannel = { index: number; role: 'PRIMARY' | 'SECONDARY'; name: string };
 
 /**
  * `delivered`: the destination acknowledged it; `relayed`: a neighbour was heard repeating it (or
@@ -158,6 +168,8 @@ export type SessionEvents = {
   node: [MeshNode];
   packet: [ReceivedPacket];
   text: [TextMessage];
+  /** Every ACK/NAK the device reports, also those after a packet's send settled (a late end-to-end ack). */
+  routing: [RoutingReport];
   log: [DeviceLogLine];
   /** The session ended; the error says why (undefined: closed by us without one). */
   closed: [RadioError | undefined];
@@ -183,7 +195,7 @@ export type SessionOptions = {
 };
 
 type Outgoing = {
-  readonly request: Required<Omit<SendRequest, 'priority'>> & { priority: number };
+  readonly request: Required<SendRequest>;
   readonly hooks: SendHooks;
   readonly resolve: (result: SendResult) => void;
   phase: 'waiting' | 'awaiting_status' | 'awaiting_ack';
@@ -276,6 +288,7 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
   #region = 'UNSET';
   #modemPreset = 'LONG_FAST';
   readonly #channelRoles = new Map<number, number>();
+  readonly #channelNames = new Map<number, string>();
   readonly #moduleConfigs = new Map<string, unknown>();
   readonly #nodes = new Map<number, MeshNode>();
 
@@ -318,6 +331,14 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
     return [...this.#nodes.values()];
   }
 
+  /** The channels enabled on the device, by index. */
+  channels(): DeviceChannel[] {
+    return [...this.#channelRoles]
+      .filter(([, role]) => role === Channel.Channel_Role.PRIMARY || role === Channel.Channel_Role.SECONDARY)
+      .sort(([a], [b]) => a - b)
+      .map(([index, role]) => ({ index, role: role === Channel.Channel_Role.PRIMARY ? 'PRIMARY' : 'SECONDARY', name: this.#channelNames.get(index) ?? '' }));
+  }
+
   /** Module configs from the handshake, by name (`mqtt`, `serial`, ...), as decoded messages. */
   moduleConfig(name: string): unknown {
     return this.#moduleConfigs.get(name);
@@ -347,7 +368,7 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
     return result;
   }
 
-  /** Sends on PRIVATE_APP on our channel. Always resolves; never rejects. */
+  /** Sends on PRIVATE_APP on our channel unless the request says otherwise. Always resolves; never rejects. */
   send(request: SendRequest, hooks: SendHooks = {}): Promise<SendResult> {
     const refused = this.#refusal(request);
     if (refused) return Promise.resolve({ ok: false, error: refused, accepted: false });
@@ -359,6 +380,8 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
           wantAck: request.wantAck ?? true,
           hopLimit: request.hopLimit ?? this.#hopLimit,
           priority: request.priority ?? 0,
+          portnum: request.portnum ?? PRIVATE_APP_PORT,
+          channel: request.channel ?? this.#channelIndex,
         },
         hooks,
         resolve,
@@ -387,7 +410,9 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
     }
     if (this.#state === 'closed') return radioErrors.closed();
     if (this.#state !== 'ready') return new RadioError('closed', 'The radio is not connected yet.');
-    return this.#sendBlockedBy();
+    const blocked = this.#sendBlockedBy();
+    if (blocked || request.channel === undefined) return blocked;
+    return this.channels().some((channel) => channel.index === request.channel) ? undefined : radioErrors.channelMissing(request.channel);
   }
 
   // ---- receiving ----
@@ -418,8 +443,9 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
         return;
       }
       case 'channel': {
-        const channel = value as { index: number; role: number };
+        const channel = value as { index: number; role: number; settings?: { name: string } };
         this.#channelRoles.set(channel.index, channel.role);
+        this.#channelNames.set(channel.index, channel.settings?.name ?? '');
         this.#deviceChanged();
         return;
       }
@@ -679,15 +705,15 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
       () => this.#settle(outgoing, { ok: false, error: radioErrors.timeout('answer to a packet', this.#queueStatusTimeoutMs), accepted: false }),
       this.#queueStatusTimeoutMs,
     );
-    const { to, payload, wantAck, hopLimit, priority } = outgoing.request;
+    const { to, payload, wantAck, hopLimit, priority, portnum, channel } = outgoing.request;
     const packet = message(Mesh.MeshPacketSchema, {
       to,
-      channel: this.#channelIndex,
+      channel,
       id,
       wantAck,
       hopLimit, // always explicit: 0 would mean "never relayed" when want_ack is off
       priority,
-      payloadVariant: { case: 'decoded', value: message(Mesh.DataSchema, { portnum: PRIVATE_APP_PORT, payload, wantResponse: false }) },
+      payloadVariant: { case: 'decoded', value: message(Mesh.DataSchema, { portnum, payload, wantResponse: false }) },
     });
     this.#transport.send(encodeToRadio({ case: 'packet', value: packet }));
   }
@@ -741,8 +767,6 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
   }
 
   #onRouting(from: number, data: DataView): void {
-    const outgoing = this.#inFlight.get(data.requestId >>> 0);
-    if (!outgoing) return;
     let errorReason: number;
     try {
       const routing = decode<{ variant: Variant }>(Mesh.RoutingSchema, data.payload);
@@ -750,6 +774,9 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
     } catch {
       return;
     }
+    this.emit('routing', { requestId: data.requestId >>> 0, from, error: errorReason === 0 ? undefined : radioErrors.routing(errorReason) });
+    const outgoing = this.#inFlight.get(data.requestId >>> 0);
+    if (!outgoing) return;
     const accepted = outgoing.phase === 'awaiting_ack';
     if (errorReason !== 0) {
       this.#settle(outgoing, { ok: false, error: radioErrors.routing(errorReason), accepted });

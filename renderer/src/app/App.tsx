@@ -8,8 +8,9 @@ import { LogView } from '../views/LogView.tsx';
 import { Nodes } from '../views/Nodes.tsx';
 import { Peers } from '../views/Peers.tsx';
 import { Settings } from '../views/Settings.tsx';
+import { Messages } from '../views/Messages.tsx';
 import { TOKEN_REFUSED } from '../../../shared/contract/index.ts';
-import { useConnection, useStorage } from '../stores/index.ts';
+import { totalUnread, useConnection, useMessages, useStorage } from '../stores/index.ts';
 import { useT } from '../i18n/index.ts';
 import { AlertBanner } from './AlertBanner.tsx';
 import { StatusBar } from './StatusBar.tsx';
@@ -22,6 +23,7 @@ export function App() {
   const t = useT();
   const connection = useConnection((store) => store.state);
   const tokenRefused = connection.phase === 'closed' && connection.error.reason === TOKEN_REFUSED;
+  const unread = useMessages((store) => totalUnread(store.conversations));
 
   useEffect(() => {
     const onHash = () => setView(viewFromHash(window.location.hash));
@@ -68,6 +70,7 @@ export function App() {
             <li key={item.id}>
               <a href={`#/${item.id}`} aria-current={item.id === view ? 'page' : undefined} aria-keyshortcuts={`Alt+${index + 1}`}>
                 <span>{t(`nav.${item.id}`)}</span>
+                {item.id === 'messages' && unread > 0 ? <span className="unread nav-unread" aria-label={t('messages.unread', { count: unread })} data-testid="nav-unread">{unread}</span> : null}
                 <kbd aria-hidden="true">{t('app.shortcut', { key: index + 1 })}</kbd>
               </a>
             </li>
@@ -85,6 +88,7 @@ export function App() {
         {view === 'files' ? <Files /> : null}
         {view === 'emergency' ? <Emergency /> : null}
         {view === 'nodes' ? <Nodes /> : null}
+        {view === 'messages' ? <Messages /> : null}
       </main>
       <StatusBar />
     </div>

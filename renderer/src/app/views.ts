@@ -8,6 +8,7 @@ export const views = [
   { id: 'emergency' },
   { id: 'settings' },
   { id: 'log' },
+  { id: 'messages' },
   { id: 'nodes' },
 ] as const;
 

@@ -1,10 +1,12 @@
 import type { ContractClient } from '../../../shared/contract/index.ts';
+import { alertNewMessage } from '../app/message-alerts.ts';
 import { bindConnection } from './connection.ts';
 import { bindEmergency } from './emergency.ts';
 import { bindFavorites } from './favorites.ts';
 import { bindIndexSync } from './index-sync.ts';
 import { bindLog } from './log.ts';
 import { bindMesh } from './mesh.ts';
+import { bindMessages } from './messages.ts';
 import { bindNode } from './node.ts';
 import { bindRadio } from './radio.ts';
 import { bindStorage } from './storage.ts';
@@ -16,6 +18,7 @@ export { useFavorites } from './favorites.ts';
 export { useIndexSync } from './index-sync.ts';
 export { useLog } from './log.ts';
 export { useMesh } from './mesh.ts';
+export { totalUnread, useMessages } from './messages.ts';
 export { useNode } from './node.ts';
 export { useRadio } from './radio.ts';
 export { useStorage } from './storage.ts';
@@ -33,4 +36,5 @@ export function bindStores(client: ContractClient, via: 'desktop' | 'websocket')
   bindMesh(client);
   bindTransfers(client);
   bindFavorites(client);
+  bindMessages(client, (event) => alertNewMessage(event, via));
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { radioErrors } from '../../../electron/node/radio/errors.ts';
 import { RadioLink, type DeliveryReport, type LinkState, type PortDescriptor } from '../../../electron/node/radio/link.ts';
-import { DeviceSession, type ReceivedPacket } from '../../../electron/node/radio/session.ts';
+import { DeviceSession, type ReceivedPacket, type RoutingReport, type TextMessage } from '../../../electron/node/radio/session.ts';
 import type { SimDevice } from '../../../electron/sim/index.ts';
 import { plugIntoSim, simMesh } from './radio-fakes.ts';
 
@@ -27,12 +27,16 @@ function bench(deviceOptions: Parameters<typeof simMesh>[0] = [{}, {}]) {
   const received: string[] = [];
   const receiver = b && new DeviceSession({ transport: plugIntoSim(b).transport, clock: mesh.clock, nextId: () => 1 + Math.floor(Math.random() * 1e9) });
   receiver?.on('packet', (packet: ReceivedPacket) => received.push(new TextDecoder().decode(packet.payload)));
+  const texts: TextMessage[] = [];
+  receiver?.on('text', (text) => texts.push(text));
   return {
     ...mesh,
     a,
     b,
     openTransport,
     received,
+    texts,
+    receiver,
     receiverReady: receiver?.start(),
     opened: () => opened,
     unplug: () => {
@@ -149,6 +153,37 @@ describe('RadioLink', () => {
     // A message id the radio already has is not sent again, even when queued after a restart.
     expect(link(setup).radio.enqueue({ messageId: 'm2', to: setup.b.nodeNum, payload: payloadOf('m2') })).toEqual({ ok: true, duplicate: true });
     radio.disconnect();
+  });
+
+  it('sends a packet on the port and channel it names (kept across a restart), and reports when the radio took it and every ack', async () => {
+    const setup = bench();
+    await setup.receiverReady;
+    const text = new TextEncoder().encode('hello from a stock-app port');
+    link(setup).radio.enqueue({ messageId: 'chat-1', to: setup.b.nodeNum, payload: text, portnum: 1, channel: 0 });
+    expect(JSON.parse(readFileSync(join(dataDir, 'radio-outbox.json'), 'utf8')).entries[0]).toMatchObject({ messageId: 'chat-1', portnum: 1, channel: 0 });
+
+    const { radio, deliveries } = link(setup); // restarted: the port and channel come from the file
+    const accepted: { messageId: string; packetId: number }[] = [];
+    const routing: RoutingReport[] = [];
+    radio.on('accepted', (report) => accepted.push(report));
+    radio.on('routing', (report) => routing.push(report));
+    await radio.connect(PORT);
+    setup.scheduler.advanceBy(30_000);
+    await settle();
+    expect(setup.texts.map((received) => [received.text, received.channel, received.to])).toEqual([['hello from a stock-app port', 0, setup.b.nodeNum]]);
+    expect(setup.received).toEqual([]); // not on PRIVATE_APP
+    expect(accepted).toEqual([{ messageId: 'chat-1', packetId: expect.any(Number) }]);
+    expect(deliveries).toEqual([{ messageId: 'chat-1', ok: true, delivery: 'delivered', packetId: accepted[0]!.packetId }]);
+    expect(routing).toContainEqual({ requestId: accepted[0]!.packetId, from: setup.b.nodeNum, error: undefined });
+    radio.disconnect();
+  });
+
+  it('refuses a packet for a channel the device has not enabled', async () => {
+    const setup = bench();
+    await setup.receiverReady;
+    const result = await setup.receiver!.send({ to: setup.a.nodeNum, payload: new Uint8Array(4), channel: 2 });
+    expect(result).toMatchObject({ ok: false, accepted: false, error: { code: 'channel_missing', message: expect.stringContaining('Channel 2') } });
+    expect(setup.receiver!.channels()).toEqual([{ index: 0, role: 'PRIMARY', name: '' }]);
   });
 
   it('after an unplug reconnects with growing backoff and delivers every queued packet exactly once', async () => {
