@@ -1,5 +1,6 @@
 import { Area, AreaChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatBytes, formatDuration, formatTime } from '../format.ts';
+import { useT } from '../i18n/index.ts';
 import { useMesh, useNode } from '../stores/index.ts';
 
 const axis = { stroke: '#9fb0c3', fontSize: 12 };
@@ -9,6 +10,8 @@ export function Dashboard() {
   const { info, status, history } = useNode();
   const mesh = useMesh((store) => store.health);
   const meshHistory = useMesh((store) => store.history);
+  const t = useT();
+  const none = t('common.none');
   const series = history.map((sample) => ({
     at: sample.sampledAt,
     events: Number(sample.eventsPerSecond.toFixed(2)),
@@ -24,32 +27,32 @@ export function Dashboard() {
   }));
   return (
     <section className="view">
-      <h1>Dashboard</h1>
+      <h1>{t('dashboard.title')}</h1>
       <div className="cards" data-testid="node-status">
-        <Stat label="Uptime" value={status ? formatDuration(status.uptimeS) : '—'} testId="uptime" />
-        <Stat label="Memory (RSS)" value={status ? formatBytes(status.rssBytes) : '—'} testId="rss" />
-        <Stat label="Heap used" value={status ? formatBytes(status.heapUsedBytes) : '—'} />
-        <Stat label="Events / s" value={status ? status.eventsPerSecond.toFixed(1) : '—'} testId="events-rate" />
-        <Stat label="Consoles" value={status ? String(status.consoleConnections) : '—'} />
-        <Stat label="Runs as" value={info ? (info.host === 'desktop' ? 'desktop app' : 'headless node') : '—'} />
-        <Stat label="Mesh peers" value={mesh ? (mesh.phase === 'running' ? String(mesh.peerCount) : mesh.phase) : '—'} testId="mesh-peer-count" />
-        <Stat label="Gossip in / out per s" value={mesh ? `${mesh.messagesInPerSecond.toFixed(1)} / ${mesh.messagesOutPerSecond.toFixed(1)}` : '—'} />
+        <Stat label={t('dashboard.uptime')} value={status ? formatDuration(status.uptimeS) : none} testId="uptime" />
+        <Stat label={t('dashboard.rss')} value={status ? formatBytes(status.rssBytes) : none} testId="rss" />
+        <Stat label={t('dashboard.heap')} value={status ? formatBytes(status.heapUsedBytes) : none} />
+        <Stat label={t('dashboard.eventsRate')} value={status ? status.eventsPerSecond.toFixed(1) : none} testId="events-rate" />
+        <Stat label={t('dashboard.consoles')} value={status ? String(status.consoleConnections) : none} />
+        <Stat label={t('settings.runsAs')} value={info ? (info.host === 'desktop' ? t('settings.desktopApp') : t('settings.headlessNode')) : none} />
+        <Stat label={t('dashboard.meshPeers')} value={mesh ? (mesh.phase === 'running' ? String(mesh.peerCount) : t(`peers.phase.${mesh.phase}`)) : none} testId="mesh-peer-count" />
+        <Stat label={t('dashboard.gossipRate')} value={mesh ? `${mesh.messagesInPerSecond.toFixed(1)} / ${mesh.messagesOutPerSecond.toFixed(1)}` : none} />
       </div>
       <div className="charts">
-        <figure className="card chart" aria-label="Events per second over time">
-          <figcaption>Events per second</figcaption>
+        <figure className="card chart" aria-label={t('dashboard.eventsChart')}>
+          <figcaption>{t('dashboard.eventsCaption')}</figcaption>
           <ResponsiveContainer width="100%" height={220}>
             <AreaChart data={series} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
               <CartesianGrid stroke="#243242" />
               <XAxis dataKey="at" tickFormatter={formatTime} {...axis} minTickGap={48} />
               <YAxis allowDecimals {...axis} width={40} />
               <Tooltip labelFormatter={(at) => formatTime(Number(at))} {...tooltip} />
-              <Area type="stepAfter" dataKey="events" name="events/s" stroke="#5cc8ff" fill="#5cc8ff33" isAnimationActive={false} />
+              <Area type="stepAfter" dataKey="events" name={t('dashboard.eventsSeries')} stroke="#5cc8ff" fill="#5cc8ff33" isAnimationActive={false} />
             </AreaChart>
           </ResponsiveContainer>
         </figure>
-        <figure className="card chart" aria-label="Memory over time">
-          <figcaption>Memory (MiB)</figcaption>
+        <figure className="card chart" aria-label={t('dashboard.memoryChart')}>
+          <figcaption>{t('dashboard.memoryCaption')}</figcaption>
           <ResponsiveContainer width="100%" height={220}>
             <LineChart data={series} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
               <CartesianGrid stroke="#243242" />
@@ -57,13 +60,13 @@ export function Dashboard() {
               <YAxis {...axis} width={48} />
               <Tooltip labelFormatter={(at) => formatTime(Number(at))} {...tooltip} />
               <Legend />
-              <Line type="monotone" dataKey="rssMiB" name="RSS" stroke="#ffd166" dot={false} isAnimationActive={false} />
-              <Line type="monotone" dataKey="heapMiB" name="heap" stroke="#7ee787" dot={false} isAnimationActive={false} />
+              <Line type="monotone" dataKey="rssMiB" name={t('dashboard.rssSeries')} stroke="#ffd166" dot={false} isAnimationActive={false} />
+              <Line type="monotone" dataKey="heapMiB" name={t('dashboard.heapSeries')} stroke="#7ee787" dot={false} isAnimationActive={false} />
             </LineChart>
           </ResponsiveContainer>
         </figure>
-        <figure className="card chart" aria-label="Mesh peers over time" data-testid="mesh-peers-chart">
-          <figcaption>Mesh peers (connected, filtered)</figcaption>
+        <figure className="card chart" aria-label={t('dashboard.peersChart')} data-testid="mesh-peers-chart">
+          <figcaption>{t('dashboard.peersCaption')}</figcaption>
           <ResponsiveContainer width="100%" height={220}>
             <LineChart data={meshSeries} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
               <CartesianGrid stroke="#243242" />
@@ -71,13 +74,13 @@ export function Dashboard() {
               <YAxis allowDecimals={false} {...axis} width={40} />
               <Tooltip labelFormatter={(at) => formatTime(Number(at))} {...tooltip} />
               <Legend />
-              <Line type="stepAfter" dataKey="peers" name="connected" stroke="#5cc8ff" dot={false} isAnimationActive={false} />
-              <Line type="stepAfter" dataKey="filtered" name="filtered" stroke="#ff7b72" dot={false} isAnimationActive={false} />
+              <Line type="stepAfter" dataKey="peers" name={t('dashboard.connectedSeries')} stroke="#5cc8ff" dot={false} isAnimationActive={false} />
+              <Line type="stepAfter" dataKey="filtered" name={t('dashboard.filteredSeries')} stroke="#ff7b72" dot={false} isAnimationActive={false} />
             </LineChart>
           </ResponsiveContainer>
         </figure>
-        <figure className="card chart" aria-label="Gossip messages per second over time" data-testid="mesh-messages-chart">
-          <figcaption>Gossip messages per second</figcaption>
+        <figure className="card chart" aria-label={t('dashboard.gossipChart')} data-testid="mesh-messages-chart">
+          <figcaption>{t('dashboard.gossipCaption')}</figcaption>
           <ResponsiveContainer width="100%" height={220}>
             <AreaChart data={meshSeries} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
               <CartesianGrid stroke="#243242" />
@@ -85,8 +88,8 @@ export function Dashboard() {
               <YAxis allowDecimals {...axis} width={40} />
               <Tooltip labelFormatter={(at) => formatTime(Number(at))} {...tooltip} />
               <Legend />
-              <Area type="stepAfter" dataKey="in" name="in" stroke="#7ee787" fill="#7ee78733" isAnimationActive={false} />
-              <Area type="stepAfter" dataKey="out" name="out" stroke="#ffd166" fill="#ffd16633" isAnimationActive={false} />
+              <Area type="stepAfter" dataKey="in" name={t('dashboard.inSeries')} stroke="#7ee787" fill="#7ee78733" isAnimationActive={false} />
+              <Area type="stepAfter" dataKey="out" name={t('dashboard.outSeries')} stroke="#ffd166" fill="#ffd16633" isAnimationActive={false} />
             </AreaChart>
           </ResponsiveContainer>
         </figure>

@@ -9,7 +9,7 @@ const root = join(import.meta.dirname, '..', '..', '..');
 const sourceDir = join(root, 'renderer', 'src');
 
 /** Views not yet moved to the catalog: each must leave this list, never join it. */
-const NOT_YET_TRANSLATED = new Set(['views/Dashboard.tsx', 'views/Radio.tsx']);
+const NOT_YET_TRANSLATED = new Set(['views/Radio.tsx']);
 
 /** Attributes a person reads or hears (screen readers): their text must come from the catalog. */
 const SPOKEN_ATTRIBUTES = new Set(['title', 'aria-label', 'aria-valuetext', 'aria-description', 'placeholder', 'alt', 'label']);
