@@ -66,6 +66,14 @@ export async function requestFile(client: ContractClient, output: Output, option
   output.out(`Transfer ${transfer.id}: ${transfer.state} ${transfer.contentId} over LoRa (follow it in the console's Files view).`);
 }
 
+export async function sendMessage(client: ContractClient, output: Output, options: { text: string; to: string | undefined; channel: number | undefined; json: boolean }): Promise<void> {
+  const request = { text: options.text, ...(options.to === undefined ? {} : { to: options.to }), ...(options.channel === undefined ? {} : { channel: options.channel }) };
+  const { messages } = value(await client.call('messages.send', request));
+  if (options.json) return json(output, messages);
+  const where = options.to ?? `channel ${options.channel ?? 0}`;
+  output.out(`Sent to ${where}${messages.length > 1 ? ` in ${messages.length} parts` : ''}: ${messages.map((message) => message.state ?? 'queued').join(', ')}`);
+}
+
 /** Prints each mesh health sample as it comes, until `count` samples (or forever). */
 export function watchHealth(client: ContractClient, output: Output, options: { json: boolean; count: number | undefined }): Promise<void> {
   return new Promise((resolve) => {

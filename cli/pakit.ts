@@ -3,7 +3,7 @@
 // Exit codes: 0 done, 1 the node refused or failed the request, 2 bad usage, 3 no node to talk to.
 import { parseArgs } from 'node:util';
 import { EmergencyPriority } from '../shared/contract/index.ts';
-import { peers, RequestFailed, requestFile, sendEmergency, status, watchHealth, type Output } from './commands.ts';
+import { peers, RequestFailed, requestFile, sendEmergency, sendMessage, status, watchHealth, type Output } from './commands.ts';
 import { connect, ConnectError } from './connect.ts';
 import { targetOf, UsageError } from './target.ts';
 
@@ -15,6 +15,8 @@ usage: pakit [--url URL] [--token TOKEN] [--json] COMMAND
   peers [--filtered]             peers on IP and LoRa, best reputation first (--filtered: also filtered ones)
   emergency send TEXT [--priority advisory|urgent|life_threatening] [--again]
                                  broadcast a signed emergency to the whole mesh (--again: within the cool-down)
+  messages send TEXT [--to !xxxxxxxx] [--channel N]
+                                 a text to a channel (default the primary) or one node, as the Meshtastic apps send it
   files request CONTENT_ID [--max-bytes N]
                                  ask radio neighbours for a small file over LoRa
   watch health [--count N]       print mesh health samples as they come (every 2 s)
@@ -42,6 +44,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, io: Io): Promi
         again: { type: 'boolean', default: false },
         'max-bytes': { type: 'string' },
         count: { type: 'string' },
+        to: { type: 'string' },
+        channel: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -85,7 +89,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, io: Io): Promi
   }
 }
 
-type Options = { json: boolean; filtered: boolean; priority: string; again: boolean; 'max-bytes'?: string | undefined; count?: string | undefined };
+type Options = { json: boolean; filtered: boolean; priority: string; again: boolean; 'max-bytes'?: string | undefined; count?: string | undefined; to?: string | undefined; channel?: string | undefined };
 type Action = (client: Awaited<ReturnType<typeof connect>>, io: Io) => Promise<void>;
 
 /** Checks the command line before any connection is made, so a typo never reaches the node. */
@@ -107,6 +111,13 @@ function actionFor(command: string, rest: string[], options: Options): Action {
       const priority = EmergencyPriority.safeParse(options.priority);
       if (!priority.success) throw new UsageError(`--priority must be advisory, urgent or life_threatening, not "${options.priority}"`);
       return (client, io) => sendEmergency(client, io, { text: rest[1]!, priority: priority.data, json: options.json, again: options.again });
+    }
+    case 'messages': {
+      expect(3, 'messages send TEXT [--to !xxxxxxxx] [--channel N]');
+      if (rest[0] !== 'send') throw new UsageError(`unknown messages command "${rest[0]}": use "pakit messages send TEXT"`);
+      if (options.channel !== undefined && !/^[0-7]$/.test(options.channel)) throw new UsageError(`--channel must be a channel index 0-7, not "${options.channel}"`);
+      const channel = options.channel === undefined ? undefined : Number(options.channel);
+      return (client, io) => sendMessage(client, io, { text: rest[1]!, to: options.to, channel, json: options.json });
     }
     case 'files': {
       expect(3, 'files request CONTENT_ID [--max-bytes N]');

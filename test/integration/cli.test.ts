@@ -74,6 +74,16 @@ describe('pakit command-line client against the demo node', { timeout: 60_000 },
     expect(bad.stderr).toMatch(/contentId/);
   });
 
+  it('messages send posts a channel text and a direct message; a bad node id is refused before sending', async () => {
+    const channel = await pakit(['--url', node.consoleUrl, 'messages', 'send', 'Checking in from the CLI', '--json']);
+    expect(channel.stderr).toBe('');
+    expect(JSON.parse(channel.stdout)).toMatchObject([{ conversation: 'channel:0', direction: 'out', text: 'Checking in from the CLI' }]);
+    const bad = await pakit(['--url', node.consoleUrl, 'messages', 'send', 'hi', '--to', 'bob']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/to: a node id like !a1b2c3d4/);
+    expect((await pakit(['--url', node.consoleUrl, 'messages', 'send', 'hi', '--channel', '9'])).code).toBe(2);
+  });
+
   it('a wrong token or no node exits 3 with a fix; a typo exits 2 without connecting', async () => {
     const refused = await pakit(['--url', `${node.base}/#token=${'x'.repeat(24)}`, 'status']);
     expect(refused.code).toBe(3);
