@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { app, dialog, ipcMain, Notification, type BrowserWindow } from 'electron';
 import { meshSettingsFromEnv, ConfigError } from './node/config.ts';
+import { radioChoiceSetting } from './node/radio/radio-choice.ts';
 import { IdentityError, type SecretProtector } from './node/identity/index.ts';
 import { formatLogLine } from './node/log.ts';
 import { openNodeState, type NodeState } from './node/node-state.ts';
@@ -30,8 +31,10 @@ function cannotStart(message: string, fix?: string): never {
 
 async function start(): Promise<void> {
   let mesh;
+  let radio;
   try {
     mesh = meshSettingsFromEnv(process.env);
+    radio = radioChoiceSetting('MESH_LORA_PORT', process.env.MESH_LORA_PORT);
   } catch (error) {
     if (error instanceof ConfigError) cannotStart(error.message);
     throw error;
@@ -58,6 +61,9 @@ async function start(): Promise<void> {
     store: state.store,
     hostFiles: dialogFiles(() => window),
     resumeRadio: true,
+    // A T-Beam plugged in is found by its USB id and connected with no click, the first time too.
+    autoDetectRadio: true,
+    ...(radio ? { radio } : {}),
     logSink: (entry) => process.stderr.write(`${formatLogLine(entry)}\n`),
   });
   serveConsole(consoleDir);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { MeshSettings } from '../../shared/contract/index.ts';
 import { ConfigError, defaultMeshSettings, meshSettingsFromEnv, parseListenAddress } from '../node/config.ts';
+import { radioChoiceSetting, type RadioChoice } from '../node/radio/radio-choice.ts';
 
 export type HeadlessConfig = {
   api: { host: string; port: number };
@@ -17,6 +18,8 @@ export type HeadlessConfig = {
   quotaBytes: number | undefined;
   /** An identity backup to install before start (only where the node has no identity yet). */
   importIdentity: string | undefined;
+  /** The radio to connect to at start and keep; undefined: the one used last time, if any. */
+  radio: RadioChoice | undefined;
 };
 
 export const usage = `Usage: npm run node -- [options]      (or: node electron/headless/main.ts [options])
@@ -29,6 +32,9 @@ Options:
                     install an identity backup exported from another node (passphrase from
                     PAKIT_BACKUP_PASSPHRASE or asked); refused if this node already has one
   --storage-quota N largest store size, e.g. 500M or 20G (env PAKIT_STORAGE_QUOTA, default: the disk)
+  --radio auto|PATH|tcp://HOST[:PORT]
+                    the radio to connect to at start and keep (env MESH_LORA_PORT): auto finds a
+                    Meshtastic board by its USB id and waits for one; default: the radio used last
   --mesh-listen HOST:PORT
                     where libp2p listens for mesh peers (env MESH_LISTEN, default 0.0.0.0:7777;
                     port 0 picks a free one)
@@ -51,6 +57,7 @@ Environment:
   MESH_LISTEN               HOST:PORT libp2p listens on (default 0.0.0.0:7777)
   MESH_BOOTSTRAP            comma-separated multiaddrs with /p2p/<peer id>, dialled at start
   MESH_MDNS                 true|false: find peers on the local network (default true)
+  MESH_LORA_PORT            the radio to connect to at start, as --radio
 `;
 
 export class HelpRequested extends Error {}
@@ -68,6 +75,7 @@ export function parseHeadlessConfig(argv: string[], env: Env): HeadlessConfig {
         'storage-quota': { type: 'string' },
         'import-identity': { type: 'string' },
         'mesh-listen': { type: 'string' },
+        radio: { type: 'string' },
         demo: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -94,6 +102,9 @@ export function parseHeadlessConfig(argv: string[], env: Env): HeadlessConfig {
   }
   const mesh = parsed.values.demo ? defaultMeshSettings : meshSettingsFromEnv(env);
   const meshListen = parsed.values['mesh-listen'];
+  const radio =
+    parsed.values.radio !== undefined ? radioChoiceSetting('--radio', parsed.values.radio) : parsed.values.demo ? undefined : radioChoiceSetting('MESH_LORA_PORT', env.MESH_LORA_PORT);
+  if (radio && parsed.values.demo) throw new ConfigError('--radio', parsed.values.radio ?? '', 'nothing with --demo: the demo connects to its own simulated radio');
   return {
     api,
     token: tokenFromEnv && explicitToken ? explicitToken : randomBytes(24).toString('base64url'),
@@ -102,6 +113,7 @@ export function parseHeadlessConfig(argv: string[], env: Env): HeadlessConfig {
     demo: parsed.values.demo,
     dataDir: parsed.values['data-dir'] ?? (parsed.values.demo ? undefined : (env.PAKIT_DATA_DIR ?? defaultDataDir(env))),
     importIdentity: parsed.values['import-identity'],
+    radio,
     quotaBytes: parseSize(parsed.values['storage-quota'] !== undefined ? '--storage-quota' : 'PAKIT_STORAGE_QUOTA', parsed.values['storage-quota'] ?? env.PAKIT_STORAGE_QUOTA),
   };
 }

@@ -55,8 +55,10 @@ export async function startDemoMesh(options: { networkId: string; radios?: numbe
     // Exact positions, as on a private channel, so the table's distances and the map are true to
     // the metre; the node's own radio (the first) has one, like a T-Beam with a GPS fix.
     positionPrecisionBits: 32,
-    // The far end of the line relays nothing anyway: a CLIENT_MUTE there shows another role.
-    role: (index) => (index === radios - 1 && radios > 2 ? 'CLIENT_MUTE' : 'CLIENT'),
+    // Both ends of the line are CLIENT_MUTE: an end's rebroadcast reaches only the middle radio, which
+    // already has the packet, and while the node's radio sends that useless copy it cannot hear the
+    // middle radio's own broadcasts (half duplex), whose telemetry then waits an hour for its next turn.
+    role: (index) => (radios > 2 && (index === 0 || index === radios - 1) ? 'CLIENT_MUTE' : 'CLIENT'),
   });
   const announced = new Promise<void>((resolve) => scheduler.setTimer((radios - 1) * SWITCH_ON_SPACING_MS + ANNOUNCED_MARGIN_MS, resolve));
   const servers: DeviceTcpServer[] = [];

@@ -87,6 +87,7 @@ const node = new PakitNode({
   store: state.store,
   ...(demoMesh ? { extraRadioPorts: () => demoMesh.ports } : {}),
   resumeRadio: !config.demo,
+  ...(config.radio ? { radio: config.radio } : {}),
   logSink: (entry) => {
     if (entry.level !== 'debug') process.stderr.write(`${formatLogLine(entry)}\n`);
   },

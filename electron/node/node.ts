@@ -20,6 +20,8 @@ import { NodeFavorites } from './nodes/favorites.ts';
 import { LoraService } from './lora/service.ts';
 import { MessageStore, MessagesService } from './messages/index.ts';
 import { RadioLink } from './radio/link.ts';
+import { listSerialPorts } from './radio/ports.ts';
+import { AutoRadio, type RadioChoice } from './radio/radio-choice.ts';
 import { peerKeyOf, ReputationBook } from './reputation/index.ts';
 import { StatusSampler, type ProcessProbe } from './status.ts';
 import type { BlockStore } from './storage/index.ts';
@@ -40,8 +42,12 @@ export type PakitNodeOptions = {
   hostFiles?: HostFiles;
   /** Radios the host offers besides serial ports (the demo's simulated devices). */
   extraRadioPorts?: () => RadioPortInfo[];
-  /** Reconnect at start to the radio used last time. */
+  /** Reconnect at start to the radio used last time (when `radio` names none). */
   resumeRadio?: boolean;
+  /** The radio to connect to at start and keep (`--radio` / MESH_LORA_PORT); `auto`: the first board found on USB. */
+  radio?: RadioChoice;
+  /** With no radio named and none used before: connect to the first Meshtastic board plugged in (the desktop app). */
+  autoDetectRadio?: boolean;
   clock?: Clock;
   probe?: ProcessProbe;
   /** Mirror of the log for the host (stderr for the headless node, a file for the desktop app). */
@@ -81,6 +87,7 @@ export class PakitNode {
   readonly #clock: Clock;
   /** Set when the database file was unreadable at start: told to the operator once the node starts. */
   readonly #damagedDatabase: DamagedDatabase | undefined;
+  #autoRadio: AutoRadio | undefined;
 
   constructor(options: PakitNodeOptions) {
     this.options = options;
@@ -225,15 +232,30 @@ export class PakitNode {
       const { keptAs, reason } = this.#damagedDatabase;
       this.log.error('node', `The database was damaged and could not be read (${reason}). It was kept as ${keptAs} and the node started with a fresh one: history and messages from before are in that copy.`);
     }
-    if (this.options.resumeRadio) {
-      const last = this.radio.lastDevice();
-      if (last) {
-        this.log.info('radio', 'reconnecting to the radio used last time');
-        void this.radio.resume();
-      }
-    }
+    this.#connectRadio();
     // A mesh that cannot listen is reported in its health and the log; the node runs on without it.
     await this.mesh.open();
+  }
+
+  /** The radio the settings name, else the one used last time, else (when the host asks) the first board found. */
+  #connectRadio(): void {
+    const { radio: choice, resumeRadio, autoDetectRadio } = this.options;
+    const resumes = resumeRadio === true && this.radio.lastDevice() !== undefined;
+    if (choice?.kind === 'auto' || (!choice && !resumes && autoDetectRadio)) {
+      this.#autoRadio = new AutoRadio({
+        clock: this.#clock,
+        listPorts: () => listSerialPorts(),
+        connect: (port) => void this.radio.keepConnected(port),
+        log: (level, message) => this.log.write(level, 'radio', message),
+      });
+      this.#autoRadio.start();
+    } else if (choice) {
+      this.log.info('radio', `connecting to the radio named in the settings (${choice.kind === 'tcp' ? `tcp://${choice.host}:${choice.port ?? ''}` : choice.kind === 'serial' ? choice.path : choice.id})`);
+      void this.radio.keepConnected(choice);
+    } else if (resumes) {
+      this.log.info('radio', 'reconnecting to the radio used last time');
+      void this.radio.resume();
+    }
   }
 
   /**
@@ -250,6 +272,7 @@ export class PakitNode {
 
   async stop(): Promise<void> {
     this.status.stop();
+    this.#autoRadio?.stop();
     this.bridge?.stop();
     await this.mesh.close();
     await this.lora.stop();

@@ -207,6 +207,15 @@ export class RadioLink extends EventEmitter<LinkEvents> {
     return this.#begin(port, false);
   }
 
+  /**
+   * Connects to `port` and keeps at it until it answers (a relay started before its radio is
+   * plugged in, or named in its settings), then reconnects after every unplug like any link.
+   */
+  keepConnected(port: PortDescriptor): Promise<StartResult> {
+    this.#writeDevice(port);
+    return this.#begin(port, true);
+  }
+
   /** Reconnects to the last used device at start, trying until it answers; undefined if none. */
   resume(): Promise<StartResult> | undefined {
     const port = this.lastDevice();
