@@ -88,3 +88,17 @@ export function runHeadlessNode(args: string[], env: Record<string, string> = {}
     });
   });
 }
+
+export type ScriptRun = { code: number | null; stdout: string; stderr: string };
+
+/** Runs a script of the repo (`cli/pakit.ts`, `examples/…`) as its own process to the end, with only PATH and `env`. */
+export function runScript(path: string, args: string[], env: Record<string, string> = {}): Promise<ScriptRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(repoRoot, path), ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -1,24 +1,8 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, startHeadlessNode, type RunningNode } from '../helpers/headless-node.ts';
-
-type Run = { code: number | null; stdout: string; stderr: string };
+import { runScript, startHeadlessNode, type RunningNode } from '../helpers/headless-node.ts';
 
 /** The `pakit` command as an operator runs it: a separate process, over the node's WebSocket. */
-function pakit(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'cli/pakit.ts'), ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const pakit = (args: string[], env: Record<string, string> = {}) => runScript('cli/pakit.ts', args, env);
 
 describe('pakit command-line client against the demo node', { timeout: 60_000 }, () => {
   let node: RunningNode;

@@ -1,27 +1,14 @@
 // The scripts in examples/ run as an operator would run them, against two real nodes on loopback:
 // one announces a file, the other discovers it as a peer and finds it as the file's holder.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../cli/connect.ts';
 import { targetOf } from '../../cli/target.ts';
-import { repoRoot, startHeadlessNode, type RunningNode } from '../helpers/headless-node.ts';
+import { runScript, startHeadlessNode, type RunningNode } from '../helpers/headless-node.ts';
 
-function example(name: string, args: string[], node: RunningNode): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'examples', name), ...args], {
-      env: { PATH: process.env.PATH ?? '', PAKIT_URL: node.consoleUrl },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const example = (name: string, args: string[], node: RunningNode) => runScript(`examples/${name}`, args, { PAKIT_URL: node.consoleUrl });
 
 /** The node's libp2p address with its peer id, as MESH_BOOTSTRAP wants it. */
 async function meshAddressOf(node: RunningNode): Promise<{ address: string; peerId: string }> {
