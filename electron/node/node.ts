@@ -19,7 +19,7 @@ import { NodeLog } from './log.ts';
 import { NodeFavorites } from './nodes/favorites.ts';
 import { LoraService } from './lora/service.ts';
 import { MessageStore, MessagesService } from './messages/index.ts';
-import { RadioLink } from './radio/link.ts';
+import { describePort, RadioLink } from './radio/link.ts';
 import { listSerialPorts } from './radio/ports.ts';
 import { AutoRadio, type RadioChoice } from './radio/radio-choice.ts';
 import { peerKeyOf, ReputationBook } from './reputation/index.ts';
@@ -250,7 +250,7 @@ export class PakitNode {
       });
       this.#autoRadio.start();
     } else if (choice) {
-      this.log.info('radio', `connecting to the radio named in the settings (${choice.kind === 'tcp' ? `tcp://${choice.host}:${choice.port ?? ''}` : choice.kind === 'serial' ? choice.path : choice.id})`);
+      this.log.info('radio', `connecting to the radio named in the settings (${describePort(choice)})`);
       void this.radio.keepConnected(choice);
     } else if (resumes) {
       this.log.info('radio', 'reconnecting to the radio used last time');

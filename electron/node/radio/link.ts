@@ -270,7 +270,7 @@ export class RadioLink extends EventEmitter<LinkEvents> {
     if (result.ok) {
       const previous = this.#lastNodeNum;
       if (previous !== undefined && previous !== result.device.nodeNum) {
-        const message = `A different radio (${result.device.nodeId}) now answers at ${describe(port)}; queued packets go out through it.`;
+        const message = `A different radio (${result.device.nodeId}) now answers at ${describePort(port)}; queued packets go out through it.`;
         this.emit('log', { at: this.#clock.now(), level: 'warn', source: 'radio', message });
       }
       this.#lastNodeNum = result.device.nodeNum;
@@ -303,7 +303,7 @@ export class RadioLink extends EventEmitter<LinkEvents> {
       if (!current() || this.#state.status !== 'ready') return;
       this.#session = undefined;
       // Unplugged, reset or restarted: find the same device again.
-      const reason = error ?? radioErrors.unplugged(describe(port));
+      const reason = error ?? radioErrors.unplugged(describePort(port));
       this.emit('log', { at: this.#clock.now(), level: 'warn', source: 'radio', message: reason.message });
       this.#scheduleReconnect(port, 0, reason, this.#generation);
     });
@@ -440,7 +440,8 @@ function openPort(port: PortDescriptor, bluetooth: GattAdapter | undefined): Pro
   }
 }
 
-function describe(port: PortDescriptor): string {
+/** Where a port is, as the operator names it: a serial path, host:port or BLE id. */
+export function describePort(port: PortDescriptor): string {
   if (port.kind === 'serial') return port.path;
   if (port.kind === 'tcp') return `${port.host}:${port.port ?? DEFAULT_TCP_PORT}`;
   return `BLE ${port.id}`;
