@@ -11,7 +11,7 @@ import { consoleCsp } from '../../electron/node/api/console-policy.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const require = createRequire(import.meta.url);
-require('./electronegativity-typescript.cjs');
+require('./electronegativity-preload.cjs');
 
 type Finding = { id: string; severity: { name: string }; confidence: { name: string }; file: string; location?: { line?: number }; description: string };
 type ScanResult = { issues: Finding[]; errors: { file: string; message: string; tolerable: boolean }[] };
