@@ -17,6 +17,9 @@ import { StatusBar } from './StatusBar.tsx';
 import { TokenForm } from './TokenForm.tsx';
 import { viewFromHash, views, type ViewId } from './views.ts';
 
+/** Alt+1..Alt+9: the digit keys; later views have no shortcut. */
+const SHORTCUTS = 9;
+
 export function App() {
   const [view, setView] = useState<ViewId>(() => viewFromHash(window.location.hash));
   const mainRef = useRef<HTMLElement>(null);
@@ -68,10 +71,10 @@ export function App() {
         <ul>
           {views.map((item, index) => (
             <li key={item.id}>
-              <a href={`#/${item.id}`} aria-current={item.id === view ? 'page' : undefined} aria-keyshortcuts={`Alt+${index + 1}`}>
+              <a href={`#/${item.id}`} aria-current={item.id === view ? 'page' : undefined} aria-keyshortcuts={index < SHORTCUTS ? `Alt+${index + 1}` : undefined}>
                 <span>{t(`nav.${item.id}`)}</span>
                 {item.id === 'messages' && unread > 0 ? <span className="unread nav-unread" aria-label={t('messages.unread', { count: unread })} data-testid="nav-unread">{unread}</span> : null}
-                <kbd aria-hidden="true">{t('app.shortcut', { key: index + 1 })}</kbd>
+                {index < SHORTCUTS ? <kbd aria-hidden="true">{t('app.shortcut', { key: index + 1 })}</kbd> : null}
               </a>
             </li>
           ))}
