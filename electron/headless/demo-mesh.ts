@@ -55,6 +55,10 @@ export async function startDemoMesh(options: { networkId: string; radios?: numbe
     // Exact positions, as on a private channel, so the table's distances and the map are true to
     // the metre; the node's own radio (the first) has one, like a T-Beam with a GPS fix.
     positionPrecisionBits: 32,
+    // Position and telemetry every 3 min, as an operator may set them on a private channel: one
+    // broadcast lost to a collision is made good within minutes, not the firmware defaults' hour.
+    positionIntervalMs: 3 * 60_000,
+    telemetryIntervalMs: 3 * 60_000,
     // Both ends of the line are CLIENT_MUTE: an end's rebroadcast reaches only the middle radio, which
     // already has the packet, and while the node's radio sends that useless copy it cannot hear the
     // middle radio's own broadcasts (half duplex), whose telemetry then waits an hour for its next turn.

@@ -106,6 +106,12 @@ export type SimDeviceOptions = {
   position?: SimPosition;
   /** Bits of latitude/longitude it shares on the primary channel: firmware default 13 (about 3 km), 32 exact. */
   positionPrecisionBits?: number;
+  /**
+   * `position.broadcast_secs` and `telemetry.device_update_interval`, as an operator may set them on a
+   * private channel (the firmware holds public-channel nodes to its defaults): 15 min and 1 h by default.
+   */
+  positionIntervalMs?: number;
+  telemetryIntervalMs?: number;
   role?: SimRole;
   /** On a draining battery; without one, external power (battery level 101). */
   battery?: SimBattery;
@@ -145,6 +151,8 @@ export class SimDevice {
   readonly role: SimRole;
   readonly position: SimPosition | undefined;
   private readonly positionPrecisionBits: number;
+  private readonly positionIntervalMs: number;
+  private readonly telemetryIntervalMs: number;
   private readonly battery: SimBattery | undefined;
   /** Radio time the device was switched on: uptime and battery drain count from it. */
   private readonly switchedOnAtMs: number;
@@ -184,6 +192,8 @@ export class SimDevice {
     this.role = options.role ?? 'CLIENT';
     this.position = options.position;
     this.positionPrecisionBits = options.positionPrecisionBits ?? DEFAULT_POSITION_PRECISION_BITS;
+    this.positionIntervalMs = options.positionIntervalMs ?? POSITION_BROADCAST_INTERVAL_MS;
+    this.telemetryIntervalMs = options.telemetryIntervalMs ?? TELEMETRY_BROADCAST_INTERVAL_MS;
     this.battery = options.battery;
     this.switchedOnAtMs = options.announceAfterMs ?? 0;
     const id = nodeIdOf(this.nodeNum);
@@ -464,7 +474,7 @@ export class SimDevice {
     this.scheduler.setTimer(TELEMETRY_RUN_INTERVAL_MS, () => this.runDeviceTelemetry(broadcasts));
     if (!this.alive) return;
     const now = this.scheduler.now();
-    const due = this.lastTelemetryToMeshMs === undefined || now - this.lastTelemetryToMeshMs >= TELEMETRY_BROADCAST_INTERVAL_MS;
+    const due = this.lastTelemetryToMeshMs === undefined || now - this.lastTelemetryToMeshMs >= this.telemetryIntervalMs;
     const dutyCycle = regionRules(this.region).dutyCycle;
     const airAllows = dutyCycle >= 1 || this.airUtilTxPercent() < (100 * dutyCycle) / 2; // isTxAllowedAirUtil: half the allowance
     const telemetry = encodeMessage(
@@ -481,7 +491,7 @@ export class SimDevice {
 
   /** Firmware PositionModule: the fixed position every 15 minutes, the stale unsent one cancelled. */
   private broadcastPosition(): void {
-    this.scheduler.setTimer(POSITION_BROADCAST_INTERVAL_MS, () => this.broadcastPosition());
+    this.scheduler.setTimer(this.positionIntervalMs, () => this.broadcastPosition());
     if (!this.alive || !this.position || !this.politeChannel()) return;
     const stale = this.txQueue.findIndex((item) => item.frame.from === this.nodeNum && item.frame.id === this.lastPositionId);
     if (stale !== -1) this.txQueue.splice(stale, 1);

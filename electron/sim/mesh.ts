@@ -28,6 +28,9 @@ export type SimMeshOptions = {
   origin?: SimPosition;
   /** Bits of position the radios share on their channel (firmware default 13, about 3 km; 32 exact). */
   positionPrecisionBits?: number;
+  /** Position and telemetry broadcast intervals of every radio (the firmware's defaults when absent). */
+  positionIntervalMs?: number;
+  telemetryIntervalMs?: number;
   /** Each radio's role (CLIENT by default). */
   role?: (index: number) => SimRole;
 };
@@ -75,6 +78,8 @@ export function createSimMesh(options: SimMeshOptions): SimMesh {
       position: positions[index]!,
       ...(options.positionPrecisionBits === undefined ? {} : { positionPrecisionBits: options.positionPrecisionBits }),
       role: options.role?.(index) ?? 'CLIENT',
+      ...(options.positionIntervalMs === undefined ? {} : { positionIntervalMs: options.positionIntervalMs }),
+      ...(options.telemetryIntervalMs === undefined ? {} : { telemetryIntervalMs: options.telemetryIntervalMs }),
       ...(battery ? { battery } : {}),
     });
   });
