@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { MeshSettings } from '../../shared/contract/index.ts';
-import { ConfigError, defaultMeshSettings, meshSettingsFromEnv, parseListenAddress } from '../node/config.ts';
+import { ConfigError, DEFAULT_HISTORY_DAYS, defaultMeshSettings, meshSettingsFromEnv, parseListenAddress } from '../node/config.ts';
 import { radioChoiceSetting, type RadioChoice } from '../node/radio/radio-choice.ts';
 
 export type HeadlessConfig = {
@@ -20,6 +20,8 @@ export type HeadlessConfig = {
   importIdentity: string | undefined;
   /** The radio to connect to at start and keep; undefined: the one used last time, if any. */
   radio: RadioChoice | undefined;
+  /** Days of node history kept in the database. */
+  historyDays: number;
 };
 
 export const usage = `Usage: npm run node -- [options]      (or: node electron/headless/main.ts [options])
@@ -35,6 +37,8 @@ Options:
   --radio auto|PATH|tcp://HOST[:PORT]
                     the radio to connect to at start and keep (env MESH_LORA_PORT): auto finds a
                     Meshtastic board by its USB id and waits for one; default: the radio used last
+  --history-days N  days of node history (signal, battery, channel use) kept in the
+                    database (env PAKIT_HISTORY_DAYS, 1-3650, default 30)
   --mesh-listen HOST:PORT
                     where libp2p listens for mesh peers (env MESH_LISTEN, default 0.0.0.0:7777;
                     port 0 picks a free one)
@@ -76,6 +80,7 @@ export function parseHeadlessConfig(argv: string[], env: Env): HeadlessConfig {
         'import-identity': { type: 'string' },
         'mesh-listen': { type: 'string' },
         radio: { type: 'string' },
+        'history-days': { type: 'string' },
         demo: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -114,12 +119,23 @@ export function parseHeadlessConfig(argv: string[], env: Env): HeadlessConfig {
     dataDir: parsed.values['data-dir'] ?? (parsed.values.demo ? undefined : (env.PAKIT_DATA_DIR ?? defaultDataDir(env))),
     importIdentity: parsed.values['import-identity'],
     radio,
+    historyDays: parseHistoryDays(
+      parsed.values['history-days'] !== undefined ? '--history-days' : 'PAKIT_HISTORY_DAYS',
+      parsed.values['history-days'] ?? env.PAKIT_HISTORY_DAYS,
+    ),
     quotaBytes: parseSize(parsed.values['storage-quota'] !== undefined ? '--storage-quota' : 'PAKIT_STORAGE_QUOTA', parsed.values['storage-quota'] ?? env.PAKIT_STORAGE_QUOTA),
   };
 }
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function parseHistoryDays(setting: string, raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_HISTORY_DAYS;
+  const days = Number(raw.trim());
+  if (!Number.isInteger(days) || days < 1 || days > 3650) throw new ConfigError(setting, raw, 'a whole number of days from 1 to 3650');
+  return days;
 }
 
 const defaultDataDir = (env: Env) => join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'pakit-mesh');
