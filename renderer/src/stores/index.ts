@@ -3,6 +3,7 @@ import { alertNewMessage } from '../app/message-alerts.ts';
 import { bindConnection } from './connection.ts';
 import { bindEmergency } from './emergency.ts';
 import { bindFavorites } from './favorites.ts';
+import { bindHistory } from './history.ts';
 import { bindIndexSync } from './index-sync.ts';
 import { bindLog } from './log.ts';
 import { bindMesh } from './mesh.ts';
@@ -15,6 +16,7 @@ import { bindTransfers } from './transfers.ts';
 export { useConnection } from './connection.ts';
 export { unacknowledged, useEmergency } from './emergency.ts';
 export { useFavorites } from './favorites.ts';
+export { HISTORY_RANGES, useHistory, type HistoryRange } from './history.ts';
 export { useIndexSync } from './index-sync.ts';
 export { useLog } from './log.ts';
 export { useMesh } from './mesh.ts';
@@ -36,5 +38,6 @@ export function bindStores(client: ContractClient, via: 'desktop' | 'websocket')
   bindMesh(client);
   bindTransfers(client);
   bindFavorites(client);
+  bindHistory(client);
   bindMessages(client, (event) => alertNewMessage(event, via));
 }
