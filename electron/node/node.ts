@@ -257,12 +257,12 @@ export class PakitNode {
   }
 
   /** One table of the node's records as CSV; favourites are the operator's marks where set. */
-  exportCsv(request: ExportRequest): ExportResult {
+  exportCsv(request: ExportRequest): Promise<ExportResult> {
     const favorites = new Map(this.favorites.list().map((mark) => [mark.nodeId, mark.favorite]));
     return exportCsv(
       {
         nodes: () => toMeshNodes(this.radio.nodes()).map((node) => ({ ...node, isFavorite: favorites.get(node.nodeId) ?? node.isFavorite })),
-        nodeSamples: (filter) => this.history.nodeSamples(filter),
+        nodeSamplePages: (filter) => this.history.nodeSamplePages(filter),
         messages: () => this.messages.store.allInTimeOrder(),
         emergencies: () => this.lora.history(),
         log: () => this.log.recent(Number.MAX_SAFE_INTEGER),

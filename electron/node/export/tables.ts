@@ -1,12 +1,13 @@
 // What each CSV export holds: one column list per table, from the node's own records.
 import type { ChatMessage, EmergencyRecord, ExportRequest, ExportResult, LogEntry, MeshNode } from '../../../shared/contract/index.ts';
 import type { NodeSampleRow } from '../history/index.ts';
-import { isoTime, toCsv, type CsvColumn } from './csv.ts';
+import { isoTime, toCsv, toCsvInPages, type CsvColumn } from './csv.ts';
 
 /** Where the rows come from; the node passes its services. */
 export type ExportSources = {
   nodes: () => readonly MeshNode[];
-  nodeSamples: (filter: { since?: number | undefined; nodeId?: string | undefined }) => Iterable<NodeSampleRow>;
+  /** Samples oldest first, in pages (a week of a busy mesh is half a million rows). */
+  nodeSamplePages: (filter: { since?: number | undefined; nodeId?: string | undefined }) => Iterable<readonly NodeSampleRow[]>;
   messages: () => Iterable<ChatMessage>;
   emergencies: () => readonly EmergencyRecord[];
   log: () => readonly LogEntry[];
@@ -84,13 +85,13 @@ const logColumns: CsvColumn<LogEntry>[] = [
   { header: 'message', value: (entry) => entry.message },
 ];
 
-export function exportCsv(sources: ExportSources, request: ExportRequest): ExportResult {
-  const written = (() => {
+export async function exportCsv(sources: ExportSources, request: ExportRequest): Promise<ExportResult> {
+  const written = await (async () => {
     switch (request.table) {
       case 'nodes':
         return toCsv(nodeColumns, sources.nodes());
       case 'history':
-        return toCsv(sampleColumns, sources.nodeSamples({ since: request.since, nodeId: request.nodeId }));
+        return toCsvInPages(sampleColumns, sources.nodeSamplePages({ since: request.since, nodeId: request.nodeId }));
       case 'messages':
         return toCsv(messageColumns, sources.messages());
       case 'emergencies':

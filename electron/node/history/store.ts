@@ -14,7 +14,7 @@ const MIGRATIONS = [
      snr REAL, rssi REAL, battery REAL, voltage REAL, channel_util REAL, air_util_tx REAL, hops INTEGER,
      PRIMARY KEY (node_id, minute)
    ) STRICT, WITHOUT ROWID;
-   CREATE INDEX node_samples_by_minute ON node_samples (minute);
+   CREATE INDEX node_samples_by_minute ON node_samples (minute, node_id);
    CREATE TABLE own_samples (
      minute INTEGER PRIMARY KEY,
      at INTEGER NOT NULL,
@@ -39,7 +39,7 @@ export type OwnSample = {
 
 export type HistoryRange = { since: number; until: number; points: number };
 
-type NodeRow = { node_id: string; at: number; snr: number | null; rssi: number | null; battery: number | null; voltage: number | null; channel_util: number | null; air_util_tx: number | null; hops: number | null };
+type NodeRow = { node_id: string; minute: number; at: number; snr: number | null; rssi: number | null; battery: number | null; voltage: number | null; channel_util: number | null; air_util_tx: number | null; hops: number | null };
 
 export class HistoryStore {
   readonly #db: NodeDatabase;
@@ -112,7 +112,7 @@ export class HistoryStore {
          FROM node_samples WHERE node_id = ? AND minute BETWEEN ? AND ?
          GROUP BY minute / CAST(? AS INTEGER) ORDER BY MAX(minute)`,
       )
-      .all(nodeId, ...minuteBounds(range), step) as Omit<NodeRow, 'node_id'>[];
+      .all(nodeId, ...minuteBounds(range), step) as Omit<NodeRow, 'node_id' | 'minute'>[];
     return { nodeId, bucketMs: step * MINUTE_MS, samples: rows.map(toNodeSample) };
   }
 
@@ -150,13 +150,24 @@ export class HistoryStore {
     return { bucketMs: step * MINUTE_MS, samples: [...buckets.values()].sort((a, b) => a.at - b.at) };
   }
 
-  /** Every stored node sample, oldest first (for export): all nodes or one, from `since`. */
-  *nodeSamples(filter: { since?: number | undefined; nodeId?: string | undefined }): Generator<NodeSampleRow> {
+  /**
+   * Every stored node sample, oldest first, in pages of `pageSize` (for export): all nodes or one,
+   * from `since`. Each page is its own query, so the caller may yield to other work between pages.
+   */
+  *nodeSamplePages(filter: { since?: number | undefined; nodeId?: string | undefined }, pageSize = 5000): Generator<NodeSampleRow[]> {
+    const page = this.#db.sql.prepare(
+      `SELECT * FROM node_samples WHERE minute >= ? AND (minute, node_id) > (?, ?) AND (? IS NULL OR node_id = ?)
+       ORDER BY minute, node_id LIMIT ?`,
+    );
     const since = Math.floor((filter.since ?? 0) / MINUTE_MS);
-    const statement = filter.nodeId
-      ? this.#db.sql.prepare('SELECT * FROM node_samples WHERE node_id = ? AND minute >= ? ORDER BY minute').iterate(filter.nodeId, since)
-      : this.#db.sql.prepare('SELECT * FROM node_samples WHERE minute >= ? ORDER BY minute, node_id').iterate(since);
-    for (const row of statement as Iterable<NodeRow>) yield { nodeId: row.node_id, ...toNodeSample(row) };
+    let after: [number, string] = [-1, ''];
+    for (;;) {
+      const rows = page.all(since, ...after, filter.nodeId ?? null, filter.nodeId ?? null, pageSize) as NodeRow[];
+      if (rows.length === 0) return;
+      yield rows.map((row) => ({ nodeId: row.node_id, ...toNodeSample(row) }));
+      const last = rows.at(-1)!;
+      after = [last.minute, last.node_id];
+    }
   }
 
   /** Deletes samples older than `before` (epoch ms); answers how many rows went. */
@@ -180,19 +191,17 @@ function minuteBounds(range: HistoryRange): [number, number] {
   return [Math.floor(range.since / MINUTE_MS), Math.floor(range.until / MINUTE_MS)];
 }
 
-function toNodeSample(row: Omit<NodeRow, 'node_id'>): NodeSample {
-  return {
-    at: row.at,
-    ...present({
-      snr: row.snr,
-      rssi: row.rssi,
-      batteryLevel: row.battery,
-      voltage: row.voltage,
-      channelUtilization: row.channel_util,
-      airUtilTx: row.air_util_tx,
-      hopsAway: row.hops,
-    }),
-  };
+function toNodeSample(row: Omit<NodeRow, 'node_id' | 'minute'>): NodeSample {
+  // Written out rather than looped: exports walk hundreds of thousands of rows.
+  const sample: NodeSample = { at: row.at };
+  if (row.snr !== null) sample.snr = row.snr;
+  if (row.rssi !== null) sample.rssi = row.rssi;
+  if (row.battery !== null) sample.batteryLevel = row.battery;
+  if (row.voltage !== null) sample.voltage = row.voltage;
+  if (row.channel_util !== null) sample.channelUtilization = row.channel_util;
+  if (row.air_util_tx !== null) sample.airUtilTx = row.air_util_tx;
+  if (row.hops !== null) sample.hopsAway = row.hops;
+  return sample;
 }
 
 /** Drops SQL NULLs, so optional fields are absent rather than null. */

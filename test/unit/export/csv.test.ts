@@ -56,7 +56,7 @@ describe('exportCsv', () => {
     nodes: () => [
       { nodeId: '!a1b2c3d4', nodeNum: 0xa1b2c3d4, longName: '=cmd|" /C calc"!A0', shortName: 'EVIL', snr: -7.25, lastHeard: at, position: { latitude: 40.4, longitude: -3.7 } },
     ],
-    nodeSamples: ({ nodeId }) => [{ nodeId: nodeId ?? '!a1b2c3d4', at, snr: 6, rssi: -95 }],
+    nodeSamplePages: ({ nodeId }) => [[{ nodeId: nodeId ?? '!a1b2c3d4', at, snr: 6, rssi: -95 }], [{ nodeId: nodeId ?? '!a1b2c3d4', at: at + 60_000, snr: 7 }]],
     messages: () => [],
     emergencies: () => [
       { id: 'b', direction: 'received', text: 'later', priority: 'urgent', at: at + 1, signer: 'k', verified: true, ackedBy: ['x', 'y'], acknowledged: false },
@@ -66,8 +66,8 @@ describe('exportCsv', () => {
     now: () => at,
   };
 
-  it('exports nodes with a header, a defused name, numbers as numbers and ISO times', () => {
-    const result = exportCsv(sources, { table: 'nodes' });
+  it('exports nodes with a header, a defused name, numbers as numbers and ISO times', async () => {
+    const result = await exportCsv(sources, { table: 'nodes' });
     const [header, row] = parseCsv(result.csv);
     expect(result.rows).toBe(1);
     expect(result.fileName).toBe('pakit-nodes-2026-12-04T0812Z.csv');
@@ -78,19 +78,25 @@ describe('exportCsv', () => {
     expect(field('longitude')).toBe('-3.7');
   });
 
-  it('orders emergencies by time and keeps a multi-line log message in one field', () => {
-    const emergencies = parseCsv(exportCsv(sources, { table: 'emergencies' }).csv);
+  it('orders emergencies by time and keeps a multi-line log message in one field', async () => {
+    const emergencies = parseCsv((await exportCsv(sources, { table: 'emergencies' })).csv);
     expect(emergencies.slice(1).map((row) => row[3])).toEqual(['earlier, with comma', 'later']);
     expect(emergencies[2]![8]).toBe('x y');
-    const log = parseCsv(exportCsv(sources, { table: 'log' }).csv);
+    const log = parseCsv((await exportCsv(sources, { table: 'log' })).csv);
     expect(log).toEqual([
       ['time', 'level', 'source', 'message'],
       ['2026-12-04T08:12:00.000Z', 'warn', 'radio', 'line one\nline two'],
     ]);
   });
 
-  it('names a one-node history file after the node, without characters file systems refuse', () => {
+  it('names a one-node history file after the node, and joins pages under one header', async () => {
     expect(exportFileName({ table: 'history', nodeId: '!a1b2c3d4' }, at)).toBe('pakit-history-a1b2c3d4-2026-12-04T0812Z.csv');
-    expect(exportCsv(sources, { table: 'history', nodeId: '!0000beef' }).csv).toContain('!0000beef');
+    const history = await exportCsv(sources, { table: 'history', nodeId: '!0000beef' });
+    expect(history.rows).toBe(2);
+    expect(parseCsv(history.csv)).toEqual([
+      ['time', 'node_id', 'snr_db', 'rssi_dbm', 'battery_percent', 'voltage_v', 'channel_utilization_percent', 'air_util_tx_percent', 'hops_away'],
+      ['2026-12-04T08:12:00.000Z', '!0000beef', '6', '-95', '', '', '', '', ''],
+      ['2026-12-04T08:13:00.000Z', '!0000beef', '7', '', '', '', '', '', ''],
+    ]);
   });
 });

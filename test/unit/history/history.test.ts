@@ -96,10 +96,10 @@ describe('HistoryStore', () => {
       { nodeId: '!00000001', at: 9 * MINUTE, snr: 3 },
     ]);
     store.writeOwnSample({ at: MINUTE });
-    expect([...store.nodeSamples({})].map((row) => row.at)).toEqual([MINUTE, 5 * MINUTE, 9 * MINUTE]);
-    expect([...store.nodeSamples({ nodeId: '!00000001', since: 2 * MINUTE })]).toEqual([{ nodeId: '!00000001', at: 9 * MINUTE, snr: 3 }]);
+    expect([...store.nodeSamplePages({}, 2)].flat().map((row) => row.at)).toEqual([MINUTE, 5 * MINUTE, 9 * MINUTE]);
+    expect([...store.nodeSamplePages({ nodeId: '!00000001', since: 2 * MINUTE })].flat()).toEqual([{ nodeId: '!00000001', at: 9 * MINUTE, snr: 3 }]);
     expect(store.prune(6 * MINUTE)).toBe(3);
-    expect([...store.nodeSamples({})].map((row) => row.at)).toEqual([9 * MINUTE]);
+    expect([...store.nodeSamplePages({}, 2)].flat().map((row) => row.at)).toEqual([9 * MINUTE]);
   });
 });
 
@@ -127,7 +127,7 @@ describe('HistoryRecorder', () => {
     scheduler.advanceBy(3 * MINUTE);
     recorder.recordNodes([meshNode('!00000001', { lastHeard: scheduler.now(), snr: 6 })]);
     recorder.stop();
-    expect([...store.nodeSamples({})].map((row) => [row.nodeId, row.snr])).toEqual([['!00000001', 5], ['!00000001', 6]]);
+    expect([...store.nodeSamplePages({}, 2)].flat().map((row) => [row.nodeId, row.snr])).toEqual([['!00000001', 5], ['!00000001', 6]]);
     const mesh = store.meshHistory({ since: heard, until: scheduler.now(), points: 10 });
     expect(mesh.samples.filter((sample) => sample.ownChannelUtilization === 7)).toHaveLength(4); // at 0, 1, 2 and 3 min
   });
