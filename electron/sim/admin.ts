@@ -1,8 +1,8 @@
 // What a simulated device does with an AdminMessage its client sends to it, after firmware 2.6.11's
 // AdminModule: set_owner takes the non-empty names (cut to the firmware's char[40] / char[5]) and, if
-// they changed, the device announces its NodeInfo; set_config with LoRa settings that change a radio
-// parameter (the region among them) reboots the device DEFAULT_REBOOT_SECONDS later; from UNSET the
-// firmware also turns transmit on. Every request with want_response gets a Routing reply (NONE) unless
+// they changed, the device announces its NodeInfo; set_config with LoRa settings takes them into the
+// config at once (from UNSET the firmware also turns transmit on) and, when a radio parameter (the
+// region among them) changed, reboots the device DEFAULT_REBOOT_SECONDS later. Every request with want_response gets a Routing reply (NONE) unless
 // it has an answer of its own. What the device does with the outcome is SimDevice's part.
 import { Admin, Config } from '@meshtastic/protobufs';
 import { decodeMessage } from './messages.ts';

@@ -152,7 +152,7 @@ export class SimDevice {
   readonly nodeNum: number;
   readonly modemPreset: ModemPresetName;
   readonly firmwareVersion: string;
-  /** Set from the start, then by an admin set_config (applied at the reboot that follows). */
+  /** Set from the start, then by an admin set_config. */
   private currentRegion: RegionName;
   /** The owner (User): set_owner changes its names. */
   private currentUser: OpaqueMessage & { longName: string; shortName: string };
@@ -410,9 +410,9 @@ export class SimDevice {
         break;
       }
       case 'set_region':
-        if (outcome.reboot) {
-          this.scheduler.setTimer(DEFAULT_REBOOT_SECONDS * 1000, () => this.reboot(outcome.region));
-        }
+        // The config takes the region at once (sends are allowed from now); the radio restarts later.
+        this.currentRegion = outcome.region;
+        if (outcome.reboot) this.scheduler.setTimer(DEFAULT_REBOOT_SECONDS * 1000, () => this.reboot());
         break;
       case 'get_channel': {
         const channel = this.channels()[outcome.index]!;
@@ -436,15 +436,14 @@ export class SimDevice {
 
   /**
    * The firmware restarts: the serial console says `rebooted`, the client loses its session (a
-   * TCP client its connection) and must ask for the config again; the new region applies now.
+   * TCP client its connection) and must ask for the config again.
    */
-  private reboot(region: RegionName): void {
+  private reboot(): void {
     if (!this.alive) return;
-    this.currentRegion = region;
     const session = this.session;
     if (session) this.writeFromRadio(session, makeMessage(Mesh.FromRadioSchema, { payloadVariant: { case: 'rebooted', value: true } }));
     this.dropClient();
-    if (regionRules(region).mayTransmit) this.scheduler.setTimer(this.random() * 5_000, () => this.announce());
+    if (regionRules(this.region).mayTransmit) this.scheduler.setTimer(this.random() * 5_000, () => this.announce());
   }
 
   private loraConfig(): { region: number; modemPreset: number; usePreset: boolean; bandwidth: number; spreadFactor: number; codingRate: number } {

@@ -48,10 +48,11 @@ describe('radio admin (set owner, set region)', () => {
     const closed = new Promise((resolve) => session.on('closed', resolve));
     expect(await session.setRegion('EU_868')).toMatchObject({ ok: true });
     expect(session.device?.region).toBe('EU_868'); // shown at once, as the stock apps do
-    expect(devices[0]!.region).toBe('UNSET'); // the firmware applies it at the restart
-    scheduler.advanceBy(7_000);
+    expect(devices[0]!.region).toBe('EU_868'); // in the config at once; the radio restarts 7 s later
+    scheduler.advanceBy(6_900);
+    expect(session.state).toBe('ready');
+    scheduler.advanceBy(100);
     expect((await closed as { code: string }).code).toBe('device_restarted');
-    expect(devices[0]!.region).toBe('EU_868');
     const again = new DeviceSession({ transport: plugIntoSim(devices[0]!).transport, clock: virtualOf(scheduler), nextId: () => 700 });
     expect(await again.start()).toMatchObject({ ok: true });
     expect(again.device).toMatchObject({ region: 'EU_868', sendBlockedBy: undefined });
