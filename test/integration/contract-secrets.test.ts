@@ -2,8 +2,9 @@
 // on the wire (a real node's every answer and event, searched for its seed in every encoding).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { events, methods, type MethodName } from '../../shared/contract/index.ts';
+import { events, methods } from '../../shared/contract/index.ts';
 import type { PakitNode } from '../../electron/node/node.ts';
+import { exampleInputs } from '../helpers/contract-examples.ts';
 import { createTestNode } from '../helpers/test-node.ts';
 
 const suspicious = /private|secret|seed|mnemonic|passphrase|signingKey|secretKey/i;
@@ -41,59 +42,7 @@ describe('key material and the contract', () => {
       await node.start();
       const stored = await node.api.call('storage.upload', { name: 'x', dataBase64: Buffer.from('some bytes').toString('base64') });
       const id = stored.ok ? (stored.value as { id: string }).id : '';
-      const inputs: Record<MethodName, unknown> = {
-        'node.info': {},
-        'node.status': {},
-        'node.statusHistory': {},
-        'log.recent': {},
-        'identity.get': {},
-        'identity.exportBackup': { passphrase: 'correct horse battery' },
-        'storage.stats': {},
-        'storage.list': {},
-        'storage.upload': { name: 'y', dataBase64: Buffer.from('more bytes').toString('base64') },
-        'storage.addFromDisk': {},
-        'storage.download': { id },
-        'storage.exportToDisk': { id },
-        'storage.delete': { id },
-        'index.summary': {},
-        'index.list': {},
-        'index.sync': {},
-        'radio.ports': {},
-        'radio.connect': { port: { kind: 'tcp', host: '127.0.0.1', port: 9 } },
-        'radio.disconnect': {},
-        'radio.state': {},
-        'radio.nodes': {},
-        'radio.setOwner': { longName: 'Base camp', shortName: 'BASE' },
-        'radio.setRegion': { region: 'EU_868', confirm: true },
-        'radio.setChannel': { index: 0 },
-        'nodes.favorites': {},
-        'nodes.setFavorite': { nodeId: '!00000001', favorite: true },
-        'emergency.send': { text: 'test emergency', priority: 'advisory' },
-        'emergency.history': {},
-        'messages.send': { text: 'hello mesh' },
-        'messages.list': {},
-        'messages.conversations': {},
-        'messages.markRead': { conversation: 'channel:0' },
-        'history.node': { nodeId: '!00000001', since: 0 },
-        'history.mesh': { since: 0 },
-        'export.csv': { table: 'log' },
-        'emergency.acknowledge': { id: 'none' },
-        'emergency.settings': { acks: true },
-        'mesh.health': {},
-        'mesh.healthHistory': {},
-        'mesh.start': {},
-        'mesh.peers': { includeFiltered: true },
-        'mesh.storagePeers': {},
-        'mesh.announceStorage': {},
-        'mesh.stop': {},
-        'mesh.announceBlock': { cid: id },
-        'mesh.findBlockPeers': { cid: id },
-        'mesh.requestBlock': { cid: id },
-        'files.request': { contentId: 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku' },
-        'files.transfers': {},
-        'files.cancel': { id: 'none' },
-        'files.resume': { id: 'none' },
-      };
+      const inputs = exampleInputs(id);
       for (const [method, params] of Object.entries(inputs)) {
         const result = await connection.handle({ kind: 'request', id: 1, method, params });
         seen.push(JSON.stringify(result));

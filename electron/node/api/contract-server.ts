@@ -113,7 +113,7 @@ export class ContractServer {
   async #handleMessage(raw: unknown): Promise<ResponseMessage> {
     const envelope = ClientMessage.safeParse(raw);
     if (!envelope.success) {
-      const id = typeof raw === 'object' && raw !== null && Number.isInteger((raw as { id?: unknown }).id) ? (raw as { id: number }).id : null;
+      const id = typeof raw === 'object' && raw !== null && Number.isSafeInteger((raw as { id?: unknown }).id) ? (raw as { id: number }).id : null;
       return {
         kind: 'response',
         id,
