@@ -13,6 +13,7 @@ import {
 } from '../../../shared/contract/index.ts';
 import type { EventHub } from '../event-hub.ts';
 import { EventPump, realTimers, type EventSink, type Timers } from './event-pump.ts';
+import { knownFailure } from './known-failures.ts';
 
 export type Handlers = {
   [M in MethodName]: (input: MethodInput<M>) => Promise<MethodOutput<M>> | MethodOutput<M>;
@@ -83,6 +84,8 @@ export class ContractServer {
       result = await handler(input.data);
     } catch (error) {
       if (isOperatorFacing(error)) return { ok: false, error: error.toContractError() };
+      const known = knownFailure(error);
+      if (known) return { ok: false, error: known };
       this.#options.reportInternalError(method, error);
       return { ok: false, error: contractError('internal', `The node failed while handling ${method}. The details are in the log.`) };
     }

@@ -71,7 +71,8 @@ export class NodeDatabase {
       this.sql.exec('COMMIT');
       return result;
     } catch (error) {
-      this.sql.exec('ROLLBACK');
+      // SQLite has already rolled back after some failures (a full disk): the cause is what matters.
+      if (this.sql.isTransaction) this.sql.exec('ROLLBACK');
       throw error;
     }
   }

@@ -23,7 +23,7 @@ export type MessagesServiceOptions = {
   link: MessagesLink;
   store: MessageStore;
   clock: Clock;
-  log: (level: 'info' | 'warn', message: string) => void;
+  log: (level: 'info' | 'warn' | 'error', message: string) => void;
   newId?: () => string;
 };
 
@@ -78,9 +78,22 @@ export class MessagesService extends EventEmitter<MessagesServiceEvents> {
       nodes: (nodes) => this.#rememberNodes(nodes),
       device: () => this.#rememberChannels(),
     };
-    for (const [name, listener] of Object.entries(listeners)) options.link.on(name as keyof LinkEvents, listener as never);
+    // What the radio reports is written to the database; a write the disk refuses must not take the
+    // radio link down with it: the log says what could not be kept (an incoming text in full).
+    const guarded = Object.entries(listeners).map(([name, listener]) => [
+      name as keyof LinkEvents,
+      (...args: unknown[]) => {
+        try {
+          (listener as (...values: unknown[]) => void)(...args);
+        } catch (error) {
+          const text = name === 'text' ? ` The text from ${nodeIdOf((args[0] as TextMessage).from)} was: ${(args[0] as TextMessage).text}` : '';
+          this.#log('error', `Could not save a message update (${(error as Error).message}).${text}`);
+        }
+      },
+    ] as const);
+    for (const [name, listener] of guarded) options.link.on(name, listener as never);
     this.#detach = () => {
-      for (const [name, listener] of Object.entries(listeners)) options.link.off(name as keyof LinkEvents, listener as never);
+      for (const [name, listener] of guarded) options.link.off(name, listener as never);
     };
     this.#requeue();
   }
@@ -110,22 +123,21 @@ export class MessagesService extends EventEmitter<MessagesServiceEvents> {
     const own = this.#link.device?.nodeId;
     const conversation = request.to ?? `channel:${channel}`;
     const at = this.#clock.now();
-    const messages: ChatMessage[] = [];
-    for (const [index, partText] of parts.entries()) {
-      const message: ChatMessage = {
-        id: this.#newId(),
-        conversation,
-        direction: 'out',
-        ...(own ? { from: own } : {}),
-        ...(request.to ? { to: request.to } : {}),
-        channel,
-        text: partText,
-        at,
-        state: 'queued',
-        ...(parts.length > 1 ? { part: { index: index + 1, count: parts.length } } : {}),
-      };
-      this.store.insert(message);
-      messages.push(message);
+    const messages = parts.map((partText, index): ChatMessage => ({
+      id: this.#newId(),
+      conversation,
+      direction: 'out',
+      ...(own ? { from: own } : {}),
+      ...(request.to ? { to: request.to } : {}),
+      channel,
+      text: partText,
+      at,
+      state: 'queued',
+      ...(parts.length > 1 ? { part: { index: index + 1, count: parts.length } } : {}),
+    }));
+    // All parts are kept before any goes to the radio: a full disk refuses the whole text, never half of it.
+    this.store.insertAll(messages);
+    for (const message of messages) {
       this.#publish(message);
       const queued = this.#enqueue(message);
       if (!queued.ok) this.#step(message.id, 'failed', { error: problemToError(queued.error) });

@@ -65,6 +65,11 @@ export class MessageStore {
   }
 
   /** Stores a message; false when an incoming one with the same sender and packet id is already there. */
+  /** Inserts every message or none. */
+  insertAll(messages: readonly NewMessage[]): void {
+    this.#db.transaction(() => messages.forEach((message) => this.insert(message)));
+  }
+
   insert(message: NewMessage): boolean {
     const result = this.#db.sql
       .prepare(

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isDiskFull, knownFailure } from '../../../electron/node/api/known-failures.ts';
 import { DatabaseTooNewError, NodeDatabase } from '../../../electron/node/db/index.ts';
 
 const freshFile = () => join(mkdtempSync(join(tmpdir(), 'pakit-db-')), 'pakit.db');
@@ -24,6 +25,28 @@ describe('NodeDatabase', () => {
       { module: 'other', version: 1 },
     ]);
     second.close();
+  });
+
+  it('a full database fails the whole transaction with SQLite’s own error, recognised as a full disk', () => {
+    const { database } = NodeDatabase.open(freshFile());
+    database.migrate('notes', ['CREATE TABLE notes (text TEXT NOT NULL) STRICT']);
+    database.sql.exec(`PRAGMA max_page_count = ${(database.sql.prepare('PRAGMA page_count').get() as { page_count: number }).page_count + 2}`);
+    let failure: unknown;
+    try {
+      database.transaction(() => {
+        for (let index = 0; index < 100; index += 1) database.sql.prepare('INSERT INTO notes (text) VALUES (?)').run('x'.repeat(2000));
+      });
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toMatchObject({ errcode: 13, message: 'database or disk is full' }); // not "cannot rollback"
+    expect(isDiskFull(failure)).toBe(true);
+    expect(knownFailure(failure)).toMatchObject({ code: 'refused', reason: 'disk_full' });
+    expect(database.sql.prepare('SELECT COUNT(*) AS n FROM notes').get()).toEqual({ n: 0 }); // none of it
+    database.sql.exec('PRAGMA max_page_count = 1000000');
+    database.transaction(() => database.sql.prepare('INSERT INTO notes (text) VALUES (?)').run('after'));
+    expect(database.sql.prepare('SELECT COUNT(*) AS n FROM notes').get()).toEqual({ n: 1 });
+    database.close();
   });
 
   it('refuses tables written by a newer schema instead of guessing', () => {
