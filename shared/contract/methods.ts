@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EmergencyPriority, EmergencyRecord } from './emergency.ts';
 import { IndexSyncView } from './index-sync.ts';
+import { MapTiles } from './map.ts';
 import { MeshHealth, MeshPeer } from './mesh.ts';
 import { ChatMessage, Conversation, ConversationId, ListMessagesRequest, SendMessageRequest } from './messages.ts';
 import { MeshNode, RadioPort, RadioPortInfo, RadioState } from './radio.ts';
@@ -213,6 +214,11 @@ export const methods = {
     summary: 'The operator has read a conversation: its unread count goes to zero.',
     input: z.object({ conversation: ConversationId }).strict(),
     output: Conversation,
+  }),
+  'map.tiles': method({
+    summary: 'The tile file the node serves for the map (`--tiles FILE`): its zooms, bounds and URL, or why there is none.',
+    input: noInput,
+    output: MapTiles,
   }),
 } satisfies Record<string, MethodSpec>;
 
