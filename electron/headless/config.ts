@@ -20,6 +20,8 @@ export type HeadlessConfig = {
   importIdentity: string | undefined;
   /** The radio to connect to at start and keep; undefined: the one used last time, if any. */
   radio: RadioChoice | undefined;
+  /** An MBTiles file of raster tiles for the console's map (`--tiles` / PAKIT_TILES). */
+  tiles: string | undefined;
 };
 
 export const usage = `Usage: npm run node -- [options]      (or: node electron/headless/main.ts [options])
@@ -35,6 +37,8 @@ Options:
   --radio auto|PATH|tcp://HOST[:PORT]
                     the radio to connect to at start and keep (env MESH_LORA_PORT): auto finds a
                     Meshtastic board by its USB id and waits for one; default: the radio used last
+  --tiles FILE      an MBTiles file of raster map tiles (PNG, JPEG or WebP) the console's map draws,
+                    served by this node; works offline (env PAKIT_TILES, default: a plain grid)
   --mesh-listen HOST:PORT
                     where libp2p listens for mesh peers (env MESH_LISTEN, default 0.0.0.0:7777;
                     port 0 picks a free one)
@@ -76,6 +80,7 @@ export function parseHeadlessConfig(argv: string[], env: Env): HeadlessConfig {
         'import-identity': { type: 'string' },
         'mesh-listen': { type: 'string' },
         radio: { type: 'string' },
+        tiles: { type: 'string' },
         demo: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -114,6 +119,7 @@ export function parseHeadlessConfig(argv: string[], env: Env): HeadlessConfig {
     dataDir: parsed.values['data-dir'] ?? (parsed.values.demo ? undefined : (env.PAKIT_DATA_DIR ?? defaultDataDir(env))),
     importIdentity: parsed.values['import-identity'],
     radio,
+    tiles: parsed.values.tiles ?? (env.PAKIT_TILES?.trim() || undefined),
     quotaBytes: parseSize(parsed.values['storage-quota'] !== undefined ? '--storage-quota' : 'PAKIT_STORAGE_QUOTA', parsed.values['storage-quota'] ?? env.PAKIT_STORAGE_QUOTA),
   };
 }

@@ -21,9 +21,12 @@ const TOKEN_PREFIX = 'pakit-token.';
 /** A console that has not read this much yet is slow: its events wait (coalesced) instead of queueing. */
 const CONGESTED_BYTES = 1 << 20;
 
+/** `/tiles/{z}/{x}/{y}`, with or without the format's extension. */
+const TILE_PATH = /^\/tiles\/(\d{1,2})\/(\d{1,10})\/(\d{1,10})(?:\.(?:png|jpg|jpeg|webp))?$/;
+
 /**
- * The headless node's front door: the built console, `/api/health`, and the contract over an
- * authenticated WebSocket at `/api/ws`.
+ * The headless node's front door: the built console, `/api/health`, the map's tiles (with the
+ * console's token) and the contract over an authenticated WebSocket at `/api/ws`.
  */
 export class HttpHost {
   #options: HttpHostOptions;
@@ -76,6 +79,7 @@ export class HttpHost {
       return void response.end(JSON.stringify(body));
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') return void plain(response, 405, 'Method not allowed.\n');
+    if (path.startsWith('/tiles/')) return this.#serveTile(request, response, path);
     const file = consoleFileFor(path);
     if (!file || path.startsWith('/api/')) return void plain(response, 404, 'Not found.\n');
     let body: Buffer;
@@ -96,6 +100,40 @@ export class HttpHost {
     response.end(request.method === 'HEAD' ? undefined : body);
   }
 
+  /**
+   * A map tile from the node's tile file. The console fetches tiles with its token as a bearer
+   * token (never in the URL, which would leave it in logs and caches).
+   */
+  #serveTile(request: IncomingMessage, response: ServerResponse, path: string): void {
+    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    if (!token) {
+      response.setHeader('WWW-Authenticate', 'Bearer realm="pakit"');
+      return plain(response, 401, 'Tiles need the console token: send it as "Authorization: Bearer <token>".\n');
+    }
+    if (!this.#tokenMatches(token)) return plain(response, 403, 'Wrong token.\n');
+    const match = TILE_PATH.exec(path);
+    let tile;
+    try {
+      tile = match ? this.#options.node.tiles.tile(Number(match[1]), Number(match[2]), Number(match[3])) : undefined;
+    } catch (error) {
+      this.#options.node.log.warn('map', `cannot read a tile from the tile file: ${(error as Error).message}`);
+      return plain(response, 503, 'The tile file cannot be read now; see the node log.\n');
+    }
+    if (!tile) return plain(response, 404, 'No tile there.\n');
+    response.writeHead(200, {
+      'Content-Type': tile.contentType,
+      'Content-Length': tile.bytes.byteLength,
+      'Cache-Control': 'private, max-age=3600',
+      'X-Content-Type-Options': 'nosniff',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    });
+    response.end(request.method === 'HEAD' ? undefined : tile.bytes);
+  }
+
+  #tokenMatches(token: string): boolean {
+    return timingSafeEqual(digest(token), this.#tokenDigest);
+  }
+
   #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const refuse = (status: number, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -113,7 +151,7 @@ export class HttpHost {
         .split(',')
         .map((protocol) => protocol.trim());
       const token = offered.find((protocol) => protocol.startsWith(TOKEN_PREFIX))?.slice(TOKEN_PREFIX.length);
-      if (!token || !timingSafeEqual(digest(token), this.#tokenDigest)) {
+      if (!token || !this.#tokenMatches(token)) {
         this.#options.node.log.warn('api', `refused a console connection from ${request.socket.remoteAddress}: ${token ? 'wrong' : 'missing'} token`);
         ws.close(CloseCodes.unauthorized, token ? 'wrong token' : 'missing token');
         return;

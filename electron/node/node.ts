@@ -25,6 +25,7 @@ import { AutoRadio, type RadioChoice } from './radio/radio-choice.ts';
 import { peerKeyOf, ReputationBook } from './reputation/index.ts';
 import { StatusSampler, type ProcessProbe } from './status.ts';
 import type { BlockStore } from './storage/index.ts';
+import { TileService } from './tiles/index.ts';
 
 const DATABASE_FILE = 'pakit.db';
 
@@ -54,6 +55,8 @@ export type PakitNodeOptions = {
   logSink?: (entry: LogEntry) => void;
   /** Message types beyond the built-in ones, over IP and (when they say how) over LoRa. */
   messageTypes?: readonly NodeMessageType<unknown>[];
+  /** An MBTiles file of raster map tiles to serve to the console's map (`--tiles`). */
+  tiles?: string;
 };
 
 /**
@@ -81,6 +84,8 @@ export class PakitNode {
   /** `pakit.db` in the data folder: messages, node history and other records; each service owns its tables. */
   readonly database: NodeDatabase;
   readonly favorites: NodeFavorites;
+  /** The map's tile file, when one was given; a file that cannot be used says why. */
+  readonly tiles: TileService;
   readonly identity: NodeIdentity;
   readonly options: PakitNodeOptions;
   readonly #startedAt: number;
@@ -101,6 +106,7 @@ export class PakitNode {
     this.database = opened.database;
     this.#damagedDatabase = opened.damaged;
     this.favorites = new NodeFavorites(this.database, this.#clock);
+    this.tiles = new TileService(options.tiles);
     this.api = new ContractServer({
       handlers: createHandlers(this),
       hub: this.hub,
@@ -232,9 +238,16 @@ export class PakitNode {
       const { keptAs, reason } = this.#damagedDatabase;
       this.log.error('node', `The database was damaged and could not be read (${reason}). It was kept as ${keptAs} and the node started with a fresh one: history and messages from before are in that copy.`);
     }
+    this.#logTiles();
     this.#connectRadio();
     // A mesh that cannot listen is reported in its health and the log; the node runs on without it.
     await this.mesh.open();
+  }
+
+  #logTiles(): void {
+    const tiles = this.tiles.info();
+    if (tiles.available) this.log.info('map', `serving map tiles "${tiles.name}" (${tiles.format}, zoom ${tiles.minZoom}-${tiles.maxZoom}) from ${this.options.tiles}`);
+    else if (tiles.error) this.log.error('map', `${tiles.error.message} ${tiles.error.fix ?? ''} The map shows a plain grid meanwhile.`);
   }
 
   /** The radio the settings name, else the one used last time, else (when the host asks) the first board found. */
@@ -279,6 +292,7 @@ export class PakitNode {
     this.messages.stop();
     this.radio.disconnect();
     this.store.close();
+    this.tiles.close();
     this.database.close();
     this.log.info('node', 'stopped');
   }

@@ -71,6 +71,7 @@ describe('key material and the contract', () => {
         'messages.list': {},
         'messages.conversations': {},
         'messages.markRead': { conversation: 'channel:0' },
+        'map.tiles': {},
         'emergency.acknowledge': { id: 'none' },
         'emergency.settings': { acks: true },
         'mesh.health': {},

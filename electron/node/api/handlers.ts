@@ -188,6 +188,7 @@ export function createHandlers(node: PakitNode): Handlers {
     'messages.list': (options) => node.messages.list(options),
     'messages.conversations': () => node.messages.conversations(),
     'messages.markRead': ({ conversation }) => node.messages.markRead(conversation),
+    'map.tiles': () => node.tiles.info(),
   };
 }
 
