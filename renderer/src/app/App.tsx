@@ -9,6 +9,7 @@ import { Nodes } from '../views/Nodes.tsx';
 import { Peers } from '../views/Peers.tsx';
 import { Settings } from '../views/Settings.tsx';
 import { Messages } from '../views/Messages.tsx';
+import { NodeMap } from '../views/Map.tsx';
 import { TOKEN_REFUSED } from '../../../shared/contract/index.ts';
 import { totalUnread, useConnection, useMessages, useStorage } from '../stores/index.ts';
 import { useT } from '../i18n/index.ts';
@@ -92,6 +93,7 @@ export function App() {
         {view === 'emergency' ? <Emergency /> : null}
         {view === 'nodes' ? <Nodes /> : null}
         {view === 'messages' ? <Messages /> : null}
+        {view === 'map' ? <NodeMap /> : null}
       </main>
       <StatusBar />
     </div>

@@ -10,6 +10,7 @@ export const views = [
   { id: 'log' },
   { id: 'messages' },
   { id: 'nodes' },
+  { id: 'map' },
 ] as const;
 
 export type ViewId = (typeof views)[number]['id'];

@@ -8,7 +8,7 @@ export type LatLon = { latitude: number; longitude: number };
 export type Point = { x: number; y: number };
 export type Size = { width: number; height: number };
 /** What the map shows: `center` in the middle of the viewport, at a fractional zoom (0: the world in one tile). */
-export type MapView = { center: LatLon; zoom: number };
+export type MapCamera = { center: LatLon; zoom: number };
 
 export const TILE_SIZE = 256;
 /** Zooms the view can take: a whole continent to a few metres a pixel. */
@@ -44,14 +44,14 @@ export function worldPosition(point: Point, zoom: number): LatLon {
 }
 
 /** Where `position` is drawn in a viewport of `size` showing `view`. */
-export function screenPoint(position: LatLon, view: MapView, size: Size): Point {
+export function screenPoint(position: LatLon, view: MapCamera, size: Size): Point {
   const centre = worldPoint(view.center, view.zoom);
   const point = worldPoint(position, view.zoom);
   return { x: point.x - centre.x + size.width / 2, y: point.y - centre.y + size.height / 2 };
 }
 
 /** The position under viewport pixel `point`. */
-export function positionAt(point: Point, view: MapView, size: Size): LatLon {
+export function positionAt(point: Point, view: MapCamera, size: Size): LatLon {
   const centre = worldPoint(view.center, view.zoom);
   return worldPosition({ x: centre.x + point.x - size.width / 2, y: centre.y + point.y - size.height / 2 }, view.zoom);
 }
@@ -60,13 +60,13 @@ export function positionAt(point: Point, view: MapView, size: Size): LatLon {
 export const metresPerPixel = (latitude: number, zoom: number): number => (2 * Math.PI * MERCATOR_RADIUS_M * Math.cos(latitude * RAD)) / worldSize(zoom);
 
 /** The view moved by a drag of `delta` screen pixels (the map follows the pointer). */
-export function panned(view: MapView, delta: Point): MapView {
+export function panned(view: MapCamera, delta: Point): MapCamera {
   const centre = worldPoint(view.center, view.zoom);
   return { ...view, center: worldPosition({ x: centre.x - delta.x, y: centre.y - delta.y }, view.zoom) };
 }
 
 /** The view zoomed by `steps` (may be fractional) keeping the point under viewport pixel `anchor` in place. */
-export function zoomedAt(view: MapView, steps: number, anchor: Point, size: Size): MapView {
+export function zoomedAt(view: MapCamera, steps: number, anchor: Point, size: Size): MapCamera {
   const zoom = clamp(view.zoom + steps, MIN_VIEW_ZOOM, MAX_VIEW_ZOOM);
   const fixed = positionAt(anchor, view, size);
   const fixedWorld = worldPoint(fixed, zoom);
@@ -74,7 +74,7 @@ export function zoomedAt(view: MapView, steps: number, anchor: Point, size: Size
 }
 
 /** The view that shows every position with `padding` pixels to spare on each side. */
-export function fitView(positions: readonly LatLon[], size: Size, padding = 48): MapView | undefined {
+export function fitView(positions: readonly LatLon[], size: Size, padding = 48): MapCamera | undefined {
   if (positions.length === 0) return undefined;
   const points = positions.map((position) => worldPoint(position, 0));
   const xs = points.map((point) => point.x);
@@ -93,7 +93,7 @@ export function fitView(positions: readonly LatLon[], size: Size, padding = 48):
  * The scale bar: the longest round length (1, 2 or 5 × 10^n metres) that fits in `maxPixels` at the
  * view's centre, and its length on screen. The grid is drawn at the same step.
  */
-export function scaleBar(view: MapView, maxPixels: number): { metres: number; pixels: number } {
+export function scaleBar(view: MapCamera, maxPixels: number): { metres: number; pixels: number } {
   const perPixel = metresPerPixel(view.center.latitude, view.zoom);
   const longest = perPixel * maxPixels;
   const power = 10 ** Math.floor(Math.log10(longest));
@@ -125,9 +125,11 @@ export type TilePlacement = { z: number; x: number; y: number; left: number; top
  * The tiles covering the viewport, at the file's zoom nearest the view's (scaled to fit), within
  * `minZoom..maxZoom`. Columns wrap round the antimeridian; rows beyond the poles are left out.
  */
-export function visibleTiles(view: MapView, size: Size, minZoom: number, maxZoom: number): TilePlacement[] {
+export function visibleTiles(view: MapCamera, size: Size, minZoom: number, maxZoom: number): TilePlacement[] {
   const z = clamp(Math.round(view.zoom), minZoom, maxZoom);
   const tileEdge = TILE_SIZE * 2 ** (view.zoom - z);
+  // Far below the file's zooms its tiles would be specks by the thousand: the grid alone shows.
+  if (tileEdge < TILE_SIZE / 8) return [];
   const centre = worldPoint(view.center, view.zoom);
   const originX = centre.x - size.width / 2;
   const originY = centre.y - size.height / 2;

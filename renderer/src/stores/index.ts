@@ -5,6 +5,7 @@ import { bindEmergency } from './emergency.ts';
 import { bindFavorites } from './favorites.ts';
 import { bindIndexSync } from './index-sync.ts';
 import { bindLog } from './log.ts';
+import { bindMap } from './map.ts';
 import { bindMesh } from './mesh.ts';
 import { bindMessages } from './messages.ts';
 import { bindNode } from './node.ts';
@@ -17,6 +18,7 @@ export { unacknowledged, useEmergency } from './emergency.ts';
 export { useFavorites } from './favorites.ts';
 export { useIndexSync } from './index-sync.ts';
 export { useLog } from './log.ts';
+export { useMap } from './map.ts';
 export { useMesh } from './mesh.ts';
 export { totalUnread, useMessages } from './messages.ts';
 export { useNode } from './node.ts';
@@ -36,5 +38,6 @@ export function bindStores(client: ContractClient, via: 'desktop' | 'websocket')
   bindMesh(client);
   bindTransfers(client);
   bindFavorites(client);
+  bindMap(client);
   bindMessages(client, (event) => alertNewMessage(event, via));
 }
