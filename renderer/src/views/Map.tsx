@@ -73,7 +73,9 @@ export function NodeMap() {
   const viewRef = useRef(view);
   viewRef.current = view;
 
-  const images = useMemo(() => (tiles?.available ? new TileImages(tiles.urlTemplate, () => setTilesLoaded((count) => count + 1)) : undefined), [tiles]);
+  // One cache per tile source: a reconnect that answers the same file keeps the tiles already loaded.
+  const tileTemplate = tiles?.available ? tiles.urlTemplate : undefined;
+  const images = useMemo(() => (tileTemplate ? new TileImages(tileTemplate, () => setTilesLoaded((count) => count + 1)) : undefined), [tileTemplate]);
   useEffect(() => () => images?.close(), [images]);
 
   // Wheel zoom needs a non-passive listener to keep the page from scrolling.
