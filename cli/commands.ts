@@ -1,8 +1,11 @@
 // What each `pakit` command asks the node and how it prints the answer: text for people, --json for
 // scripts (one JSON document, or one per line for `watch`).
-import type { ContractClient, ContractError, EmergencyPriority, MeshPeer, Result } from '../shared/contract/index.ts';
+import { writeFileSync } from 'node:fs';
+import type { ContractClient, ContractError, EmergencyPriority, ExportTable, MeshPeer, Result } from '../shared/contract/index.ts';
 
 export type Output = { out: (line: string) => void };
+/** Standard output as it is, for files piped on (CSV keeps its CRLF line ends). */
+export type RawOutput = Output & { write: (text: string) => void };
 
 /** The node refused or failed a request: printed with its fix, exit code 1. */
 export class RequestFailed extends Error {
@@ -72,6 +75,14 @@ export async function sendMessage(client: ContractClient, output: Output, option
   if (options.json) return json(output, messages);
   const where = options.to ?? `channel ${options.channel ?? 0}`;
   output.out(`Sent to ${where}${messages.length > 1 ? ` in ${messages.length} parts` : ''}: ${messages.map((message) => message.state ?? 'queued').join(', ')}`);
+}
+
+/** A table as CSV: to a file with `outFile`, else on standard output for a pipe or redirect. */
+export async function exportTable(client: ContractClient, output: RawOutput, options: { table: ExportTable; nodeId: string | undefined; outFile: string | undefined }): Promise<void> {
+  const result = value(await client.call('export.csv', { table: options.table, ...(options.nodeId === undefined ? {} : { nodeId: options.nodeId }) }));
+  if (options.outFile === undefined) return output.write(result.csv);
+  writeFileSync(options.outFile, result.csv);
+  output.out(`Saved ${result.rows} ${result.rows === 1 ? 'row' : 'rows'} to ${options.outFile}`);
 }
 
 /** Prints each mesh health sample as it comes, until `count` samples (or forever). */

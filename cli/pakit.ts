@@ -2,8 +2,8 @@
 // `pakit`: the node's contract from a terminal, over the same authenticated WebSocket as the console.
 // Exit codes: 0 done, 1 the node refused or failed the request, 2 bad usage, 3 no node to talk to.
 import { parseArgs } from 'node:util';
-import { EmergencyPriority } from '../shared/contract/index.ts';
-import { peers, RequestFailed, requestFile, sendEmergency, sendMessage, status, watchHealth, type Output } from './commands.ts';
+import { EmergencyPriority, ExportTable } from '../shared/contract/index.ts';
+import { exportTable, peers, RequestFailed, requestFile, sendEmergency, sendMessage, status, watchHealth, type RawOutput } from './commands.ts';
 import { connect, ConnectError } from './connect.ts';
 import { targetOf, UsageError } from './target.ts';
 
@@ -20,6 +20,8 @@ usage: pakit [--url URL] [--token TOKEN] [--json] COMMAND
   files request CONTENT_ID [--max-bytes N]
                                  ask radio neighbours for a small file over LoRa
   watch health [--count N]       print mesh health samples as they come (every 2 s)
+  export nodes|history|messages|emergencies|log [--node !xxxxxxxx] [--out FILE]
+                                 a table as CSV (UTC times) on standard output or into FILE (--node: one node's history)
 
   --url URL      the console URL the node printed (it carries the token), or http://HOST:PORT
                  (default PAKIT_URL, else http://127.0.0.1:8080)
@@ -27,7 +29,7 @@ usage: pakit [--url URL] [--token TOKEN] [--json] COMMAND
   --json         machine-readable output
 `;
 
-type Io = Output & { err: (line: string) => void };
+type Io = RawOutput & { err: (line: string) => void };
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<number> {
   let parsed;
@@ -46,6 +48,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, io: Io): Promi
         count: { type: 'string' },
         to: { type: 'string' },
         channel: { type: 'string' },
+        node: { type: 'string' },
+        out: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -89,7 +93,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, io: Io): Promi
   }
 }
 
-type Options = { json: boolean; filtered: boolean; priority: string; again: boolean; 'max-bytes'?: string | undefined; count?: string | undefined; to?: string | undefined; channel?: string | undefined };
+type Options = { json: boolean; filtered: boolean; priority: string; again: boolean; 'max-bytes'?: string | undefined; count?: string | undefined; to?: string | undefined; channel?: string | undefined; node?: string | undefined; out?: string | undefined };
 type Action = (client: Awaited<ReturnType<typeof connect>>, io: Io) => Promise<void>;
 
 /** Checks the command line before any connection is made, so a typo never reaches the node. */
@@ -131,6 +135,13 @@ function actionFor(command: string, rest: string[], options: Options): Action {
       const count = wholeNumber(options.count, '--count');
       return (client, io) => watchHealth(client, io, { json: options.json, count });
     }
+    case 'export': {
+      expect(2, 'export nodes|history|messages|emergencies|log [--node !xxxxxxxx] [--out FILE]');
+      const table = ExportTable.safeParse(rest[0]);
+      if (!table.success) throw new UsageError(`there is no table "${rest[0]}" to export: use nodes, history, messages, emergencies or log`);
+      if (options.node !== undefined && table.data !== 'history') throw new UsageError('--node goes with "export history" only');
+      return (client, io) => exportTable(client, io, { table: table.data, nodeId: options.node, outFile: options.out });
+    }
     default:
       throw new UsageError(`unknown command "${command}" (pakit --help lists them)`);
   }
@@ -143,6 +154,6 @@ function wholeNumber(text: string | undefined, flag: string): number | undefined
 }
 
 if (import.meta.main) {
-  const io: Io = { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) };
+  const io: Io = { out: (line) => process.stdout.write(`${line}\n`), write: (text) => process.stdout.write(text), err: (line) => process.stderr.write(`${line}\n`) };
   process.exitCode = await run(process.argv.slice(2), process.env, io);
 }

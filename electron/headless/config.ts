@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { MeshSettings } from '../../shared/contract/index.ts';
-import { ConfigError, defaultMeshSettings, meshSettingsFromEnv, parseListenAddress } from '../node/config.ts';
+import { ConfigError, DEFAULT_HISTORY_DAYS, defaultMeshSettings, meshSettingsFromEnv, parseListenAddress } from '../node/config.ts';
 import { radioChoiceSetting, type RadioChoice } from '../node/radio/radio-choice.ts';
 
 export type HeadlessConfig = {
@@ -22,6 +22,8 @@ export type HeadlessConfig = {
   radio: RadioChoice | undefined;
   /** An MBTiles file of raster tiles for the console's map (`--tiles` / PAKIT_TILES). */
   tiles: string | undefined;
+  /** Days of node history kept in the database. */
+  historyDays: number;
 };
 
 export const usage = `Usage: npm run node -- [options]      (or: node electron/headless/main.ts [options])
@@ -39,6 +41,8 @@ Options:
                     Meshtastic board by its USB id and waits for one; default: the radio used last
   --tiles FILE      an MBTiles file of raster map tiles (PNG, JPEG or WebP) the console's map draws,
                     served by this node; works offline (env PAKIT_TILES, default: a plain grid)
+  --history-days N  days of node history (signal, battery, channel use) kept in the
+                    database (env PAKIT_HISTORY_DAYS, 1-3650, default 30)
   --mesh-listen HOST:PORT
                     where libp2p listens for mesh peers (env MESH_LISTEN, default 0.0.0.0:7777;
                     port 0 picks a free one)
@@ -81,6 +85,7 @@ export function parseHeadlessConfig(argv: string[], env: Env): HeadlessConfig {
         'mesh-listen': { type: 'string' },
         radio: { type: 'string' },
         tiles: { type: 'string' },
+        'history-days': { type: 'string' },
         demo: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -120,12 +125,23 @@ export function parseHeadlessConfig(argv: string[], env: Env): HeadlessConfig {
     importIdentity: parsed.values['import-identity'],
     radio,
     tiles: parsed.values.tiles ?? (env.PAKIT_TILES?.trim() || undefined),
+    historyDays: parseHistoryDays(
+      parsed.values['history-days'] !== undefined ? '--history-days' : 'PAKIT_HISTORY_DAYS',
+      parsed.values['history-days'] ?? env.PAKIT_HISTORY_DAYS,
+    ),
     quotaBytes: parseSize(parsed.values['storage-quota'] !== undefined ? '--storage-quota' : 'PAKIT_STORAGE_QUOTA', parsed.values['storage-quota'] ?? env.PAKIT_STORAGE_QUOTA),
   };
 }
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function parseHistoryDays(setting: string, raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_HISTORY_DAYS;
+  const days = Number(raw.trim());
+  if (!Number.isInteger(days) || days < 1 || days > 3650) throw new ConfigError(setting, raw, 'a whole number of days from 1 to 3650');
+  return days;
 }
 
 const defaultDataDir = (env: Env) => join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'pakit-mesh');

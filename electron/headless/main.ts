@@ -89,6 +89,7 @@ const node = new PakitNode({
   resumeRadio: !config.demo,
   ...(config.radio ? { radio: config.radio } : {}),
   ...(config.tiles ? { tiles: config.tiles } : {}),
+  historyDays: config.historyDays,
   logSink: (entry) => {
     if (entry.level !== 'debug') process.stderr.write(`${formatLogLine(entry)}\n`);
   },

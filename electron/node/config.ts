@@ -115,3 +115,6 @@ export function parseInteger(setting: string, raw: string, min: number, max: num
   }
   return Number(raw);
 }
+
+/** Days of node history kept in the database unless the operator says otherwise. */
+export const DEFAULT_HISTORY_DAYS = 30;

@@ -1,18 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { IdentityInfo, IndexSummary, LogEntry, MeshSettings, NodeInfo, RadioPortInfo, RadioState } from '../../shared/contract/index.ts';
+import type { ExportRequest, ExportResult, IdentityInfo, IndexSummary, LogEntry, MeshSettings, NodeInfo, RadioPortInfo, RadioState } from '../../shared/contract/index.ts';
 import { ContractServer } from './api/contract-server.ts';
 import { createHandlers, toIndexSyncView } from './api/handlers.ts';
 import { MeshRunner } from './api/mesh-runner.ts';
 import { loraPeersOf } from './api/mesh-view.ts';
 import { toMeshNodes, toRadioState } from './api/radio-view.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { meshNetworkOf } from './config.ts';
+import { DEFAULT_HISTORY_DAYS, meshNetworkOf } from './config.ts';
 import { NodeDatabase, type DamagedDatabase } from './db/index.ts';
 import { EventHub } from './event-hub.ts';
+import { exportCsv } from './export/tables.ts';
 import { gossipTypeOf, loraTypeOf, type NodeMessageType } from './extensions.ts';
 import { BRIDGE_MESSAGE_KIND, bridgeMessageType, LoraIpBridge } from './bridge/index.ts';
 import { GossipService } from './gossip/index.ts';
+import { HistoryRecorder, HistoryStore } from './history/index.ts';
 import type { HostFiles } from './host-files.ts';
 import type { NodeIdentity, ProtectionLevel } from './identity/index.ts';
 import { NodeLog } from './log.ts';
@@ -28,6 +30,7 @@ import type { BlockStore } from './storage/index.ts';
 import { TileService } from './tiles/index.ts';
 
 const DATABASE_FILE = 'pakit.db';
+const DAY_MS = 86_400_000;
 
 export type PakitNodeOptions = {
   host: NodeInfo['host'];
@@ -57,6 +60,8 @@ export type PakitNodeOptions = {
   messageTypes?: readonly NodeMessageType<unknown>[];
   /** An MBTiles file of raster map tiles to serve to the console's map (`--tiles`). */
   tiles?: string;
+  /** Days of node history kept in the database (default 30). */
+  historyDays?: number;
 };
 
 /**
@@ -86,6 +91,8 @@ export class PakitNode {
   readonly favorites: NodeFavorites;
   /** The map's tile file, when one was given; a file that cannot be used says why. */
   readonly tiles: TileService;
+  /** Per-node signal, battery and channel-use samples, and this node's own, in `database`. */
+  readonly history: HistoryStore;
   readonly identity: NodeIdentity;
   readonly options: PakitNodeOptions;
   readonly #startedAt: number;
@@ -93,6 +100,7 @@ export class PakitNode {
   /** Set when the database file was unreadable at start: told to the operator once the node starts. */
   readonly #damagedDatabase: DamagedDatabase | undefined;
   #autoRadio: AutoRadio | undefined;
+  readonly #historyRecorder: HistoryRecorder;
 
   constructor(options: PakitNodeOptions) {
     this.options = options;
@@ -107,6 +115,7 @@ export class PakitNode {
     this.#damagedDatabase = opened.damaged;
     this.favorites = new NodeFavorites(this.database, this.#clock);
     this.tiles = new TileService(options.tiles);
+    this.history = new HistoryStore(this.database);
     this.api = new ContractServer({
       handlers: createHandlers(this),
       hub: this.hub,
@@ -183,6 +192,24 @@ export class PakitNode {
       clock: this.#clock,
       log: (level, message) => this.log.write(level, 'mesh', message),
     });
+    this.#historyRecorder = new HistoryRecorder({
+      store: this.history,
+      clock: this.#clock,
+      retentionMs: (options.historyDays ?? DEFAULT_HISTORY_DAYS) * DAY_MS,
+      ownNodeId: () => this.radio.device?.nodeId,
+      ownStatus: () => {
+        const device = this.radio.device;
+        return {
+          channelUtilization: device?.channelUtilization,
+          airUtilTx: device?.airUtilTx,
+          batteryLevel: device?.batteryLevel,
+          voltage: device?.voltage,
+          radioQueue: this.radio.state.status === 'ready' ? this.radio.outbox().length : undefined,
+          ipPeers: this.gossip?.running ? this.mesh.health().peerCount : undefined,
+        };
+      },
+      log: (level, message) => this.log.write(level, 'history', message),
+    });
     this.#wireRadio();
     for (const type of options.messageTypes ?? []) if (type.lora) this.lora.registerMessageType(loraTypeOf(type, type.lora));
     this.lora.on('alert', (record) => this.hub.emit('emergency.alert', record));
@@ -231,8 +258,29 @@ export class PakitNode {
     return toRadioState(this.radio.state, this.radio.device, this.radio.outbox().length);
   }
 
+  now(): number {
+    return this.#clock.now();
+  }
+
+  /** One table of the node's records as CSV; favourites are the operator's marks where set. */
+  exportCsv(request: ExportRequest): Promise<ExportResult> {
+    const favorites = new Map(this.favorites.list().map((mark) => [mark.nodeId, mark.favorite]));
+    return exportCsv(
+      {
+        nodes: () => toMeshNodes(this.radio.nodes()).map((node) => ({ ...node, isFavorite: favorites.get(node.nodeId) ?? node.isFavorite })),
+        nodeSamplePages: (filter) => this.history.nodeSamplePages(filter),
+        messages: () => this.messages.store.allInTimeOrder(),
+        emergencies: () => this.lora.history(),
+        log: () => this.log.recent(Number.MAX_SAFE_INTEGER),
+        now: () => this.#clock.now(),
+      },
+      request,
+    );
+  }
+
   async start(): Promise<void> {
     this.status.start();
+    this.#historyRecorder.start();
     this.log.info('node', `Pakit Mesh ${this.options.version} started (${this.options.host}); identity ${this.identity.fingerprint}; network "${this.options.mesh.networkId}"`);
     if (this.#damagedDatabase) {
       const { keptAs, reason } = this.#damagedDatabase;
@@ -285,6 +333,7 @@ export class PakitNode {
 
   async stop(): Promise<void> {
     this.status.stop();
+    this.#historyRecorder.stop();
     this.#autoRadio?.stop();
     this.bridge?.stop();
     await this.mesh.close();
@@ -307,6 +356,7 @@ export class PakitNode {
     this.radio.on('device', publishState);
     this.radio.on('outbox', publishState);
     this.radio.on('nodes', (nodes) => {
+      this.#historyRecorder.recordNodes(nodes);
       this.hub.emit('radio.nodes', toMeshNodes(nodes));
       this.mesh.peersChanged();
     });

@@ -8,6 +8,7 @@ export * from './mesh.ts';
 export * from './transfers.ts';
 export * from './nodes.ts';
 export * from './messages.ts';
+export * from './history.ts';
 export * from './methods.ts';
 export * from './events.ts';
 export * from './wire.ts';

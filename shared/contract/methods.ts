@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EmergencyPriority, EmergencyRecord } from './emergency.ts';
+import { ExportRequest, ExportResult, MeshHistory, MeshHistoryRequest, NodeHistory, NodeHistoryRequest } from './history.ts';
 import { IndexSyncView } from './index-sync.ts';
 import { MapTiles } from './map.ts';
 import { MeshHealth, MeshPeer } from './mesh.ts';
@@ -219,6 +220,21 @@ export const methods = {
     summary: 'The tile file the node serves for the map (`--tiles FILE`): its zooms, bounds and URL, or why there is none.',
     input: noInput,
     output: MapTiles,
+  }),
+  'history.node': method({
+    summary: 'One node’s SNR, RSSI, battery, voltage, channel use and air time over a time range, from the node’s database.',
+    input: NodeHistoryRequest,
+    output: NodeHistory,
+  }),
+  'history.mesh': method({
+    summary: 'The mesh over a time range: radios heard, mean SNR and channel use, and this node’s own radio, queue and peers.',
+    input: MeshHistoryRequest,
+    output: MeshHistory,
+  }),
+  'export.csv': method({
+    summary: 'Nodes, history, messages, emergencies or the log as CSV (RFC 4180, ISO 8601 UTC times, safe to open in a spreadsheet).',
+    input: ExportRequest,
+    output: ExportResult,
   }),
 } satisfies Record<string, MethodSpec>;
 

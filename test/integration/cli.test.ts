@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScript, startHeadlessNode, type RunningNode } from '../helpers/headless-node.ts';
 
@@ -66,6 +69,20 @@ describe('pakit command-line client against the demo node', { timeout: 60_000 },
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/to: a node id like !a1b2c3d4/);
     expect((await pakit(['--url', node.consoleUrl, 'messages', 'send', 'hi', '--channel', '9'])).code).toBe(2);
+  });
+
+  it('export writes CSV to standard output or a file; a table that does not exist exits 2', async () => {
+    const log = await pakit(['--url', node.consoleUrl, 'export', 'log']);
+    expect(log.code).toBe(0);
+    expect(log.stdout.startsWith('time,level,source,message\r\n')).toBe(true);
+    expect(log.stdout).toMatch(/\r\n\d{4}-\d\d-\d\dT[\d:.]+Z,info,node,/);
+    const file = join(mkdtempSync(join(tmpdir(), 'pakit-cli-export-')), 'emergencies.csv');
+    const saved = await pakit(['--url', node.consoleUrl, 'export', 'emergencies', '--out', file]);
+    expect(saved.stdout).toMatch(/^Saved \d+ rows? to .*emergencies\.csv\n$/);
+    expect(readFileSync(file, 'utf8').split('\r\n')[0]).toBe('time,direction,priority,text,from_node,signer,verified,hops,acked_by,acknowledged,id');
+    const wrong = await pakit(['--url', node.consoleUrl, 'export', 'passwords']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/no table "passwords"/);
   });
 
   it('a wrong token or no node exits 3 with a fix; a typo exits 2 without connecting', async () => {

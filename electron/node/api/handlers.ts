@@ -189,6 +189,10 @@ export function createHandlers(node: PakitNode): Handlers {
     'messages.conversations': () => node.messages.conversations(),
     'messages.markRead': ({ conversation }) => node.messages.markRead(conversation),
     'map.tiles': () => node.tiles.info(),
+
+    'history.node': ({ nodeId, since, until, points }) => node.history.nodeHistory(nodeId, { since, until: until ?? node.now(), points }),
+    'history.mesh': ({ since, until, points }) => node.history.meshHistory({ since, until: until ?? node.now(), points }),
+    'export.csv': (request) => node.exportCsv(request),
   };
 }
 

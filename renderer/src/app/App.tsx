@@ -5,6 +5,7 @@ import { Files } from '../views/Files.tsx';
 import { Index } from '../views/Index.tsx';
 import { Radio } from '../views/Radio.tsx';
 import { LogView } from '../views/LogView.tsx';
+import { History } from '../views/History.tsx';
 import { Nodes } from '../views/Nodes.tsx';
 import { Peers } from '../views/Peers.tsx';
 import { Settings } from '../views/Settings.tsx';
@@ -92,6 +93,7 @@ export function App() {
         {view === 'files' ? <Files /> : null}
         {view === 'emergency' ? <Emergency /> : null}
         {view === 'nodes' ? <Nodes /> : null}
+        {view === 'history' ? <History /> : null}
         {view === 'messages' ? <Messages /> : null}
         {view === 'map' ? <NodeMap /> : null}
       </main>

@@ -11,6 +11,7 @@ export const views = [
   { id: 'messages' },
   { id: 'nodes' },
   { id: 'map' },
+  { id: 'history' },
 ] as const;
 
 export type ViewId = (typeof views)[number]['id'];

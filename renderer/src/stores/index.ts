@@ -3,6 +3,7 @@ import { alertNewMessage } from '../app/message-alerts.ts';
 import { bindConnection } from './connection.ts';
 import { bindEmergency } from './emergency.ts';
 import { bindFavorites } from './favorites.ts';
+import { bindHistory } from './history.ts';
 import { bindIndexSync } from './index-sync.ts';
 import { bindLog } from './log.ts';
 import { bindMap } from './map.ts';
@@ -16,6 +17,7 @@ import { bindTransfers } from './transfers.ts';
 export { useConnection } from './connection.ts';
 export { unacknowledged, useEmergency } from './emergency.ts';
 export { useFavorites } from './favorites.ts';
+export { HISTORY_RANGES, useHistory, type HistoryRange } from './history.ts';
 export { useIndexSync } from './index-sync.ts';
 export { useLog } from './log.ts';
 export { useMap } from './map.ts';
@@ -39,5 +41,6 @@ export function bindStores(client: ContractClient, via: 'desktop' | 'websocket')
   bindTransfers(client);
   bindFavorites(client);
   bindMap(client);
+  bindHistory(client);
   bindMessages(client, (event) => alertNewMessage(event, via));
 }

@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import { saveFile } from '../app/save-file.ts';
 import type { ContractClient, ContractError, IdentityInfo, IndexSummary, StorageStats, StoredBlock } from '../../../shared/contract/index.ts';
 
 const PAGE = 100;
@@ -135,10 +136,5 @@ function saveInBrowser(name: string, dataBase64: string): void {
   const binary = atob(dataBase64);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
-  const url = URL.createObjectURL(new Blob([bytes]));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveFile(name, bytes);
 }
