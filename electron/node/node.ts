@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ExportRequest, ExportResult, IdentityInfo, IndexSummary, LogEntry, MeshSettings, NodeInfo, RadioPortInfo, RadioState } from '../../shared/contract/index.ts';
+import type { ExportRequest, ExportResult, IdentityInfo, IndexSummary, LogEntry, MeshSettings, NodeInfo, NodePosition, RadioPortInfo, RadioState } from '../../shared/contract/index.ts';
 import { ContractServer } from './api/contract-server.ts';
 import { createHandlers, toIndexSyncView } from './api/handlers.ts';
 import { MeshRunner } from './api/mesh-runner.ts';
@@ -27,6 +27,7 @@ import { AutoRadio, type RadioChoice } from './radio/radio-choice.ts';
 import { peerKeyOf, ReputationBook } from './reputation/index.ts';
 import { StatusSampler, type ProcessProbe } from './status.ts';
 import type { BlockStore } from './storage/index.ts';
+import { PositionStore } from './positions/index.ts';
 import { TileService } from './tiles/index.ts';
 
 const DATABASE_FILE = 'pakit.db';
@@ -91,6 +92,8 @@ export class PakitNode {
   readonly favorites: NodeFavorites;
   /** The map's tile file, when one was given; a file that cannot be used says why. */
   readonly tiles: TileService;
+  /** Where each node has been (the map's trails), in `database`. */
+  readonly positions: PositionStore;
   /** Per-node signal, battery and channel-use samples, and this node's own, in `database`. */
   readonly history: HistoryStore;
   readonly identity: NodeIdentity;
@@ -115,6 +118,7 @@ export class PakitNode {
     this.#damagedDatabase = opened.damaged;
     this.favorites = new NodeFavorites(this.database, this.#clock);
     this.tiles = new TileService(options.tiles);
+    this.positions = new PositionStore(this.database);
     this.history = new HistoryStore(this.database);
     this.api = new ContractServer({
       handlers: createHandlers(this),
@@ -292,6 +296,15 @@ export class PakitNode {
     await this.mesh.open();
   }
 
+  /** A position that cannot be written (disk full) is logged; the radio's events go on. */
+  #recordPositions(positions: readonly { nodeId: string; position: NodePosition | undefined }[]): void {
+    try {
+      this.positions.record(positions, this.#clock.now());
+    } catch (error) {
+      this.log.warn('map', `could not keep a node position: ${(error as Error).message}`);
+    }
+  }
+
   #logTiles(): void {
     const tiles = this.tiles.info();
     if (tiles.available) this.log.info('map', `serving map tiles "${tiles.name}" (${tiles.format}, zoom ${tiles.minZoom}-${tiles.maxZoom}) from ${this.options.tiles}`);
@@ -353,10 +366,14 @@ export class PakitNode {
       if (state.status === 'ready') this.log.info('radio', `connected to ${this.radio.device?.longName ?? 'the radio'} (${this.radio.device?.nodeId ?? '?'})`);
       if (state.status === 'failed' || state.status === 'reconnecting') this.log.warn('radio', state.error.message);
     });
-    this.radio.on('device', publishState);
+    this.radio.on('device', (device) => {
+      publishState();
+      this.#recordPositions([{ nodeId: device.nodeId, position: device.position }]);
+    });
     this.radio.on('outbox', publishState);
     this.radio.on('nodes', (nodes) => {
       this.#historyRecorder.recordNodes(nodes);
+      this.#recordPositions(nodes);
       this.hub.emit('radio.nodes', toMeshNodes(nodes));
       this.mesh.peersChanged();
     });

@@ -29,3 +29,16 @@ export const MapTiles = z.discriminatedUnion('available', [
   z.object({ available: z.literal(false), error: ContractError.optional() }),
 ]);
 export type MapTiles = z.infer<typeof MapTiles>;
+
+/** A place a node reported, with when (the fix's time, else when it was heard), epoch ms. */
+export const TrailPoint = z.object({
+  latitude: z.number().min(-90).max(90),
+  longitude: z.number().min(-180).max(180),
+  altitude: z.number().optional(),
+  at: z.number(),
+});
+export type TrailPoint = z.infer<typeof TrailPoint>;
+
+/** Each node's places by node id (`!xxxxxxxx`), oldest first: the map's trails. */
+export const MapTrails = z.record(z.string(), z.array(TrailPoint));
+export type MapTrails = z.infer<typeof MapTrails>;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { EmergencyPriority, EmergencyRecord } from './emergency.ts';
 import { ExportRequest, ExportResult, MeshHistory, MeshHistoryRequest, NodeHistory, NodeHistoryRequest } from './history.ts';
 import { IndexSyncView } from './index-sync.ts';
-import { MapTiles } from './map.ts';
+import { MapTiles, MapTrails } from './map.ts';
 import { MeshHealth, MeshPeer } from './mesh.ts';
 import { ChatMessage, Conversation, ConversationId, ListMessagesRequest, SendMessageRequest } from './messages.ts';
 import { MeshNode, RadioPort, RadioPortInfo, RadioState } from './radio.ts';
@@ -220,6 +220,11 @@ export const methods = {
     summary: 'The tile file the node serves for the map (`--tiles FILE`): its zooms, bounds and URL, or why there is none.',
     input: noInput,
     output: MapTiles,
+  }),
+  'map.trails': method({
+    summary: 'Where each node has been: its newest positions from the node’s database, oldest first.',
+    input: z.object({ perNode: z.number().int().min(1).max(500).default(200) }).strict(),
+    output: MapTrails,
   }),
   'history.node': method({
     summary: 'One node’s SNR, RSSI, battery, voltage, channel use and air time over a time range, from the node’s database.',

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createContractClient, createWebSocketTransport, type MethodOutput } from '../../shared/contract/index.ts';
 import { artifactsDir, launchChromium } from '../helpers/browser.ts';
 import { startHeadlessNode, type RunningNode } from '../helpers/headless-node.ts';
 import { solidPng, tileOf, writeMbtiles, type Rgb, type TestTile } from '../helpers/tiles.ts';
@@ -40,6 +41,16 @@ const DECODE_DRAWN_TILES = `Promise.all([...document.querySelectorAll('[data-tes
   context.drawImage(element, 0, 0);
   return { href: image.getAttribute('href'), tile: image.getAttribute('data-tile'), rgb: [...context.getImageData(128, 128, 1, 1).data.slice(0, 3)] };
 }))`;
+
+/** The node's stored trails, asked over the contract as any client would. */
+async function storedTrails(node: RunningNode): Promise<MethodOutput<'map.trails'>> {
+  const client = createContractClient(createWebSocketTransport({ url: `${node.base.replace('http', 'ws')}/api/ws`, token: node.token }));
+  await new Promise<void>((resolve) => client.onState((state) => state.phase === 'open' && resolve()));
+  const answer = await client.call('map.trails', {});
+  client.close();
+  if (!answer.ok) throw new Error(answer.error.message);
+  return answer.value;
+}
 
 const markers = (page: Page) => page.locator('[data-testid="map"] .map-marker');
 
@@ -96,6 +107,11 @@ describe('Map view in Chromium against the demo', { timeout: 420_000 }, () => {
     const [near, far] = pixels as [(typeof pixels)[0], (typeof pixels)[0]];
     expect(far.length / near.length).toBeCloseTo(2, 1);
     for (const { dx, dy } of pixels) expect((Math.atan2(dx, -dy) * 180) / Math.PI).toBeCloseTo(70, 0); // screen bearing: up is north
+
+    // The node keeps each radio's positions in its database for the trails: one place each so far.
+    const trails = await storedTrails(plain);
+    expect(Object.keys(trails).sort()).toEqual([ownId, ...otherIds].sort());
+    expect(trails[ownId]).toEqual([expect.objectContaining({ latitude: expect.closeTo(DEMO_ORIGIN.latitude, 6), longitude: expect.closeTo(DEMO_ORIGIN.longitude, 6) })]);
 
     // Selecting the far radio tells its distance and bearing from this one.
     await page.locator(`.map-marker[data-node-id="${far.id}"]`).click();

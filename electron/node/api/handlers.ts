@@ -189,6 +189,7 @@ export function createHandlers(node: PakitNode): Handlers {
     'messages.conversations': () => node.messages.conversations(),
     'messages.markRead': ({ conversation }) => node.messages.markRead(conversation),
     'map.tiles': () => node.tiles.info(),
+    'map.trails': ({ perNode }) => node.positions.trails(perNode),
 
     'history.node': ({ nodeId, since, until, points }) => node.history.nodeHistory(nodeId, { since, until: until ?? node.now(), points }),
     'history.mesh': ({ since, until, points }) => node.history.meshHistory({ since, until: until ?? node.now(), points }),

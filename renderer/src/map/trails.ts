@@ -25,3 +25,16 @@ export function withPositions(trails: Trails, positions: readonly { id: string; 
   }
   return next ?? trails;
 }
+
+/**
+ * The node's stored trails (`map.trails`) with what this console saw since: points newer than a
+ * trail's last stored one are added, when the node moved.
+ */
+export function mergeTrails(stored: Trails, live: Trails, limit = TRAIL_LIMIT): Trails {
+  let merged = stored;
+  for (const [id, points] of Object.entries(live)) {
+    const since = stored[id]?.at(-1)?.at ?? -Infinity;
+    for (const point of points) if (point.at > since) merged = withPositions(merged, [{ id, position: { ...point, time: point.at } }], point.at, limit);
+  }
+  return merged;
+}

@@ -1,12 +1,12 @@
 import { create } from 'zustand';
 import type { ContractClient, MapTiles } from '../../../shared/contract/index.ts';
-import { withPositions, type Trails } from '../map/trails.ts';
+import { mergeTrails, TRAIL_LIMIT, withPositions, type Trails } from '../map/trails.ts';
 import { useRadio } from './radio.ts';
 
 type MapStore = {
   /** The node's tile file (contract `map.tiles`); undefined until it answered. */
   tiles: MapTiles | undefined;
-  /** Every node's positions since this console opened, own radio included (by its id). */
+  /** Every node's positions: those the node kept (`map.trails`) and those seen since, own radio included (by its id). */
   trails: Trails;
 };
 
@@ -14,8 +14,9 @@ export const useMap = create<MapStore>(() => ({ tiles: undefined, trails: {} }))
 
 export function bindMap(contractClient: ContractClient): void {
   const load = async () => {
-    const tiles = await contractClient.call('map.tiles', {});
+    const [tiles, trails] = await Promise.all([contractClient.call('map.tiles', {}), contractClient.call('map.trails', { perNode: TRAIL_LIMIT })]);
     useMap.setState({ tiles: tiles.ok ? tiles.value : { available: false, error: tiles.error } });
+    if (trails.ok) useMap.setState(({ trails: live }) => ({ trails: mergeTrails(trails.value, live) }));
   };
   contractClient.onState((state) => {
     if (state.phase === 'open') void load();

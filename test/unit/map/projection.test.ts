@@ -16,7 +16,7 @@ import {
   zoomedAt,
   type MapCamera,
 } from '../../../renderer/src/map/projection.ts';
-import { withPositions } from '../../../renderer/src/map/trails.ts';
+import { mergeTrails, withPositions } from '../../../renderer/src/map/trails.ts';
 import { tileOf } from '../../helpers/tiles.ts';
 
 const size = { width: 800, height: 600 };
@@ -183,5 +183,22 @@ describe('markers and trails', () => {
     expect(Object.keys(trails)).toEqual(['!1234abcd']);
     for (let step = 0; step < 10; step += 1) trails = withPositions(trails, at(47 + step / 100), 4000 + step, 5);
     expect(trails['!1234abcd']?.map((point) => point.latitude)).toEqual([47.05, 47.06, 47.07, 47.08, 47.09]);
+  });
+
+  it('adds to the trails the node kept what this console saw since, when the node moved', () => {
+    const stored = { '!1234abcd': [{ latitude: 46.7, longitude: 7.9, at: 1000 }, { latitude: 46.71, longitude: 7.9, at: 2000 }] };
+    const live = {
+      '!1234abcd': [
+        { latitude: 46.71, longitude: 7.9, at: 1500 }, // older than the stored trail's end: already in it
+        { latitude: 46.71, longitude: 7.9, at: 2500 }, // newer, same place
+        { latitude: 46.72, longitude: 7.9, at: 3000 },
+      ],
+      '!00c0ffee': [{ latitude: 46.8, longitude: 8, at: 2600 }],
+    };
+    expect(mergeTrails(stored, live)).toEqual({
+      '!1234abcd': [...stored['!1234abcd'], { latitude: 46.72, longitude: 7.9, at: 3000 }],
+      '!00c0ffee': [{ latitude: 46.8, longitude: 8, at: 2600 }],
+    });
+    expect(mergeTrails(stored, {})).toBe(stored);
   });
 });
