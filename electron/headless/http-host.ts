@@ -8,6 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCodes, contractError, PROTOCOL, type ResponseMessage } from '../../shared/contract/index.ts';
 import { consoleFileFor, consoleSecurityHeaders, contentTypeFor } from '../node/api/console-policy.ts';
 import type { PakitNode } from '../node/node.ts';
+import { tileHeaders, tileReply } from '../node/tiles/index.ts';
 
 export type HttpHostOptions = {
   node: PakitNode;
@@ -20,9 +21,6 @@ export type HttpHostOptions = {
 const TOKEN_PREFIX = 'pakit-token.';
 /** A console that has not read this much yet is slow: its events wait (coalesced) instead of queueing. */
 const CONGESTED_BYTES = 1 << 20;
-
-/** `/tiles/{z}/{x}/{y}`, with or without the format's extension. */
-const TILE_PATH = /^\/tiles\/(\d{1,2})\/(\d{1,10})\/(\d{1,10})(?:\.(?:png|jpg|jpeg|webp))?$/;
 
 /**
  * The headless node's front door: the built console, `/api/health`, the map's tiles (with the
@@ -111,23 +109,11 @@ export class HttpHost {
       return plain(response, 401, 'Tiles need the console token: send it as "Authorization: Bearer <token>".\n');
     }
     if (!this.#tokenMatches(token)) return plain(response, 403, 'Wrong token.\n');
-    const match = TILE_PATH.exec(path);
-    let tile;
-    try {
-      tile = match ? this.#options.node.tiles.tile(Number(match[1]), Number(match[2]), Number(match[3])) : undefined;
-    } catch (error) {
-      this.#options.node.log.warn('map', `cannot read a tile from the tile file: ${(error as Error).message}`);
-      return plain(response, 503, 'The tile file cannot be read now; see the node log.\n');
-    }
-    if (!tile) return plain(response, 404, 'No tile there.\n');
-    response.writeHead(200, {
-      'Content-Type': tile.contentType,
-      'Content-Length': tile.bytes.byteLength,
-      'Cache-Control': 'private, max-age=3600',
-      'X-Content-Type-Options': 'nosniff',
-      'Cross-Origin-Resource-Policy': 'same-origin',
-    });
-    response.end(request.method === 'HEAD' ? undefined : tile.bytes);
+    const { node } = this.#options;
+    const reply = tileReply(node.tiles, path, (message) => node.log.warn('map', message));
+    if (reply.status !== 200) return plain(response, reply.status, reply.text);
+    response.writeHead(200, tileHeaders(reply));
+    response.end(request.method === 'HEAD' ? undefined : reply.bytes);
   }
 
   #tokenMatches(token: string): boolean {

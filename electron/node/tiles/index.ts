@@ -17,6 +17,33 @@ const errorCodes: Record<TileFileProblem, ContractErrorCode> = {
 
 export type ServedTile = { bytes: Uint8Array; contentType: string };
 
+/** `/tiles/{z}/{x}/{y}`, with or without the format's extension. */
+const TILE_PATH = /^\/tiles\/(\d{1,2})\/(\d{1,10})\/(\d{1,10})(?:\.(?:png|jpg|jpeg|webp))?$/;
+
+/** What a host answers to a tile request that passed its access check (HTTP or the desktop's pakit://). */
+export type TileReply = ({ status: 200 } & ServedTile) | { status: 404 | 503; text: string };
+
+/** Headers of a tile answer: the console caches tiles for an hour, for itself only. */
+export const tileHeaders = (tile: ServedTile): Record<string, string> => ({
+  'Content-Type': tile.contentType,
+  'Content-Length': String(tile.bytes.byteLength),
+  'Cache-Control': 'private, max-age=3600',
+  'X-Content-Type-Options': 'nosniff',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+});
+
+/** The answer to a request for `path` (`/tiles/z/x/y[.ext]`); a file that fails mid-way is logged, not thrown. */
+export function tileReply(tiles: TileService, path: string, warn: (message: string) => void): TileReply {
+  const match = TILE_PATH.exec(path);
+  try {
+    const tile = match ? tiles.tile(Number(match[1]), Number(match[2]), Number(match[3])) : undefined;
+    return tile ? { status: 200, ...tile } : { status: 404, text: 'No tile there.\n' };
+  } catch (error) {
+    warn(`cannot read a tile from the tile file: ${(error as Error).message}`);
+    return { status: 503, text: 'The tile file cannot be read now; see the node log.\n' };
+  }
+}
+
 export class TileService {
   readonly #file: MbtilesFile | undefined;
   readonly #problem: TileFileError | undefined;

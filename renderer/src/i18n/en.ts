@@ -464,7 +464,7 @@ export const en = {
   map: {
     title: 'Map',
     tilesFrom: 'Tiles: {{name}} (zoom {{min}}–{{max}}), served by this node.',
-    noTiles: 'No tile file: positions on a plain grid. Start the node with --tiles FILE (an MBTiles file) for a map.',
+    noTiles: 'No tile file: positions on a plain grid. Start the node with --tiles FILE or PAKIT_TILES=FILE (an MBTiles file) for a map.',
     fit: 'Fit all',
     keys: 'Drag or arrow keys to move, wheel or + and - to zoom, 0 to fit all.',
     label: 'Map of node positions. Arrow keys move it, + and - zoom, 0 fits every node.',

@@ -467,7 +467,7 @@ export const es: CatalogOf<typeof en> = {
   map: {
     title: 'Mapa',
     tilesFrom: 'Teselas: {{name}} (zoom {{min}}–{{max}}), servidas por este nodo.',
-    noTiles: 'Sin archivo de teselas: posiciones sobre una cuadrícula. Inicie el nodo con --tiles ARCHIVO (un archivo MBTiles) para ver un mapa.',
+    noTiles: 'Sin archivo de teselas: posiciones sobre una cuadrícula. Inicie el nodo con --tiles ARCHIVO o PAKIT_TILES=ARCHIVO (un archivo MBTiles) para ver un mapa.',
     fit: 'Ver todos',
     keys: 'Arrastre o use las flechas para mover, la rueda o + y - para acercar, 0 para ver todos.',
     label: 'Mapa de las posiciones de los nodos. Las flechas lo mueven, + y - acercan y alejan, 0 muestra todos los nodos.',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
 import { MbtilesFile, TileFileError } from '../../../electron/node/tiles/mbtiles.ts';
-import { TileService } from '../../../electron/node/tiles/index.ts';
+import { tileHeaders, tileReply, TileService } from '../../../electron/node/tiles/index.ts';
 import { solidPng, writeMbtiles } from '../../helpers/tiles.ts';
 
 const red = solidPng([220, 40, 40], 8);
@@ -105,5 +105,20 @@ describe('TileService (what map.tiles answers)', () => {
     const bad = new TileService(join(dir, 'map.mbtiles'));
     expect(bad.info()).toMatchObject({ available: false, error: { code: 'invalid_input', reason: 'not_sqlite', fix: expect.stringMatching(/--tiles/) } });
     expect(bad.tile(0, 0, 0)).toBeUndefined();
+  });
+
+  it('answers tile requests by path for both hosts: the tile, 404, or 503 when the file fails mid-way', () => {
+    const service = new TileService(writeMbtiles([{ z: 2, x: 1, y: 1, data: red }], { format: 'png' }));
+    const warnings: string[] = [];
+    const warn = (message: string) => warnings.push(message);
+    const reply = tileReply(service, '/tiles/2/1/1.png', warn);
+    expect(reply).toEqual({ status: 200, bytes: new Uint8Array(red), contentType: 'image/png' });
+    expect(reply.status === 200 && tileHeaders(reply)).toMatchObject({ 'Content-Type': 'image/png', 'Content-Length': String(red.length), 'Cache-Control': 'private, max-age=3600' });
+    expect(tileReply(service, '/tiles/2/1/1', warn).status).toBe(200);
+    for (const path of ['/tiles/2/0/0.png', '/tiles/2/1/1.gif', '/tiles/2/1', '/tiles/x/1/1.png', '/tiles/99/1/1.png']) expect(tileReply(service, path, warn).status, path).toBe(404);
+    expect(warnings).toEqual([]);
+    service.close(); // as if the file went away under the node
+    expect(tileReply(service, '/tiles/2/1/1.png', warn)).toEqual({ status: 503, text: expect.stringMatching(/cannot be read now/) });
+    expect(warnings).toHaveLength(1);
   });
 });
