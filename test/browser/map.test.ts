@@ -5,8 +5,8 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContractClient, createWebSocketTransport, type MethodOutput } from '../../shared/contract/index.ts';
 import { artifactsDir, launchChromium } from '../helpers/browser.ts';
+import { callNode } from '../helpers/contract-call.ts';
 import { startHeadlessNode, type RunningNode } from '../helpers/headless-node.ts';
 import { solidPng, tileOf, writeMbtiles, type Rgb, type TestTile } from '../helpers/tiles.ts';
 
@@ -41,16 +41,6 @@ const DECODE_DRAWN_TILES = `Promise.all([...document.querySelectorAll('[data-tes
   context.drawImage(element, 0, 0);
   return { href: image.getAttribute('href'), tile: image.getAttribute('data-tile'), rgb: [...context.getImageData(128, 128, 1, 1).data.slice(0, 3)] };
 }))`;
-
-/** The node's stored trails, asked over the contract as any client would. */
-async function storedTrails(node: RunningNode): Promise<MethodOutput<'map.trails'>> {
-  const client = createContractClient(createWebSocketTransport({ url: `${node.base.replace('http', 'ws')}/api/ws`, token: node.token }));
-  await new Promise<void>((resolve) => client.onState((state) => state.phase === 'open' && resolve()));
-  const answer = await client.call('map.trails', {});
-  client.close();
-  if (!answer.ok) throw new Error(answer.error.message);
-  return answer.value;
-}
 
 const markers = (page: Page) => page.locator('[data-testid="map"] .map-marker');
 
@@ -109,7 +99,7 @@ describe('Map view in Chromium against the demo', { timeout: 420_000 }, () => {
     for (const { dx, dy } of pixels) expect((Math.atan2(dx, -dy) * 180) / Math.PI).toBeCloseTo(70, 0); // screen bearing: up is north
 
     // The node keeps each radio's positions in its database for the trails: one place each so far.
-    const trails = await storedTrails(plain);
+    const trails = await callNode(plain, 'map.trails', {});
     expect(Object.keys(trails).sort()).toEqual([ownId, ...otherIds].sort());
     expect(trails[ownId]).toEqual([expect.objectContaining({ latitude: expect.closeTo(DEMO_ORIGIN.latitude, 6), longitude: expect.closeTo(DEMO_ORIGIN.longitude, 6) })]);
 
@@ -132,6 +122,24 @@ describe('Map view in Chromium against the demo', { timeout: 420_000 }, () => {
     expect((await centreOf(page, ownId)).x).toBeCloseTo(beforePan.x + 80, 0);
     await page.keyboard.press('0');
     expect(Number(await page.getByTestId('map-scale').getAttribute('data-metres'))).toBe(scaleBefore);
+    // The mouse: a drag moves the map with the pointer; the wheel zooms about the pointer; "Fit all" goes back.
+    const frame = (await page.getByTestId('map').boundingBox())!;
+    const beforeDrag = await centreOf(page, ownId);
+    await page.mouse.move(frame.x + 300, frame.y + 100); // open ground, no marker
+    await page.mouse.down();
+    await page.mouse.move(frame.x + 360, frame.y + 140, { steps: 5 });
+    await page.mouse.up();
+    const dragged = await centreOf(page, ownId);
+    expect(dragged.x - beforeDrag.x).toBeCloseTo(60, 0);
+    expect(dragged.y - beforeDrag.y).toBeCloseTo(40, 0);
+    await page.mouse.move(dragged.x, dragged.y);
+    await page.mouse.wheel(0, -300);
+    await expect.poll(async () => Number(await page.getByTestId('map-scale').getAttribute('data-metres'))).toBeLessThan(scaleBefore);
+    const zoomed = await centreOf(page, ownId);
+    expect(Math.hypot(zoomed.x - dragged.x, zoomed.y - dragged.y)).toBeLessThan(1.5);
+    await page.getByRole('button', { name: 'Fit all' }).click();
+    expect(Number(await page.getByTestId('map-scale').getAttribute('data-metres'))).toBe(scaleBefore);
+
     // And a node is selected from the keyboard too.
     await page.locator(`.map-marker[data-node-id="${near.id}"]`).focus();
     await page.keyboard.press('Enter');

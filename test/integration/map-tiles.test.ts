@@ -4,21 +4,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContractClient, createWebSocketTransport, type MethodOutput } from '../../shared/contract/index.ts';
+import { callNode } from '../helpers/contract-call.ts';
 import { startHeadlessNode, type RunningNode } from '../helpers/headless-node.ts';
 import { solidPng, writeMbtiles } from '../helpers/tiles.ts';
 
 const north = solidPng([200, 30, 30], 16);
 const south = solidPng([30, 30, 200], 16);
 
-async function mapTiles(node: RunningNode): Promise<MethodOutput<'map.tiles'>> {
-  const client = createContractClient(createWebSocketTransport({ url: `${node.base.replace('http', 'ws')}/api/ws`, token: node.token }));
-  await new Promise<void>((resolve) => client.onState((state) => state.phase === 'open' && resolve()));
-  const answer = await client.call('map.tiles', {});
-  client.close();
-  if (!answer.ok) throw new Error(answer.error.message);
-  return answer.value;
-}
+const mapTiles = (node: RunningNode) => callNode(node, 'map.tiles', {});
 
 describe('map tiles over the headless node’s HTTP', { timeout: 60_000 }, () => {
   let node: RunningNode;
