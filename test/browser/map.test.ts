@@ -2,9 +2,13 @@
 // (a) with no tile file, the plain grid with markers, scale and the selected node's distance and
 // bearing; (b) with a test-made MBTiles file, the node's own tiles under the markers, fetched with
 // the console's token.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodeDatabase } from '../../electron/node/db/index.ts';
+import { PositionStore } from '../../electron/node/positions/index.ts';
 import { artifactsDir, launchChromium } from '../helpers/browser.ts';
 import { callNode } from '../helpers/contract-call.ts';
 import { startHeadlessNode, type RunningNode } from '../helpers/headless-node.ts';
@@ -42,6 +46,19 @@ const DECODE_DRAWN_TILES = `Promise.all([...document.querySelectorAll('[data-tes
   return { href: image.getAttribute('href'), tile: image.getAttribute('data-tile'), rgb: [...context.getImageData(128, 128, 1, 1).data.slice(0, 3)] };
 }))`;
 
+/** A walker's radio heard on an earlier day: its trail is in the data folder's pakit.db before the node starts. */
+const WALKER = '!0000beef';
+const walkerRoute = [0, 1, 2, 3].map((step) => ({ latitude: DEMO_ORIGIN.latitude + 0.004 + step * 0.006, longitude: DEMO_ORIGIN.longitude + 0.01 + step * step * 0.004 }));
+
+function dataDirWithWalkerTrail(): string {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pakit-map-test-'));
+  const { database } = NodeDatabase.open(join(dataDir, 'pakit.db'));
+  const store = new PositionStore(database);
+  walkerRoute.forEach((position, step) => store.record([{ nodeId: WALKER, position }], Date.now() - 86_400_000 + step * 600_000));
+  database.close();
+  return dataDir;
+}
+
 const markers = (page: Page) => page.locator('[data-testid="map"] .map-marker');
 
 async function openMap(page: Page, node: RunningNode): Promise<void> {
@@ -65,7 +82,7 @@ describe('Map view in Chromium against the demo', { timeout: 420_000 }, () => {
     // Both start now, so the second node's radios broadcast their positions while the first test runs.
     [plain, tiled, browser] = await Promise.all([
       startHeadlessNode(['--demo', '--api', '127.0.0.1:0']),
-      startHeadlessNode(['--demo', '--api', '127.0.0.1:0', '--tiles', valleyTiles()]),
+      startHeadlessNode(['--demo', '--api', '127.0.0.1:0', '--tiles', valleyTiles(), '--data-dir', dataDirWithWalkerTrail()]),
       launchChromium(),
     ]);
   });
@@ -147,7 +164,7 @@ describe('Map view in Chromium against the demo', { timeout: 420_000 }, () => {
     await page.close();
   });
 
-  it('with a tile file: the node’s tiles under the markers, each fetched with the console token', async () => {
+  it('with a tile file: the node’s tiles under the markers and a stored trail, each tile fetched with the console token', async () => {
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     const tileRequests: { url: string; authorization: string | undefined; status: number }[] = [];
     page.on('response', (response) => {
@@ -174,6 +191,9 @@ describe('Map view in Chromium against the demo', { timeout: 420_000 }, () => {
     // The markers are drawn above the tiles.
     const order = await page.locator('[data-testid="map"] svg').evaluate((svg) => [...svg.children].map((child) => child.getAttribute('data-testid') ?? child.getAttribute('class') ?? ''));
     expect(order.indexOf('map-tiles')).toBeLessThan(order.indexOf('map-grid'));
+    // The walker's trail, kept by the node from an earlier day, is drawn through its four places.
+    const walker = page.locator(`.map-trails [data-node-id="${WALKER}"] polyline`);
+    expect((await walker.getAttribute('points'))?.split(' ')).toHaveLength(walkerRoute.length);
     await page.locator('.map-marker:not([data-own])').first().click();
     await page.getByTestId('map-distance').waitFor();
     await page.screenshot({ path: join(artifactsDir, 'console-map-tiles.png') });

@@ -170,9 +170,19 @@ export function NodeMap() {
               ))}
             </g>
             <g className="map-trails">
-              {Object.entries(trails).map(([id, points]) =>
-                points.length > 1 ? <polyline key={id} data-node-id={id} points={points.map((point) => `${place(point).x},${place(point).y}`).join(' ')} /> : null,
-              )}
+              {Object.entries(trails).map(([id, points]) => {
+                if (points.length < 2) return null;
+                const placed = points.map(place);
+                // A dot at each reported place: where the node was, not only the way it went.
+                return (
+                  <g key={id} data-node-id={id}>
+                    <polyline points={placed.map((point) => `${point.x},${point.y}`).join(' ')} />
+                    {placed.map((point, index) => (
+                      <circle key={index} cx={point.x} cy={point.y} r={2.5} />
+                    ))}
+                  </g>
+                );
+              })}
             </g>
             {range && own && selected ? <line className="map-range-line" {...lineBetween(place(own.position), place(selected.position))} /> : null}
             <g>
