@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { ExportRequest, ExportResult, IdentityInfo, IndexSummary, LogEntry, MeshSettings, NodeInfo, NodePosition, RadioPortInfo, RadioState } from '../../shared/contract/index.ts';
+import { join, resolve } from 'node:path';
+import type { ExportRequest, ExportResult, IdentityInfo, IndexSummary, LogEntry, MeshSettings, MapTiles, NodeInfo, NodePosition, RadioPortInfo, RadioState } from '../../shared/contract/index.ts';
 import { ContractServer } from './api/contract-server.ts';
 import { createHandlers, toIndexSyncView } from './api/handlers.ts';
 import { MeshRunner } from './api/mesh-runner.ts';
@@ -28,7 +28,7 @@ import { peerKeyOf, ReputationBook } from './reputation/index.ts';
 import { StatusSampler, type ProcessProbe } from './status.ts';
 import type { BlockStore } from './storage/index.ts';
 import { PositionStore } from './positions/index.ts';
-import { TileService } from './tiles/index.ts';
+import { TileChoice, TileService } from './tiles/index.ts';
 
 const DATABASE_FILE = 'pakit.db';
 const DAY_MS = 86_400_000;
@@ -103,6 +103,7 @@ export class PakitNode {
   /** Set when the database file was unreadable at start: told to the operator once the node starts. */
   readonly #damagedDatabase: DamagedDatabase | undefined;
   #autoRadio: AutoRadio | undefined;
+  readonly #tileChoice: TileChoice;
   readonly #historyRecorder: HistoryRecorder;
 
   constructor(options: PakitNodeOptions) {
@@ -117,7 +118,8 @@ export class PakitNode {
     this.database = opened.database;
     this.#damagedDatabase = opened.damaged;
     this.favorites = new NodeFavorites(this.database, this.#clock);
-    this.tiles = new TileService(options.tiles);
+    this.#tileChoice = new TileChoice(this.database);
+    this.tiles = new TileService(options.tiles ?? this.#tileChoice.get());
     this.positions = new PositionStore(this.database);
     this.history = new HistoryStore(this.database);
     this.api = new ContractServer({
@@ -305,9 +307,24 @@ export class PakitNode {
     }
   }
 
+  /**
+   * Serves another tile file from now on and keeps the choice (undefined: none). A file that cannot
+   * be used throws TileFileError and changes nothing.
+   */
+  useTileFile(path: string | undefined): MapTiles {
+    const absolute = path === undefined ? undefined : resolve(path);
+    this.tiles.use(absolute);
+    this.#tileChoice.set(absolute);
+    if (absolute === undefined) this.log.info('map', 'no map tiles any more (chosen in Settings): the map shows a plain grid');
+    else this.#logTiles();
+    const info = this.tiles.info();
+    this.hub.emit('map.tiles', info);
+    return info;
+  }
+
   #logTiles(): void {
     const tiles = this.tiles.info();
-    if (tiles.available) this.log.info('map', `serving map tiles "${tiles.name}" (${tiles.format}, zoom ${tiles.minZoom}-${tiles.maxZoom}) from ${this.options.tiles}`);
+    if (tiles.available) this.log.info('map', `serving map tiles "${tiles.name}" (${tiles.format}, zoom ${tiles.minZoom}-${tiles.maxZoom}) from ${tiles.file}`);
     else if (tiles.error) this.log.error('map', `${tiles.error.message} ${tiles.error.fix ?? ''} The map shows a plain grid meanwhile.`);
   }
 

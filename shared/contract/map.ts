@@ -24,6 +24,8 @@ export const MapTiles = z.discriminatedUnion('available', [
     bounds: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional(),
     /** Credit the tile maker asks for (MBTiles `attribution`), as plain text. */
     attribution: z.string().optional(),
+    /** The file on the node's computer. */
+    file: z.string(),
     urlTemplate: z.string(),
   }),
   z.object({ available: z.literal(false), error: ContractError.optional() }),

@@ -221,6 +221,11 @@ export const methods = {
     input: noInput,
     output: MapTiles,
   }),
+  'map.setTiles': method({
+    summary: 'Serves another MBTiles file for the map from now on, kept across restarts (`--tiles` wins at start); "" for none. A file that cannot be used is refused and the one before stays.',
+    input: z.object({ path: z.string().trim().max(4096) }).strict(),
+    output: MapTiles,
+  }),
   'map.trails': method({
     summary: 'Where each node has been: its newest positions from the node’s database, oldest first.',
     input: z.object({ perNode: z.number().int().min(1).max(500).default(200) }).strict(),

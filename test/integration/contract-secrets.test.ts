@@ -72,6 +72,7 @@ describe('key material and the contract', () => {
         'messages.conversations': {},
         'messages.markRead': { conversation: 'channel:0' },
         'map.tiles': {},
+        'map.setTiles': { path: '' },
         'map.trails': {},
         'history.node': { nodeId: '!00000001', since: 0 },
         'history.mesh': { since: 0 },

@@ -15,8 +15,9 @@ const mapTiles = (node: RunningNode) => callNode(node, 'map.tiles', {});
 
 describe('map tiles over the headless node’s HTTP', { timeout: 60_000 }, () => {
   let node: RunningNode;
+  let file: string;
   beforeAll(async () => {
-    const file = writeMbtiles(
+    file = writeMbtiles(
       [
         { z: 1, x: 1, y: 0, data: north },
         { z: 1, x: 1, y: 1, data: south },
@@ -54,7 +55,7 @@ describe('map tiles over the headless node’s HTTP', { timeout: 60_000 }, () =>
   });
 
   it('describes the file on the contract and lets the console load tiles as images (CSP allows blob:)', async () => {
-    expect(await mapTiles(node)).toEqual({ available: true, name: 'Test valley', format: 'png', minZoom: 1, maxZoom: 1, bounds: [0, -80, 180, 80], urlTemplate: 'tiles/{z}/{x}/{y}' });
+    expect(await mapTiles(node)).toEqual({ available: true, name: 'Test valley', format: 'png', minZoom: 1, maxZoom: 1, bounds: [0, -80, 180, 80], file, urlTemplate: 'tiles/{z}/{x}/{y}' });
     const page = await fetch(`${node.base}/`);
     expect(page.headers.get('content-security-policy')).toContain("img-src 'self' data: blob:");
     expect(node.stderr()).toContain('serving map tiles "Test valley" (png, zoom 1-1)');
@@ -72,6 +73,33 @@ describe('a tile file the node cannot use', { timeout: 60_000 }, () => {
       const tiles = await mapTiles(node);
       expect(tiles).toMatchObject({ available: false, error: { code: 'invalid_input', reason: 'not_sqlite', message: expect.stringContaining('holiday-photos.mbtiles is not an MBTiles file') } });
       expect(node.stderr()).toMatch(/holiday-photos\.mbtiles is not an MBTiles file.*The map shows a plain grid meanwhile\./);
+      expect((await fetch(`${node.base}/tiles/0/0/0.png`, { headers: { Authorization: `Bearer ${node.token}` } })).status).toBe(404);
+    } finally {
+      expect(await node.stop()).toBe(0);
+    }
+  });
+});
+
+describe('a tile file chosen from the console (Settings)', { timeout: 60_000 }, () => {
+  it('is refused in words when unusable, served when good, kept across a restart, and can be turned off', async () => {
+    const env = { PAKIT_DATA_DIR: mkdtempSync(join(tmpdir(), 'pakit-tiles-choice-')) };
+    const good = writeMbtiles([{ z: 0, x: 0, y: 0, data: north }], { name: 'Chosen', format: 'png' });
+    const foreign = join(env.PAKIT_DATA_DIR, 'pakit.db'); // the node's own database: SQLite, not MBTiles
+    let node = await startHeadlessNode(['--api', '127.0.0.1:0'], env);
+    try {
+      expect(await mapTiles(node)).toEqual({ available: false });
+      await expect(callNode(node, 'map.setTiles', { path: foreign })).rejects.toThrow('pakit.db is an SQLite database but not an MBTiles file');
+      expect(await mapTiles(node)).toEqual({ available: false });
+      expect(await callNode(node, 'map.setTiles', { path: good })).toMatchObject({ available: true, name: 'Chosen', file: good });
+      const tile = await fetch(`${node.base}/tiles/0/0/0.png`, { headers: { Authorization: `Bearer ${node.token}` } });
+      expect(Buffer.from(await tile.arrayBuffer())).toEqual(north);
+    } finally {
+      expect(await node.stop()).toBe(0);
+    }
+    node = await startHeadlessNode(['--api', '127.0.0.1:0'], env);
+    try {
+      expect(await mapTiles(node)).toMatchObject({ available: true, name: 'Chosen' });
+      expect(await callNode(node, 'map.setTiles', { path: '' })).toEqual({ available: false });
       expect((await fetch(`${node.base}/tiles/0/0/0.png`, { headers: { Authorization: `Bearer ${node.token}` } })).status).toBe(404);
     } finally {
       expect(await node.stop()).toBe(0);

@@ -1,8 +1,9 @@
 // The tile file the node serves for the console's map (`--tiles FILE`). A file that cannot be used
 // never stops the node: the map says why (contract `map.tiles`) and draws its plain grid.
-import { contractError, TILE_URL_TEMPLATE, type ContractErrorCode, type MapTiles } from '../../../shared/contract/index.ts';
+import { contractError, TILE_URL_TEMPLATE, type ContractError, type ContractErrorCode, type MapTiles } from '../../../shared/contract/index.ts';
 import { contentTypeOfTile, MbtilesFile, TileFileError, type TileFileProblem } from './mbtiles.ts';
 
+export { TileChoice } from './choice.ts';
 export { MbtilesFile, TileFileError } from './mbtiles.ts';
 
 const errorCodes: Record<TileFileProblem, ContractErrorCode> = {
@@ -14,6 +15,9 @@ const errorCodes: Record<TileFileProblem, ContractErrorCode> = {
   unknown_format: 'invalid_input',
   no_tiles: 'invalid_input',
 };
+
+/** A refused tile file as the contract carries it. */
+export const tileFileContractError = ({ reason, message, fix }: TileFileError): ContractError => contractError(errorCodes[reason], message, { reason, fix });
 
 export type ServedTile = { bytes: Uint8Array; contentType: string };
 
@@ -45,8 +49,8 @@ export function tileReply(tiles: TileService, path: string, warn: (message: stri
 }
 
 export class TileService {
-  readonly #file: MbtilesFile | undefined;
-  readonly #problem: TileFileError | undefined;
+  #file: MbtilesFile | undefined;
+  #problem: TileFileError | undefined;
 
   /** Opens `path` when one is given; a file that cannot be used is kept as the reason (see `problem`). */
   constructor(path: string | undefined) {
@@ -64,12 +68,26 @@ export class TileService {
     return this.#problem;
   }
 
+  /** The file served now, if any. */
+  get path(): string | undefined {
+    return this.#file?.path;
+  }
+
+  /**
+   * Serves `path` from now on (undefined: no file). A file that cannot be used throws TileFileError
+   * and changes nothing: the file served before goes on being served.
+   */
+  use(path: string | undefined): void {
+    const next = path === undefined ? undefined : MbtilesFile.open(path);
+    this.#file?.close();
+    this.#file = next;
+    this.#problem = undefined;
+  }
+
   /** What the console's map needs to know (contract `map.tiles`). */
   info(): MapTiles {
-    if (this.#file) return { available: true, ...this.#file.info, urlTemplate: TILE_URL_TEMPLATE };
-    if (!this.#problem) return { available: false };
-    const { reason, message, fix } = this.#problem;
-    return { available: false, error: contractError(errorCodes[reason], message, { reason, fix }) };
+    if (this.#file) return { available: true, ...this.#file.info, file: this.#file.path, urlTemplate: TILE_URL_TEMPLATE };
+    return this.#problem ? { available: false, error: tileFileContractError(this.#problem) } : { available: false };
   }
 
   /** The tile at XYZ z/x/y with its content type, or undefined when there is none (or no file). */

@@ -485,5 +485,13 @@ export const en = {
     unplaced_other: '{{count}} nodes have not reported a position.',
     ownMarker: 'This radio: {{name}}',
     marker: 'Node {{name}}',
+    settingTitle: 'Map tiles',
+    settingCurrent: 'The map draws "{{name}}" from {{file}}.',
+    settingNone: 'No tile file: the map draws a plain grid.',
+    settingPath: 'MBTiles file',
+    settingPlaceholder: '/home/me/maps/valley.mbtiles',
+    settingUse: 'Use this file',
+    settingNoFile: 'No tile file',
+    settingHint: 'A path on the computer the node runs on. The choice is kept across restarts; --tiles or PAKIT_TILES given at start take precedence.',
   },
 } as const;

@@ -488,5 +488,13 @@ export const es: CatalogOf<typeof en> = {
     unplaced_other: '{{count}} nodos no han informado su posición.',
     ownMarker: 'Esta radio: {{name}}',
     marker: 'Nodo {{name}}',
+    settingTitle: 'Teselas del mapa',
+    settingCurrent: 'El mapa dibuja «{{name}}» desde {{file}}.',
+    settingNone: 'Sin archivo de teselas: el mapa dibuja una cuadrícula.',
+    settingPath: 'Archivo MBTiles',
+    settingPlaceholder: '/home/yo/mapas/valle.mbtiles',
+    settingUse: 'Usar este archivo',
+    settingNoFile: 'Sin archivo de teselas',
+    settingHint: 'Una ruta en el ordenador donde corre el nodo. La elección se conserva al reiniciar; --tiles o PAKIT_TILES al arrancar tienen prioridad.',
   },
 };

@@ -95,8 +95,9 @@ describe('MBTiles reader', () => {
 describe('TileService (what map.tiles answers)', () => {
   it('says nothing was chosen, what a good file holds, or why a file was refused', () => {
     expect(new TileService(undefined).info()).toEqual({ available: false });
-    const good = new TileService(writeMbtiles([{ z: 2, x: 1, y: 1, data: red }], { name: 'Town', format: 'png' }));
-    expect(good.info()).toEqual({ available: true, name: 'Town', format: 'png', minZoom: 2, maxZoom: 2, urlTemplate: 'tiles/{z}/{x}/{y}' });
+    const townFile = writeMbtiles([{ z: 2, x: 1, y: 1, data: red }], { name: 'Town', format: 'png' });
+    const good = new TileService(townFile);
+    expect(good.info()).toEqual({ available: true, name: 'Town', format: 'png', minZoom: 2, maxZoom: 2, file: townFile, urlTemplate: 'tiles/{z}/{x}/{y}' });
     expect(good.tile(2, 1, 1)).toEqual({ bytes: new Uint8Array(red), contentType: 'image/png' });
     expect(good.tile(2, 0, 0)).toBeUndefined();
     good.close();
@@ -105,6 +106,29 @@ describe('TileService (what map.tiles answers)', () => {
     const bad = new TileService(join(dir, 'map.mbtiles'));
     expect(bad.info()).toMatchObject({ available: false, error: { code: 'invalid_input', reason: 'not_sqlite', fix: expect.stringMatching(/--tiles/) } });
     expect(bad.tile(0, 0, 0)).toBeUndefined();
+  });
+
+  it('switches to another file, refuses one it cannot use keeping the one before, and turns off', () => {
+    const first = writeMbtiles([{ z: 1, x: 0, y: 0, data: red }], { name: 'First', format: 'png' });
+    const second = writeMbtiles([{ z: 1, x: 0, y: 0, data: blue }], { name: 'Second', format: 'png' });
+    const service = new TileService(first);
+    service.use(second);
+    expect(service.info()).toMatchObject({ available: true, name: 'Second' });
+    expect(service.tile(1, 0, 0)?.bytes).toEqual(new Uint8Array(blue));
+    const dir = scratch();
+    writeFileSync(join(dir, 'notes.txt'), 'not tiles\n'.repeat(100));
+    expect(() => service.use(join(dir, 'notes.txt'))).toThrow(TileFileError);
+    expect(service.info()).toMatchObject({ available: true, name: 'Second' });
+    expect(service.tile(1, 0, 0)?.bytes).toEqual(new Uint8Array(blue));
+    service.use(undefined);
+    expect(service.info()).toEqual({ available: false });
+    expect(service.tile(1, 0, 0)).toBeUndefined();
+    // A node that started on a bad file recovers once a good one is chosen.
+    const recovering = new TileService(join(dir, 'notes.txt'));
+    expect(recovering.problem?.reason).toBe('not_sqlite');
+    recovering.use(first);
+    expect(recovering.problem).toBeUndefined();
+    expect(recovering.info()).toMatchObject({ available: true, name: 'First' });
   });
 
   it('answers tile requests by path for both hosts: the tile, 404, or 503 when the file fails mid-way', () => {
