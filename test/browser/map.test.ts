@@ -1,8 +1,8 @@
 // The Map view in a real Chromium against real headless nodes running the demo's simulated radios:
 // (a) with no tile file, the plain grid with markers, scale and the selected node's distance and
 // bearing; (b) with a test-made MBTiles file, the node's own tiles under the markers, fetched with
-// the console's token.
-import { mkdtempSync } from 'node:fs';
+// the console's token; (c) a tile file chosen in Settings.
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -197,6 +197,35 @@ describe('Map view in Chromium against the demo', { timeout: 420_000 }, () => {
     await page.locator('.map-marker:not([data-own])').first().click();
     await page.getByTestId('map-distance').waitFor();
     await page.screenshot({ path: join(artifactsDir, 'console-map-tiles.png') });
+    await page.close();
+  });
+
+  it('a tile file chosen in Settings: refused in words when it is not one, then drawn on the map', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    await page.goto(plain.consoleUrl);
+    await page.locator('[data-testid="connection-state"][data-phase="open"]').waitFor();
+    await page.locator('nav a[href="#/settings"]').click();
+    const setting = page.getByTestId('tile-setting');
+    expect(await page.getByTestId('tile-setting-current').textContent()).toBe('No tile file: the map draws a plain grid.');
+
+    const notes = join(mkdtempSync(join(tmpdir(), 'pakit-map-test-')), 'notes.txt');
+    writeFileSync(notes, 'shopping list, not a map\n'.repeat(100));
+    await page.getByTestId('tile-path').fill(notes);
+    await setting.getByRole('button', { name: 'Use this file' }).click();
+    await expect.poll(() => setting.getByRole('alert').textContent()).toContain('notes.txt is not an MBTiles file: it is not an SQLite database');
+    expect(await setting.getByRole('alert').textContent()).toContain('raster MBTiles file');
+    await setting.screenshot({ path: join(artifactsDir, 'console-map-settings-refused.png') });
+
+    const file = valleyTiles();
+    await page.getByTestId('tile-path').fill(file);
+    await setting.getByRole('button', { name: 'Use this file' }).click();
+    await expect.poll(() => page.getByTestId('tile-setting-current').textContent()).toBe(`The map draws "Demo valley (test tiles)" from ${file}.`);
+    expect(await setting.getByRole('alert').count()).toBe(0);
+
+    await page.locator('nav a[href="#/map"]').click();
+    await expect.poll(() => page.getByTestId('map-tile-status').getAttribute('data-available')).toBe('true');
+    await expect.poll(() => page.locator('[data-testid="map-tiles"] image').count(), { timeout: 10_000 }).toBeGreaterThan(3);
+    expect(await markers(page).count()).toBe(3);
     await page.close();
   });
 });

@@ -29,7 +29,7 @@ export type TileSetInfo = {
   attribution?: string;
 };
 
-const MAKE_ONE = 'Give --tiles (or PAKIT_TILES) a raster MBTiles file (PNG, JPEG or WebP tiles), e.g. one exported by QGIS, TileMill or MOBAC.';
+const MAKE_ONE = 'Choose a raster MBTiles file (PNG, JPEG or WebP tiles, e.g. exported by QGIS, TileMill or MOBAC) in Settings → Map tiles, or with --tiles / PAKIT_TILES.';
 
 /** Tile formats by the bytes they start with. */
 function sniffFormat(bytes: Uint8Array): TileFormat | 'vector' | undefined {
@@ -88,7 +88,7 @@ export class MbtilesFile {
     } catch (error) {
       if (error instanceof TileFileError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new TileFileError('missing', `There is no tile file at ${path}.`, 'Check the path given to --tiles (or PAKIT_TILES).');
+      if (code === 'ENOENT') throw new TileFileError('missing', `There is no tile file at ${path}.`, 'Check the path: it is a file on the computer the node runs on.');
       throw new TileFileError('unreadable', `Cannot read the tile file ${path} (${code ?? (error as Error).message}).`, 'Let the user running Pakit read the file, or copy it somewhere it can.');
     }
     // An empty file would open as an empty database: say what it is instead.
