@@ -21,6 +21,9 @@ export type HttpHostOptions = {
 const TOKEN_PREFIX = 'pakit-token.';
 /** A console that has not read this much yet is slow: its events wait (coalesced) instead of queueing. */
 const CONGESTED_BYTES = 1 << 20;
+/** Longest a client may take to send its request headers, and its whole request. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * The headless node's front door: the built console, `/api/health`, the map's tiles (with the
@@ -36,7 +39,12 @@ export class HttpHost {
   constructor(options: HttpHostOptions) {
     this.#options = options;
     this.#tokenDigest = digest(options.token);
-    this.#server = createServer((request, response) => void this.#serveHttp(request, response));
+    this.#server = createServer(
+      // A client that trickles its request (slowloris) is cut off instead of holding a socket for
+      // Node's default minutes; the check runs every second so the limit is kept to the second.
+      { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 },
+      (request, response) => void this.#serveHttp(request, response),
+    );
     this.#wss = new WebSocketServer({
       noServer: true,
       // Room for one upload at the contract’s cap (8 MiB as base64) and its envelope.

@@ -2,7 +2,7 @@
 // (FromRadio/ToRadio protobufs in 0x94 0xC3 frames) and the firmware's routing behaviour on a
 // simulated LoRa medium. Behaviour follows FIELD-NOTES §2; firmware names are kept in comments
 // where they explain a choice. Pure apart from the injected scheduler, randomness and sink.
-import { Channel, Config, Mesh, ModuleConfig, Portnums, Telemetry } from '@meshtastic/protobufs';
+import { Admin, Channel, Config, Mesh, ModuleConfig, Portnums, Telemetry } from '@meshtastic/protobufs';
 import {
   FrameDecoder,
   MODEM_PRESETS,
@@ -14,6 +14,7 @@ import {
   type ModemPresetName,
   type RegionName,
 } from '../node/radio/index.ts';
+import { DEFAULT_REBOOT_SECONDS, readAdmin } from './admin.ts';
 import type { Scheduler, TimerId } from './clock.ts';
 import {
   decodeMessage,
@@ -115,6 +116,11 @@ export type SimDeviceOptions = {
   role?: SimRole;
   /** On a draining battery; without one, external power (battery level 101). */
   battery?: SimBattery;
+  /**
+   * Secondary channels at index 1, 2, ... (private: a key of their own). The simulated mesh treats a
+   * channel index as the same channel on every device, as if all were set up from one channel URL.
+   */
+  secondaryChannels?: readonly { name: string; encryption?: 'default' | 'private' }[];
 };
 
 /** The byte pipe of one connected client (a TCP socket or serial port). */
@@ -144,16 +150,19 @@ export const nodeIdOf = (nodeNum: number): string => `!${(nodeNum >>> 0).toStrin
 
 export class SimDevice {
   readonly nodeNum: number;
-  readonly region: RegionName;
   readonly modemPreset: ModemPresetName;
   readonly firmwareVersion: string;
-  readonly user: OpaqueMessage;
+  /** Set from the start, then by an admin set_config. */
+  private currentRegion: RegionName;
+  /** The owner (User): set_owner changes its names. */
+  private currentUser: OpaqueMessage & { longName: string; shortName: string };
   readonly role: SimRole;
   readonly position: SimPosition | undefined;
   private readonly positionPrecisionBits: number;
   private readonly positionIntervalMs: number;
   private readonly telemetryIntervalMs: number;
   private readonly battery: SimBattery | undefined;
+  private readonly secondaryChannels: readonly { name: string; encryption?: 'default' | 'private' }[];
   /** Radio time the device was switched on: uptime and battery drain count from it. */
   private readonly switchedOnAtMs: number;
   private lastTelemetryToMeshMs: number | undefined;
@@ -185,7 +194,7 @@ export class SimDevice {
     this.medium = options.medium;
     this.scheduler = options.scheduler;
     this.random = options.random;
-    this.region = options.region ?? 'EU_868';
+    this.currentRegion = options.region ?? 'EU_868';
     this.modemPreset = options.medium.modem.name;
     this.firmwareVersion = options.firmwareVersion ?? '2.6.11.60ec05e';
     this.epochMs = options.epochMs ?? Date.UTC(2025, 0, 1);
@@ -195,9 +204,10 @@ export class SimDevice {
     this.positionIntervalMs = options.positionIntervalMs ?? POSITION_BROADCAST_INTERVAL_MS;
     this.telemetryIntervalMs = options.telemetryIntervalMs ?? TELEMETRY_BROADCAST_INTERVAL_MS;
     this.battery = options.battery;
+    this.secondaryChannels = options.secondaryChannels ?? [];
     this.switchedOnAtMs = options.announceAfterMs ?? 0;
     const id = nodeIdOf(this.nodeNum);
-    this.user = makeMessage(Mesh.UserSchema, {
+    this.currentUser = makeMessage(Mesh.UserSchema, {
       id,
       longName: options.longName ?? `Sim ${id.slice(-4)}`,
       shortName: options.shortName ?? id.slice(-4),
@@ -219,6 +229,14 @@ export class SimDevice {
       if (this.position) this.scheduler.setTimer(this.switchedOnAtMs + POSITION_FIRST_BROADCAST_MS, () => this.broadcastPosition());
     }
     this.scheduler.setTimer(this.switchedOnAtMs + TELEMETRY_FIRST_RUN_MS, () => this.runDeviceTelemetry(broadcasts));
+  }
+
+  get region(): RegionName {
+    return this.currentRegion;
+  }
+
+  get user(): OpaqueMessage & { longName: string; shortName: string } {
+    return this.currentUser;
   }
 
   get isAlive(): boolean {
@@ -343,6 +361,13 @@ export class SimDevice {
     this.recentClientIds.push(id);
     if (this.recentClientIds.length > RECENT_CLIENT_IDS) this.recentClientIds.shift();
 
+    // Router::sendLocal: a packet to the device itself never goes on air, so a device with no
+    // region still takes it (that is how a client sets the region). The queue status comes first.
+    if ((packet.to >>> 0) === this.nodeNum) {
+      this.toClient(this.queueStatus(ERRNO_OK, id));
+      if (data.portnum === PortNum.ADMIN_APP) this.onAdmin(id, data);
+      return;
+    }
     if (!regionRules(this.region).mayTransmit) {
       this.toClient(this.queueStatus(ERRNO_DISABLED, id));
       return;
@@ -367,6 +392,69 @@ export class SimDevice {
     }
     this.markSeen(this.nodeNum, id);
     this.toClient(this.queueStatus(ERRNO_OK, id));
+  }
+
+  /** AdminModule for the local client (from = 0: always authorised). */
+  private onAdmin(requestId: number, data: DataMessage): void {
+    const lora = this.loraConfig();
+    const outcome = readAdmin(data.payload, { region: this.region, lora });
+    let answered = false;
+    switch (outcome.kind) {
+      case 'set_owner': {
+        const longName = outcome.longName ?? this.currentUser.longName;
+        const shortName = outcome.shortName ?? this.currentUser.shortName;
+        if (longName !== this.currentUser.longName || shortName !== this.currentUser.shortName) {
+          this.currentUser = makeMessage(Mesh.UserSchema, { ...this.currentUser, longName, shortName });
+          this.announce(); // MeshService::reloadOwner → sendOurNodeInfo
+        }
+        break;
+      }
+      case 'set_region':
+        // The config takes the region at once (sends are allowed from now); the radio restarts later.
+        this.currentRegion = outcome.region;
+        if (outcome.reboot) this.scheduler.setTimer(DEFAULT_REBOOT_SECONDS * 1000, () => this.reboot());
+        break;
+      case 'get_channel': {
+        const channel = this.channels()[outcome.index]!;
+        const response = makeMessage(Admin.AdminMessageSchema, { payloadVariant: { case: 'getChannelResponse', value: channel } });
+        const packet = this.localPacket(PortNum.ADMIN_APP, encodeMessage(Admin.AdminMessageSchema, response));
+        packet.to = this.nodeNum;
+        decodedOf(packet).requestId = requestId;
+        this.toClient(this.packetFromRadio(packet));
+        answered = true;
+        break;
+      }
+      case 'bad_request':
+        this.ackToClient(this.nodeNum, requestId, RoutingError.BAD_REQUEST);
+        return;
+      case 'accepted':
+        break;
+    }
+    // "If asked for a response and it is not yet set, generate an 'ACK' response."
+    if (data.wantResponse && !answered) this.ackToClient(this.nodeNum, requestId, RoutingError.NONE);
+  }
+
+  /**
+   * The firmware restarts: the serial console says `rebooted`, the client loses its session (a
+   * TCP client its connection) and must ask for the config again.
+   */
+  private reboot(): void {
+    if (!this.alive) return;
+    const session = this.session;
+    if (session) this.writeFromRadio(session, makeMessage(Mesh.FromRadioSchema, { payloadVariant: { case: 'rebooted', value: true } }));
+    this.dropClient();
+    if (regionRules(this.region).mayTransmit) this.scheduler.setTimer(this.random() * 5_000, () => this.announce());
+  }
+
+  private loraConfig(): { region: number; modemPreset: number; usePreset: boolean; bandwidth: number; spreadFactor: number; codingRate: number } {
+    return {
+      region: Config.Config_LoRaConfig_RegionCode[this.region as keyof typeof Config.Config_LoRaConfig_RegionCode],
+      modemPreset: MODEM_PRESETS[this.modemPreset].wireValue,
+      usePreset: true,
+      bandwidth: 0,
+      spreadFactor: 0,
+      codingRate: 0,
+    };
   }
 
   private queueStatus(res: number, meshPacketId: number): FromRadioMessage {
@@ -573,7 +661,16 @@ export class SimDevice {
               moduleSettings: makeMessage(Channel.ModuleSettingsSchema, { positionPrecision: this.positionPrecisionBits }),
             }),
           })
-        : makeMessage(Channel.ChannelSchema, { index, role: Channel.Channel_Role.DISABLED }),
+        : this.secondaryChannels[index - 1]
+          ? makeMessage(Channel.ChannelSchema, {
+              index,
+              role: Channel.Channel_Role.SECONDARY,
+              settings: makeMessage(Channel.ChannelSettingsSchema, {
+                name: this.secondaryChannels[index - 1]!.name,
+                psk: this.secondaryChannels[index - 1]!.encryption === 'default' ? Uint8Array.of(1) : new Uint8Array(16).fill(index),
+              }),
+            })
+          : makeMessage(Channel.ChannelSchema, { index, role: Channel.Channel_Role.DISABLED }),
     );
   }
 
@@ -589,8 +686,7 @@ export class SimDevice {
       wrap({
         case: 'lora',
         value: makeMessage(Config.Config_LoRaConfigSchema, {
-          usePreset: true,
-          modemPreset: MODEM_PRESETS[this.modemPreset].wireValue,
+          ...this.loraConfig(),
           region,
           hopLimit: DEFAULT_HOP_LIMIT,
           txEnabled: regionRules(this.region).mayTransmit,

@@ -1,6 +1,7 @@
 export * from './errors.ts';
 export * from './schemas.ts';
 export * from './radio.ts';
+export * from './radio-admin.ts';
 export * from './storage.ts';
 export * from './index-sync.ts';
 export * from './emergency.ts';

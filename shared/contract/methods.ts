@@ -6,6 +6,7 @@ import { MapTiles, MapTrails } from './map.ts';
 import { MeshHealth, MeshPeer } from './mesh.ts';
 import { ChatMessage, Conversation, ConversationId, ListMessagesRequest, SendMessageRequest } from './messages.ts';
 import { MeshNode, RadioPort, RadioPortInfo, RadioState } from './radio.ts';
+import { SetChannelRequest, SetOwnerRequest, SetRegionRequest } from './radio-admin.ts';
 import { NodeFavorite, TableNodeId } from './nodes.ts';
 import { LogEntry, NodeInfo, NodeStatus } from './schemas.ts';
 import { ContentId, IdentityInfo, IndexSummary, MAX_TRANSFER_BYTES, StorageStats, StoredBlock } from './storage.ts';
@@ -118,6 +119,21 @@ export const methods = {
   'radio.disconnect': method({ summary: 'Disconnects from the radio.', input: noInput, output: RadioState }),
   'radio.state': method({ summary: 'The radio link: phase, device, last problem, queue.', input: noInput, output: RadioState }),
   'radio.nodes': method({ summary: 'Mesh nodes the radio knows.', input: noInput, output: z.array(MeshNode) }),
+  'radio.setOwner': method({
+    summary: 'Sets the radio owner’s long and short names (what every Meshtastic node list shows), as the stock apps do.',
+    input: SetOwnerRequest,
+    output: RadioState,
+  }),
+  'radio.setRegion': method({
+    summary: 'Sets the radio’s LoRa region (its legal band); a radio with region UNSET cannot transmit. Needs confirm: true.',
+    input: SetRegionRequest,
+    output: RadioState,
+  }),
+  'radio.setChannel': method({
+    summary: 'Chooses the channel index Pakit’s own LoRa traffic uses (default the primary, 0); kept across restarts.',
+    input: SetChannelRequest,
+    output: RadioState,
+  }),
   'nodes.favorites': method({ summary: 'The operator’s favourite marks, kept by this node.', input: noInput, output: z.array(NodeFavorite) }),
   'nodes.setFavorite': method({
     summary: 'Marks a known node (radio or IP peer) as a favourite or not; kept across restarts.',

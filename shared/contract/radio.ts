@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ContractError } from './errors.ts';
+import { OtherChannelTraffic, RadioChannel } from './radio-admin.ts';
 
 /** How to reach a Meshtastic device: USB serial, TCP (port 4403: Wi-Fi nodes, meshtasticd, the simulator), Bluetooth. */
 export const RadioPort = z.discriminatedUnion('kind', [
@@ -52,6 +53,10 @@ export const RadioDevice = z.object({
   position: NodePosition.optional(),
   /** Why the device cannot send for us now (no region, channel not enabled): shown, sends wait. */
   sendBlockedBy: ContractError.optional(),
+  /** The channels enabled on the device. */
+  channels: z.array(RadioChannel).optional(),
+  /** Pakit traffic heard on channels other than `channelIndex` (a channel mismatch to fix). */
+  otherChannelTraffic: z.array(OtherChannelTraffic).optional(),
 });
 export type RadioDevice = z.infer<typeof RadioDevice>;
 

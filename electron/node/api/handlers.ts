@@ -109,6 +109,24 @@ export function createHandlers(node: PakitNode): Handlers {
     },
     'radio.state': () => node.radioState(),
     'radio.nodes': () => toMeshNodes(node.radio.nodes()),
+    'radio.setOwner': async ({ longName, shortName }) => {
+      const result = await node.radio.setOwner(longName, shortName);
+      if (!result.ok) throw result.error;
+      node.log.info('radio', `the radio's owner is now "${longName}" (${shortName})`);
+      return node.radioState();
+    },
+    'radio.setRegion': async ({ region }) => {
+      const result = await node.radio.setRegion(region);
+      if (!result.ok) throw result.error;
+      node.log.info('radio', `the radio's LoRa region is now ${region}`);
+      return node.radioState();
+    },
+    'radio.setChannel': async ({ index }) => {
+      const result = await node.radio.setChannel(index);
+      if (!result.ok) throw result.error;
+      node.log.info('radio', `Pakit's LoRa traffic now uses channel ${index}`);
+      return node.radioState();
+    },
     'nodes.favorites': () => node.favorites.list(),
     'nodes.setFavorite': ({ nodeId, favorite }) => {
       const known =

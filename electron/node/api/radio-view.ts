@@ -26,6 +26,8 @@ export function toRadioDevice(device: DeviceInfo): RadioDevice {
     voltage: device.voltage,
     position: device.position,
     sendBlockedBy: device.sendBlockedBy ? problem(device.sendBlockedBy) : undefined,
+    channels: device.channels,
+    otherChannelTraffic: device.otherChannelTraffic,
   };
 }
 

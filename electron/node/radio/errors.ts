@@ -93,7 +93,7 @@ export class RadioError extends Error {
   /** The API shape: the caller gave a bad packet (`invalid_input`), else the radio is `unavailable`. */
   toContractError(): ContractError {
     const code = this.code === 'payload_too_large' ? 'invalid_input' : 'unavailable';
-    return this.fix === undefined ? { code, message: this.message } : { code, message: this.message, fix: this.fix };
+    return { code, message: this.message, reason: this.code, ...(this.fix === undefined ? {} : { fix: this.fix }) };
   }
 }
 

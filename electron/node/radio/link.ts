@@ -98,6 +98,9 @@ export type RadioLinkOptions = {
 
 const OUTBOX_FILE = 'radio-outbox.json';
 const DEVICE_FILE = 'radio-device.json';
+/** The channel index Pakit's own traffic uses on the radio (the seed's `lora_channel`), chosen by the operator. */
+const CHANNEL_FILE = 'radio-channel.json';
+const StoredChannel = z.object({ channelIndex: z.number().int().min(0).max(7) });
 /** Message ids already handed to the radio, remembered so a re-queued one is not sent again. */
 const HANDED_OVER_LIMIT = 2_000;
 
@@ -125,6 +128,8 @@ function isWorthRetrying(error: RadioError): boolean {
   return ['unplugged', 'device_restarted', 'closed', 'timeout', 'queue_full', 'region_unset', 'channel_missing'].includes(error.code);
 }
 
+const notConnected = (): SendResult => ({ ok: false, error: new RadioError('closed', 'No radio is connected.', { fix: 'Connect the radio first (Radio view).' }), accepted: false });
+
 const problemOf = (error: RadioError): DeviceProblem =>
   error.fix === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, fix: error.fix };
 
@@ -132,9 +137,10 @@ export class RadioLink extends EventEmitter<LinkEvents> {
   readonly #clock: Clock;
   readonly #openTransport: (port: PortDescriptor) => Promise<RadioTransport>;
   readonly #nextId: () => number;
-  readonly #sessionOptions: Omit<SessionOptions, 'transport' | 'clock' | 'nextId'>;
+  #sessionOptions: Omit<SessionOptions, 'transport' | 'clock' | 'nextId'>;
   readonly #outboxPath: string;
   readonly #devicePath: string;
+  readonly #channelPath: string;
   readonly #reconnectInitialDelayMs: number;
   readonly #reconnectMaxDelayMs: number;
   readonly #retryDelayMs: number;
@@ -161,6 +167,9 @@ export class RadioLink extends EventEmitter<LinkEvents> {
     this.#sessionOptions = options.session ?? {};
     this.#outboxPath = join(options.dataDir, OUTBOX_FILE);
     this.#devicePath = join(options.dataDir, DEVICE_FILE);
+    this.#channelPath = join(options.dataDir, CHANNEL_FILE);
+    const chosenChannel = this.chosenChannel();
+    if (chosenChannel !== undefined) this.#sessionOptions = { ...this.#sessionOptions, channelIndex: chosenChannel };
     this.#reconnectInitialDelayMs = options.reconnectInitialDelayMs ?? 1_000;
     this.#reconnectMaxDelayMs = options.reconnectMaxDelayMs ?? 30_000;
     this.#retryDelayMs = options.retryDelayMs ?? 30_000;
@@ -182,6 +191,42 @@ export class RadioLink extends EventEmitter<LinkEvents> {
   /** The channels the connected device has enabled; empty while none is connected. */
   channels(): DeviceChannel[] {
     return this.#session?.state === 'ready' ? this.#session.channels() : [];
+  }
+
+  /** The channel index the operator chose for Pakit's traffic; undefined: the primary (0). */
+  chosenChannel(): number | undefined {
+    try {
+      return StoredChannel.parse(JSON.parse(readFileSync(this.#channelPath, 'utf8'))).channelIndex;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Makes `index` the channel Pakit sends and listens on, kept for next time. With a radio
+   * connected the channel must be enabled on it, and the session restarts on the new channel.
+   */
+  async setChannel(index: number): Promise<{ ok: true } | { ok: false; error: RadioError }> {
+    const session = this.#session;
+    if (session?.state === 'ready' && !session.channels().some((channel) => channel.index === index)) {
+      return { ok: false, error: radioErrors.channelMissing(index) };
+    }
+    writeFileAtomicSync(this.#channelPath, JSON.stringify({ channelIndex: index }));
+    this.#sessionOptions = { ...this.#sessionOptions, channelIndex: index };
+    const port = this.#state.status === 'idle' ? undefined : this.#state.port;
+    if (!port) return { ok: true };
+    const started = await this.#begin(port, true);
+    return started.ok ? { ok: true } : { ok: false, error: started.error };
+  }
+
+  /** Sets the connected radio's owner names (see DeviceSession.setOwner). */
+  setOwner(longName: string, shortName: string): Promise<SendResult> {
+    return this.#session?.state === 'ready' ? this.#session.setOwner(longName, shortName) : Promise.resolve(notConnected());
+  }
+
+  /** Sets the connected radio's LoRa region (see DeviceSession.setRegion). */
+  setRegion(region: string): Promise<SendResult> {
+    return this.#session?.state === 'ready' ? this.#session.setRegion(region) : Promise.resolve(notConnected());
   }
 
   /** The packets waiting for the radio, oldest first. */

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { create, fromBinary, toBinary, type DescMessage } from '@bufbuild/protobuf';
 import { Channel, Config, Mesh, Portnums, Telemetry } from '@meshtastic/protobufs';
 import type { Clock } from '../clock.ts';
+import { ADMIN_APP_PORT, channelEncryption, ownerProblem, regionCodeOf, setOwnerMessage, setRegionMessage, type LoraConfigMessage } from './admin.ts';
 import { MAX_PAYLOAD_BYTES, MIN_FIRMWARE_VERSION, RadioError, radioErrors, type RadioErrorCode } from './errors.ts';
 import type { RadioTransport, TransportKind } from './transports/transport.ts';
 
@@ -62,6 +63,10 @@ export type DeviceInfo = {
   position: NodePosition | undefined;
   /** Why the device cannot send for us now (no region, channel not enabled); sends are refused. */
   sendBlockedBy: DeviceProblem | undefined;
+  /** The enabled channels, with how each is encrypted. */
+  channels: DeviceChannel[];
+  /** Pakit packets the device delivered on channels other than ours: peers we do not hear on our channel. */
+  otherChannelTraffic: OtherChannelTraffic[];
   transport: TransportKind;
   /** Where the device is: a serial path, host:port or BLE id. */
   address: string;
@@ -137,13 +142,21 @@ export type SendRequest = {
   portnum?: number;
   /** Channel index 0..7; the session's channel by default. */
   channel?: number;
+  /** Ask the destination's application for an answer (admin requests: the firmware replies with Routing). */
+  wantResponse?: boolean;
 };
 
 /** A ROUTING_APP reply the device passed on: an ACK (`error` undefined) or NAK for our packet `requestId`. */
 export type RoutingReport = { requestId: number; from: number; error: RadioError | undefined };
 
-/** A channel the device has enabled; an empty name on the primary means the preset's name. */
-export type DeviceChannel = { index: number; role: 'PRIMARY' | 'SECONDARY'; name: string };
+/**
+ * A channel the device has enabled; an empty name on the primary means the preset's name.
+ * `encryption`: none, the default key every Meshtastic device knows (public), or a key of its own.
+ */
+export type DeviceChannel = { index: number; role: 'PRIMARY' | 'SECONDARY'; name: string; encryption: 'none' | 'default' | 'private' };
+
+/** Pakit traffic heard on a channel Pakit does not use, and from whom. */
+export type OtherChannelTraffic = { channel: number; nodeIds: string[]; lastAt: number };
 
 /**
  * `delivered`: the destination acknowledged it; `relayed`: a neighbour was heard repeating it (or
@@ -289,6 +302,9 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
   #modemPreset = 'LONG_FAST';
   readonly #channelRoles = new Map<number, number>();
   readonly #channelNames = new Map<number, string>();
+  readonly #channelEncryption = new Map<number, DeviceChannel['encryption']>();
+  #loraConfig: LoraConfigMessage | undefined;
+  readonly #otherChannelTraffic = new Map<number, { nodeIds: Set<string>; lastAt: number }>();
   readonly #moduleConfigs = new Map<string, unknown>();
   readonly #nodes = new Map<number, MeshNode>();
 
@@ -336,7 +352,12 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
     return [...this.#channelRoles]
       .filter(([, role]) => role === Channel.Channel_Role.PRIMARY || role === Channel.Channel_Role.SECONDARY)
       .sort(([a], [b]) => a - b)
-      .map(([index, role]) => ({ index, role: role === Channel.Channel_Role.PRIMARY ? 'PRIMARY' : 'SECONDARY', name: this.#channelNames.get(index) ?? '' }));
+      .map(([index, role]) => ({
+        index,
+        role: role === Channel.Channel_Role.PRIMARY ? 'PRIMARY' : 'SECONDARY',
+        name: this.#channelNames.get(index) ?? '',
+        encryption: this.#channelEncryption.get(index) ?? 'none',
+      }));
   }
 
   /** Module configs from the handshake, by name (`mqtt`, `serial`, ...), as decoded messages. */
@@ -372,6 +393,48 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
   send(request: SendRequest, hooks: SendHooks = {}): Promise<SendResult> {
     const refused = this.#refusal(request);
     if (refused) return Promise.resolve({ ok: false, error: refused, accepted: false });
+    return this.#queue(request, hooks);
+  }
+
+  /**
+   * Sets the device owner's long and short names (what every node's list shows). Resolves once the
+   * device answered; the names change here at once, as in the stock apps (the device announces them).
+   */
+  async setOwner(longName: string, shortName: string): Promise<SendResult> {
+    const problem = ownerProblem(longName, shortName);
+    if (problem) return { ok: false, error: problem, accepted: false };
+    const result = await this.#admin(setOwnerMessage(longName, shortName));
+    if (result.ok && this.#own) {
+      this.#own.longName = longName.trim();
+      this.#own.shortName = shortName.trim();
+      this.#deviceChanged();
+    }
+    return result;
+  }
+
+  /**
+   * Sets the LoRa region (the legal band). Firmware 2.6 restarts 7 s after a change (this session
+   * then closes with `device_restarted` and the link reconnects); 2.7 applies it live.
+   */
+  async setRegion(region: string): Promise<SendResult> {
+    const code = regionCodeOf(region);
+    if (code === undefined) return { ok: false, error: new RadioError('rejected', `"${region}" is not a Meshtastic region.`, { fix: 'Choose one from the list.' }), accepted: false };
+    const result = await this.#admin(setRegionMessage(this.#loraConfig, code));
+    if (result.ok) {
+      this.#region = region;
+      if (this.#loraConfig) this.#loraConfig = { ...this.#loraConfig, region: code, txEnabled: true };
+      this.#deviceChanged();
+    }
+    return result;
+  }
+
+  /** An AdminMessage to the device itself: allowed with no region set (it never goes on air). */
+  #admin(payload: Uint8Array): Promise<SendResult> {
+    if (this.#state !== 'ready' || this.#myNodeNum === undefined) return Promise.resolve({ ok: false, error: new RadioError('closed', 'The radio is not connected yet.'), accepted: false });
+    return this.#queue({ to: this.#myNodeNum, payload, portnum: ADMIN_APP_PORT, channel: 0, wantAck: false, wantResponse: true, hopLimit: 0 }, {});
+  }
+
+  #queue(request: SendRequest, hooks: SendHooks): Promise<SendResult> {
     return new Promise((resolve) => {
       this.#waiting.push({
         request: {
@@ -382,6 +445,7 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
           priority: request.priority ?? 0,
           portnum: request.portnum ?? PRIVATE_APP_PORT,
           channel: request.channel ?? this.#channelIndex,
+          wantResponse: request.wantResponse ?? false,
         },
         hooks,
         resolve,
@@ -443,9 +507,10 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
         return;
       }
       case 'channel': {
-        const channel = value as { index: number; role: number; settings?: { name: string } };
+        const channel = value as { index: number; role: number; settings?: { name: string; psk: Uint8Array } };
         this.#channelRoles.set(channel.index, channel.role);
         this.#channelNames.set(channel.index, channel.settings?.name ?? '');
+        this.#channelEncryption.set(channel.index, channelEncryption(channel.settings?.psk ?? new Uint8Array()));
         this.#deviceChanged();
         return;
       }
@@ -485,7 +550,8 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
 
   #onConfig(config: Variant): void {
     if (config.case !== 'lora') return;
-    const lora = config.value as { region: number; modemPreset: number };
+    const lora = config.value as LoraConfigMessage;
+    this.#loraConfig = lora;
     this.#region = enumName(Config.Config_LoRaConfig_RegionCode, lora.region);
     this.#modemPreset = enumName(Config.Config_LoRaConfig_ModemPreset, lora.modemPreset);
     this.#deviceChanged();
@@ -528,9 +594,23 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
     this.#heard(from, reception, data);
     if (data.portnum === PRIVATE_APP_PORT && packet.channel === this.#channelIndex) {
       this.emit('packet', { ...reception, payload: data.payload });
+    } else if (data.portnum === PRIVATE_APP_PORT) {
+      this.#noteOtherChannel(packet.channel, from, reception.receivedAt);
     } else if (data.portnum === PORT.text) {
       this.emit('text', { ...reception, text: new TextDecoder().decode(data.payload) });
     }
+  }
+
+  /** Pakit traffic on a channel we do not use: shown to the operator (a mismatch to fix), never dropped silently. */
+  #noteOtherChannel(channel: number, from: number, at: number): void {
+    let traffic = this.#otherChannelTraffic.get(channel);
+    if (!traffic) this.#otherChannelTraffic.set(channel, (traffic = { nodeIds: new Set(), lastAt: at }));
+    traffic.lastAt = at;
+    const nodeId = nodeIdOf(from);
+    if (traffic.nodeIds.has(nodeId)) return;
+    traffic.nodeIds.add(nodeId);
+    this.#log('warn', `Pakit traffic from ${nodeId} arrived on channel ${channel}, but Pakit uses channel ${this.#channelIndex}.`, 'radio');
+    this.#deviceChanged();
   }
 
   /** What a packet tells about its sender: heard now, at this SNR and RSSI, so many hops away, maybe names, metrics, position. */
@@ -666,6 +746,8 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
       voltage: own?.voltage,
       position: own?.position,
       sendBlockedBy: blocked && (blocked.fix === undefined ? { code: blocked.code, message: blocked.message } : { code: blocked.code, message: blocked.message, fix: blocked.fix }),
+      channels: this.channels(),
+      otherChannelTraffic: [...this.#otherChannelTraffic].map(([channel, traffic]) => ({ channel, nodeIds: [...traffic.nodeIds], lastAt: traffic.lastAt })),
       transport: this.#transport.kind,
       address: this.#transport.label,
     };
@@ -705,7 +787,7 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
       () => this.#settle(outgoing, { ok: false, error: radioErrors.timeout('answer to a packet', this.#queueStatusTimeoutMs), accepted: false }),
       this.#queueStatusTimeoutMs,
     );
-    const { to, payload, wantAck, hopLimit, priority, portnum, channel } = outgoing.request;
+    const { to, payload, wantAck, hopLimit, priority, portnum, channel, wantResponse } = outgoing.request;
     const packet = message(Mesh.MeshPacketSchema, {
       to,
       channel,
@@ -713,7 +795,7 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
       wantAck,
       hopLimit, // always explicit: 0 would mean "never relayed" when want_ack is off
       priority,
-      payloadVariant: { case: 'decoded', value: message(Mesh.DataSchema, { portnum, payload, wantResponse: false }) },
+      payloadVariant: { case: 'decoded', value: message(Mesh.DataSchema, { portnum, payload, wantResponse }) },
     });
     this.#transport.send(encodeToRadio({ case: 'packet', value: packet }));
   }
@@ -742,7 +824,7 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
   #accepted(outgoing: Outgoing): void {
     this.#clock.clearTimeout(outgoing.timer);
     outgoing.hooks.onAccepted?.(outgoing.packetId);
-    if (!outgoing.request.wantAck) {
+    if (!outgoing.request.wantAck && !outgoing.request.wantResponse) {
       this.#settle(outgoing, { ok: true, delivery: 'sent', packetId: outgoing.packetId });
       return;
     }

@@ -183,7 +183,7 @@ describe('RadioLink', () => {
     await setup.receiverReady;
     const result = await setup.receiver!.send({ to: setup.a.nodeNum, payload: new Uint8Array(4), channel: 2 });
     expect(result).toMatchObject({ ok: false, accepted: false, error: { code: 'channel_missing', message: expect.stringContaining('Channel 2') } });
-    expect(setup.receiver!.channels()).toEqual([{ index: 0, role: 'PRIMARY', name: '' }]);
+    expect(setup.receiver!.channels()).toEqual([{ index: 0, role: 'PRIMARY', name: '', encryption: 'default' }]);
   });
 
   it('after an unplug reconnects with growing backoff and delivers every queued packet exactly once', async () => {
