@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent, type RefObject } from 'react';
 import { TileImages } from '../client/tile-images.ts';
 import { currentLanguage, useT } from '../i18n/index.ts';
 import { mapMarkers, rangeAndBearing, type MapMarker } from '../map/markers.ts';
@@ -27,7 +27,7 @@ const SCALE_BAR_MAX_PX = 160;
 /** Where the map looks before any position is known and without a tile file: the whole world. */
 const WORLD: MapCamera = { center: { latitude: 20, longitude: 0 }, zoom: 2 };
 
-function useSize(element: React.RefObject<HTMLElement | null>): Size {
+function useSize(element: RefObject<HTMLElement | null>): Size {
   const [size, setSize] = useState<Size>({ width: 0, height: 0 });
   useEffect(() => {
     const target = element.current;
