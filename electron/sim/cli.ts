@@ -1,5 +1,5 @@
 // `node electron/sim/cli.ts --nodes 3 [--pty DIR] [--preset LONG_FAST] [--region EU_868]
-//   [--loss 0.1] [--topology line|full|star] [--time-scale 100] [--base-port 4403|0] [--seed 1]`
+//   [--channel NAME]... [--loss 0.1] [--topology line|full|star] [--time-scale 100] [--base-port 4403|0] [--seed 1]`
 // Runs a simulated mesh; each device is served on TCP like port 4403 (and optionally a PTY).
 // stdin commands: unplug N | kill N | loss P | partition 1,2/3 | heal | stats  (N = device 1..n)
 import { mkdirSync } from 'node:fs';
@@ -25,6 +25,8 @@ const { values } = parseArgs({
     'time-scale': { type: 'string', default: '1' },
     'base-port': { type: 'string', default: '0' },
     seed: { type: 'string', default: '1' },
+    /** A private secondary channel on every radio (index 1, 2, ... in the order given). */
+    channel: { type: 'string', multiple: true },
   },
 });
 
@@ -50,6 +52,7 @@ const mesh = createSimMesh({
   topology,
   seed: Number(values.seed),
   epochMs: Date.now(),
+  ...(values.channel ? { secondaryChannels: values.channel.map((name) => ({ name, encryption: 'private' as const })) } : {}),
 });
 
 const servers: DeviceTcpServer[] = [];

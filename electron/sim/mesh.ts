@@ -1,7 +1,7 @@
 // A whole simulated mesh: one medium, N devices linked by a topology. Used by the CLI and tests.
 import { DEFAULT_MODEM_PRESET, MODEM_PRESETS, type ModemPresetName, type RegionName } from '../node/radio/index.ts';
 import type { Scheduler } from './clock.ts';
-import { SimDevice, type MeshAirFrame } from './device.ts';
+import { SimDevice, type MeshAirFrame, type SimDeviceOptions } from './device.ts';
 import { RadioMedium, applyTopology, type Topology } from './medium.ts';
 import { DEFAULT_MESH_ORIGIN, meshPositions, type SimBattery, type SimPosition, type SimRole } from './node-data.ts';
 import { randomUint32, seededRandom } from './random.ts';
@@ -33,6 +33,8 @@ export type SimMeshOptions = {
   telemetryIntervalMs?: number;
   /** Each radio's role (CLIENT by default). */
   role?: (index: number) => SimRole;
+  /** The same secondary channels on every radio (index 1, 2, ...), as if set from one channel URL. */
+  secondaryChannels?: SimDeviceOptions['secondaryChannels'];
 };
 
 /** The first radio runs on external power like a base station; the others on batteries that drain slowly. */
@@ -81,6 +83,7 @@ export function createSimMesh(options: SimMeshOptions): SimMesh {
       ...(options.positionIntervalMs === undefined ? {} : { positionIntervalMs: options.positionIntervalMs }),
       ...(options.telemetryIntervalMs === undefined ? {} : { telemetryIntervalMs: options.telemetryIntervalMs }),
       ...(battery ? { battery } : {}),
+      ...(options.secondaryChannels ? { secondaryChannels: options.secondaryChannels } : {}),
     });
   });
   applyTopology(medium, [...nodeNums], topology);

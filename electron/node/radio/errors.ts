@@ -126,7 +126,7 @@ export const radioErrors = {
     }),
   regionUnset: () =>
     new RadioError('region_unset', 'The radio has no LoRa region set, so it will not transmit.', {
-      fix: 'Set the region of your country in the Meshtastic app, or run `meshtastic --set lora.region EU_868` (use your region).',
+      fix: 'Choose the region of your country under Radio set-up in the Radio view (the radio restarts to apply it).',
     }),
   transmitDisabled: () =>
     new RadioError('region_unset', 'The radio refused to transmit: its LoRa transmitter is disabled or no region is set.', {

@@ -5,6 +5,7 @@ import { formatPosition, isExternalPower } from '../nodes/table.ts';
 import { useT } from '../i18n/index.ts';
 import { useLog, useRadio } from '../stores/index.ts';
 import { Problem } from './Problem.tsx';
+import { RadioSetup } from './RadioSetup.tsx';
 
 const portKey = (port: RadioPort) => (port.kind === 'serial' ? `serial:${port.path}` : port.kind === 'tcp' ? `tcp:${port.host}:${port.port}` : `ble:${port.id}`);
 
@@ -78,6 +79,8 @@ export function Radio() {
         <Fact label={t('radio.position')} value={device?.position ? formatPosition(device.position) : t('radio.noPosition')} testId="radio-position" />
         <Fact label={t('radio.queue')} value={String(state.queueDepth)} />
       </div>
+
+      {device && state.phase === 'ready' ? <RadioSetup device={device} /> : null}
 
       <div className="card">
         <p>
