@@ -64,9 +64,11 @@ async function start(): Promise<void> {
     // A T-Beam plugged in is found by its USB id and connected with no click, the first time too.
     autoDetectRadio: true,
     ...(radio ? { radio } : {}),
+    // The map's tile file, as the headless node's --tiles (no Settings choice yet).
+    ...(process.env.PAKIT_TILES?.trim() ? { tiles: process.env.PAKIT_TILES.trim() } : {}),
     logSink: (entry) => process.stderr.write(`${formatLogLine(entry)}\n`),
   });
-  serveConsole(consoleDir);
+  serveConsole(consoleDir, node.tiles, (message) => node.log.warn('map', message));
   await node.start();
   const consoleWindow = createConsoleWindow(preloadPath);
   window = consoleWindow;

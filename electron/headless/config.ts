@@ -20,6 +20,8 @@ export type HeadlessConfig = {
   importIdentity: string | undefined;
   /** The radio to connect to at start and keep; undefined: the one used last time, if any. */
   radio: RadioChoice | undefined;
+  /** An MBTiles file of raster tiles for the console's map (`--tiles` / PAKIT_TILES). */
+  tiles: string | undefined;
   /** Days of node history kept in the database. */
   historyDays: number;
 };
@@ -37,6 +39,8 @@ Options:
   --radio auto|PATH|tcp://HOST[:PORT]
                     the radio to connect to at start and keep (env MESH_LORA_PORT): auto finds a
                     Meshtastic board by its USB id and waits for one; default: the radio used last
+  --tiles FILE      an MBTiles file of raster map tiles (PNG, JPEG or WebP) the console's map draws,
+                    served by this node; works offline (env PAKIT_TILES, default: a plain grid)
   --history-days N  days of node history (signal, battery, channel use) kept in the
                     database (env PAKIT_HISTORY_DAYS, 1-3650, default 30)
   --mesh-listen HOST:PORT
@@ -80,6 +84,7 @@ export function parseHeadlessConfig(argv: string[], env: Env): HeadlessConfig {
         'import-identity': { type: 'string' },
         'mesh-listen': { type: 'string' },
         radio: { type: 'string' },
+        tiles: { type: 'string' },
         'history-days': { type: 'string' },
         demo: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -119,6 +124,7 @@ export function parseHeadlessConfig(argv: string[], env: Env): HeadlessConfig {
     dataDir: parsed.values['data-dir'] ?? (parsed.values.demo ? undefined : (env.PAKIT_DATA_DIR ?? defaultDataDir(env))),
     importIdentity: parsed.values['import-identity'],
     radio,
+    tiles: parsed.values.tiles ?? (env.PAKIT_TILES?.trim() || undefined),
     historyDays: parseHistoryDays(
       parsed.values['history-days'] !== undefined ? '--history-days' : 'PAKIT_HISTORY_DAYS',
       parsed.values['history-days'] ?? env.PAKIT_HISTORY_DAYS,

@@ -8,6 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCodes, contractError, PROTOCOL, type ResponseMessage } from '../../shared/contract/index.ts';
 import { consoleFileFor, consoleSecurityHeaders, contentTypeFor } from '../node/api/console-policy.ts';
 import type { PakitNode } from '../node/node.ts';
+import { tileHeaders, tileReply } from '../node/tiles/index.ts';
 
 export type HttpHostOptions = {
   node: PakitNode;
@@ -25,8 +26,8 @@ export const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
- * The headless node's front door: the built console, `/api/health`, and the contract over an
- * authenticated WebSocket at `/api/ws`.
+ * The headless node's front door: the built console, `/api/health`, the map's tiles (with the
+ * console's token) and the contract over an authenticated WebSocket at `/api/ws`.
  */
 export class HttpHost {
   #options: HttpHostOptions;
@@ -84,6 +85,7 @@ export class HttpHost {
       return void response.end(JSON.stringify(body));
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') return void plain(response, 405, 'Method not allowed.\n');
+    if (path.startsWith('/tiles/')) return this.#serveTile(request, response, path);
     const file = consoleFileFor(path);
     if (!file || path.startsWith('/api/')) return void plain(response, 404, 'Not found.\n');
     let body: Buffer;
@@ -104,6 +106,28 @@ export class HttpHost {
     response.end(request.method === 'HEAD' ? undefined : body);
   }
 
+  /**
+   * A map tile from the node's tile file. The console fetches tiles with its token as a bearer
+   * token (never in the URL, which would leave it in logs and caches).
+   */
+  #serveTile(request: IncomingMessage, response: ServerResponse, path: string): void {
+    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    if (!token) {
+      response.setHeader('WWW-Authenticate', 'Bearer realm="pakit"');
+      return plain(response, 401, 'Tiles need the console token: send it as "Authorization: Bearer <token>".\n');
+    }
+    if (!this.#tokenMatches(token)) return plain(response, 403, 'Wrong token.\n');
+    const { node } = this.#options;
+    const reply = tileReply(node.tiles, path, (message) => node.log.warn('map', message));
+    if (reply.status !== 200) return plain(response, reply.status, reply.text);
+    response.writeHead(200, tileHeaders(reply));
+    response.end(request.method === 'HEAD' ? undefined : reply.bytes);
+  }
+
+  #tokenMatches(token: string): boolean {
+    return timingSafeEqual(digest(token), this.#tokenDigest);
+  }
+
   #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const refuse = (status: number, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -121,7 +145,7 @@ export class HttpHost {
         .split(',')
         .map((protocol) => protocol.trim());
       const token = offered.find((protocol) => protocol.startsWith(TOKEN_PREFIX))?.slice(TOKEN_PREFIX.length);
-      if (!token || !timingSafeEqual(digest(token), this.#tokenDigest)) {
+      if (!token || !this.#tokenMatches(token)) {
         this.#options.node.log.warn('api', `refused a console connection from ${request.socket.remoteAddress}: ${token ? 'wrong' : 'missing'} token`);
         ws.close(CloseCodes.unauthorized, token ? 'wrong token' : 'missing token');
         return;

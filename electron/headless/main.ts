@@ -88,6 +88,7 @@ const node = new PakitNode({
   ...(demoMesh ? { extraRadioPorts: () => demoMesh.ports } : {}),
   resumeRadio: !config.demo,
   ...(config.radio ? { radio: config.radio } : {}),
+  ...(config.tiles ? { tiles: config.tiles } : {}),
   historyDays: config.historyDays,
   logSink: (entry) => {
     if (entry.level !== 'debug') process.stderr.write(`${formatLogLine(entry)}\n`);

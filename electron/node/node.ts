@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { ExportRequest, ExportResult, IdentityInfo, IndexSummary, LogEntry, MeshSettings, NodeInfo, RadioPortInfo, RadioState } from '../../shared/contract/index.ts';
+import { join, resolve } from 'node:path';
+import type { ExportRequest, ExportResult, IdentityInfo, IndexSummary, LogEntry, MeshSettings, MapTiles, NodeInfo, NodePosition, RadioPortInfo, RadioState } from '../../shared/contract/index.ts';
 import { ContractServer } from './api/contract-server.ts';
 import { createHandlers, toIndexSyncView } from './api/handlers.ts';
 import { MeshRunner } from './api/mesh-runner.ts';
@@ -27,6 +27,8 @@ import { AutoRadio, type RadioChoice } from './radio/radio-choice.ts';
 import { peerKeyOf, ReputationBook } from './reputation/index.ts';
 import { StatusSampler, type ProcessProbe } from './status.ts';
 import type { BlockStore } from './storage/index.ts';
+import { PositionStore } from './positions/index.ts';
+import { TileChoice, TileService } from './tiles/index.ts';
 
 const DATABASE_FILE = 'pakit.db';
 const DAY_MS = 86_400_000;
@@ -57,6 +59,8 @@ export type PakitNodeOptions = {
   logSink?: (entry: LogEntry) => void;
   /** Message types beyond the built-in ones, over IP and (when they say how) over LoRa. */
   messageTypes?: readonly NodeMessageType<unknown>[];
+  /** An MBTiles file of raster map tiles to serve to the console's map (`--tiles`). */
+  tiles?: string;
   /** Days of node history kept in the database (default 30). */
   historyDays?: number;
 };
@@ -86,6 +90,10 @@ export class PakitNode {
   /** `pakit.db` in the data folder: messages, node history and other records; each service owns its tables. */
   readonly database: NodeDatabase;
   readonly favorites: NodeFavorites;
+  /** The map's tile file, when one was given; a file that cannot be used says why. */
+  readonly tiles: TileService;
+  /** Where each node has been (the map's trails), in `database`. */
+  readonly positions: PositionStore;
   /** Per-node signal, battery and channel-use samples, and this node's own, in `database`. */
   readonly history: HistoryStore;
   readonly identity: NodeIdentity;
@@ -95,6 +103,7 @@ export class PakitNode {
   /** Set when the database file was unreadable at start: told to the operator once the node starts. */
   readonly #damagedDatabase: DamagedDatabase | undefined;
   #autoRadio: AutoRadio | undefined;
+  readonly #tileChoice: TileChoice;
   readonly #historyRecorder: HistoryRecorder;
 
   constructor(options: PakitNodeOptions) {
@@ -109,6 +118,9 @@ export class PakitNode {
     this.database = opened.database;
     this.#damagedDatabase = opened.damaged;
     this.favorites = new NodeFavorites(this.database, this.#clock);
+    this.#tileChoice = new TileChoice(this.database);
+    this.tiles = new TileService(options.tiles ?? this.#tileChoice.get());
+    this.positions = new PositionStore(this.database);
     this.history = new HistoryStore(this.database);
     this.api = new ContractServer({
       handlers: createHandlers(this),
@@ -280,9 +292,40 @@ export class PakitNode {
       const { keptAs, reason } = this.#damagedDatabase;
       this.log.error('node', `The database was damaged and could not be read (${reason}). It was kept as ${keptAs} and the node started with a fresh one: history and messages from before are in that copy.`);
     }
+    this.#logTiles();
     this.#connectRadio();
     // A mesh that cannot listen is reported in its health and the log; the node runs on without it.
     await this.mesh.open();
+  }
+
+  /** A position that cannot be written (disk full) is logged; the radio's events go on. */
+  #recordPositions(positions: readonly { nodeId: string; position: NodePosition | undefined }[]): void {
+    try {
+      this.positions.record(positions, this.#clock.now());
+    } catch (error) {
+      this.log.warn('map', `could not keep a node position: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Serves another tile file from now on and keeps the choice (undefined: none). A file that cannot
+   * be used throws TileFileError and changes nothing.
+   */
+  useTileFile(path: string | undefined): MapTiles {
+    const absolute = path === undefined ? undefined : resolve(path);
+    this.tiles.use(absolute);
+    this.#tileChoice.set(absolute);
+    if (absolute === undefined) this.log.info('map', 'no map tiles any more (chosen in Settings): the map shows a plain grid');
+    else this.#logTiles();
+    const info = this.tiles.info();
+    this.hub.emit('map.tiles', info);
+    return info;
+  }
+
+  #logTiles(): void {
+    const tiles = this.tiles.info();
+    if (tiles.available) this.log.info('map', `serving map tiles "${tiles.name}" (${tiles.format}, zoom ${tiles.minZoom}-${tiles.maxZoom}) from ${tiles.file}`);
+    else if (tiles.error) this.log.error('map', `${tiles.error.message} ${tiles.error.fix ?? ''} The map shows a plain grid meanwhile.`);
   }
 
   /** The radio the settings name, else the one used last time, else (when the host asks) the first board found. */
@@ -328,6 +371,7 @@ export class PakitNode {
     this.messages.stop();
     this.radio.disconnect();
     this.store.close();
+    this.tiles.close();
     this.database.close();
     this.log.info('node', 'stopped');
   }
@@ -339,10 +383,14 @@ export class PakitNode {
       if (state.status === 'ready') this.log.info('radio', `connected to ${this.radio.device?.longName ?? 'the radio'} (${this.radio.device?.nodeId ?? '?'})`);
       if (state.status === 'failed' || state.status === 'reconnecting') this.log.warn('radio', state.error.message);
     });
-    this.radio.on('device', publishState);
+    this.radio.on('device', (device) => {
+      publishState();
+      this.#recordPositions([{ nodeId: device.nodeId, position: device.position }]);
+    });
     this.radio.on('outbox', publishState);
     this.radio.on('nodes', (nodes) => {
       this.#historyRecorder.recordNodes(nodes);
+      this.#recordPositions(nodes);
       this.hub.emit('radio.nodes', toMeshNodes(nodes));
       this.mesh.peersChanged();
     });

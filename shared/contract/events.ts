@@ -5,6 +5,7 @@ import { MeshHealth, MeshPeer } from './mesh.ts';
 import { MessagesEvent } from './messages.ts';
 import { MeshNode, RadioState } from './radio.ts';
 import { NodeFavorite } from './nodes.ts';
+import { MapTiles } from './map.ts';
 import { LogEntry, NodeStatus } from './schemas.ts';
 import { IndexSummary } from './storage.ts';
 import { FileTransfer } from './transfers.ts';
@@ -86,6 +87,11 @@ export const events = {
     summary: 'A text message arrived, was sent, or changed delivery state; with its conversation (unread count).',
     schema: MessagesEvent,
     delivery: { mode: 'batch', intervalMs: 200, maxBatch: 200 },
+  }),
+  'map.tiles': event({
+    summary: 'The map’s tile file changed (chosen in Settings).',
+    schema: MapTiles,
+    delivery: { mode: 'latest', intervalMs: 250 },
   }),
 } satisfies Record<string, EventSpec>;
 

@@ -16,3 +16,4 @@ export * from './wire.ts';
 export * from './client.ts';
 export * from './bridge.ts';
 export { createWebSocketTransport, TOKEN_REFUSED, tokenProtocol, type WebSocketTransportOptions } from './transports/websocket.ts';
+export * from './map.ts';

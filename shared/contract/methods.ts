@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EmergencyPriority, EmergencyRecord } from './emergency.ts';
 import { ExportRequest, ExportResult, MeshHistory, MeshHistoryRequest, NodeHistory, NodeHistoryRequest } from './history.ts';
 import { IndexSyncView } from './index-sync.ts';
+import { MapTiles, MapTrails } from './map.ts';
 import { MeshHealth, MeshPeer } from './mesh.ts';
 import { ChatMessage, Conversation, ConversationId, ListMessagesRequest, SendMessageRequest } from './messages.ts';
 import { MeshNode, RadioPort, RadioPortInfo, RadioState } from './radio.ts';
@@ -230,6 +231,21 @@ export const methods = {
     summary: 'The operator has read a conversation: its unread count goes to zero.',
     input: z.object({ conversation: ConversationId }).strict(),
     output: Conversation,
+  }),
+  'map.tiles': method({
+    summary: 'The tile file the node serves for the map (`--tiles FILE`): its zooms, bounds and URL, or why there is none.',
+    input: noInput,
+    output: MapTiles,
+  }),
+  'map.setTiles': method({
+    summary: 'Serves another MBTiles file for the map from now on, kept across restarts (`--tiles` wins at start); "" for none. A file that cannot be used is refused and the one before stays.',
+    input: z.object({ path: z.string().trim().max(4096) }).strict(),
+    output: MapTiles,
+  }),
+  'map.trails': method({
+    summary: 'Where each node has been: its newest positions from the node’s database, oldest first.',
+    input: z.object({ perNode: z.number().int().min(1).max(500).default(200) }).strict(),
+    output: MapTrails,
   }),
   'history.node': method({
     summary: 'One node’s SNR, RSSI, battery, voltage, channel use and air time over a time range, from the node’s database.',

@@ -8,7 +8,8 @@ export function consoleCsp(): string {
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data:",
+    // blob: the map's tiles, fetched with the console's token and shown from memory.
+    "img-src 'self' data: blob:",
     "font-src 'self'",
     "connect-src 'self'",
     "media-src 'self' data:",

@@ -8,6 +8,7 @@ import type { TransferView } from '../lora/transfer/index.ts';
 import type { PakitNode } from '../node.ts';
 import { listSerialPorts } from '../radio/ports.ts';
 import type { Handlers } from './contract-server.ts';
+import { tileFileContractError, TileFileError } from '../tiles/index.ts';
 import { toMeshNodes } from './radio-view.ts';
 
 /** A refusal the operator can act on, thrown from a handler as a typed contract error. */
@@ -206,6 +207,16 @@ export function createHandlers(node: PakitNode): Handlers {
     'messages.list': (options) => node.messages.list(options),
     'messages.conversations': () => node.messages.conversations(),
     'messages.markRead': ({ conversation }) => node.messages.markRead(conversation),
+    'map.tiles': () => node.tiles.info(),
+    'map.setTiles': ({ path }) => {
+      try {
+        return node.useTileFile(path === '' ? undefined : path);
+      } catch (error) {
+        if (!(error instanceof TileFileError)) throw error;
+        throw Object.assign(new Error(error.message), { toContractError: () => tileFileContractError(error) });
+      }
+    },
+    'map.trails': ({ perNode }) => node.positions.trails(perNode),
 
     'history.node': ({ nodeId, since, until, points }) => node.history.nodeHistory(nodeId, { since, until: until ?? node.now(), points }),
     'history.mesh': ({ since, until, points }) => node.history.meshHistory({ since, until: until ?? node.now(), points }),

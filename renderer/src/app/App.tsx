@@ -10,6 +10,7 @@ import { Nodes } from '../views/Nodes.tsx';
 import { Peers } from '../views/Peers.tsx';
 import { Settings } from '../views/Settings.tsx';
 import { Messages } from '../views/Messages.tsx';
+import { NodeMap } from '../views/Map.tsx';
 import { TOKEN_REFUSED } from '../../../shared/contract/index.ts';
 import { totalUnread, useConnection, useMessages, useStorage } from '../stores/index.ts';
 import { useT } from '../i18n/index.ts';
@@ -94,6 +95,7 @@ export function App() {
         {view === 'nodes' ? <Nodes /> : null}
         {view === 'history' ? <History /> : null}
         {view === 'messages' ? <Messages /> : null}
+        {view === 'map' ? <NodeMap /> : null}
       </main>
       <StatusBar />
     </div>

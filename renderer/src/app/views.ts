@@ -10,6 +10,7 @@ export const views = [
   { id: 'log' },
   { id: 'messages' },
   { id: 'nodes' },
+  { id: 'map' },
   { id: 'history' },
 ] as const;
 

@@ -24,6 +24,9 @@ export function takeToken(): string | undefined {
   return fromUrl ?? sessionStorage.getItem(TOKEN_KEY) ?? undefined;
 }
 
+/** The token this tab holds, for requests outside the contract (the map's tiles); undefined in the desktop app. */
+export const storedToken = (): string | undefined => sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+
 /** Kept for this tab only (session storage): closing it forgets the token. */
 export function rememberToken(token: string): void {
   sessionStorage.setItem(TOKEN_KEY, token);

@@ -6,6 +6,7 @@ import { bindFavorites } from './favorites.ts';
 import { bindHistory } from './history.ts';
 import { bindIndexSync } from './index-sync.ts';
 import { bindLog } from './log.ts';
+import { bindMap } from './map.ts';
 import { bindMesh } from './mesh.ts';
 import { bindMessages } from './messages.ts';
 import { bindNode } from './node.ts';
@@ -19,6 +20,7 @@ export { useFavorites } from './favorites.ts';
 export { HISTORY_RANGES, useHistory, type HistoryRange } from './history.ts';
 export { useIndexSync } from './index-sync.ts';
 export { useLog } from './log.ts';
+export { useMap } from './map.ts';
 export { useMesh } from './mesh.ts';
 export { totalUnread, useMessages } from './messages.ts';
 export { useNode } from './node.ts';
@@ -38,6 +40,7 @@ export function bindStores(client: ContractClient, via: 'desktop' | 'websocket')
   bindMesh(client);
   bindTransfers(client);
   bindFavorites(client);
+  bindMap(client);
   bindHistory(client);
   bindMessages(client, (event) => alertNewMessage(event, via));
 }

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { currentLanguage, languages, setLanguage, useT, type Language } from '../i18n/index.ts';
 import { useNode, useStorage } from '../stores/index.ts';
+import { MapTilesSetting } from './MapTilesSetting.tsx';
 import { Problem } from './Problem.tsx';
 
 export function Settings() {
@@ -67,6 +68,7 @@ export function Settings() {
         <Problem error={error} />
         {notice ? <p role="status">{notice}</p> : null}
       </div>
+      <MapTilesSetting />
       <div className="card">
         <table className="table">
           <caption>{t('settings.thisNode')}</caption>
