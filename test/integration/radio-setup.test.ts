@@ -74,6 +74,14 @@ describe('radio set-up through the contract', { timeout: 120_000 }, () => {
         return list.ok ? list.value.find((message) => message.text === 'On the air at last')?.state : undefined;
       }, { timeout: 20_000, interval: 250 })
       .toMatch(/^(sent|relayed)$/);
+    // Pakit's own LoRa traffic, queued while the radio had no region, goes out too: an emergency reaches the other node.
+    expect(await clients[0]!.call('emergency.send', { text: 'Bridge at km 4 is down', priority: 'urgent' })).toMatchObject({ ok: true });
+    await expect
+      .poll(async () => {
+        const history = await clients[1]!.call('emergency.history', {});
+        return history.ok && history.value.some((record) => record.direction === 'received' && record.text === 'Bridge at km 4 is down');
+      }, { timeout: 30_000, interval: 500 })
+      .toBe(true);
   });
 
   it('renames the radio; the other radio’s node learns the new names from the air', async () => {

@@ -85,20 +85,24 @@ type State = {
 const DEFAULT_FLOW = '';
 
 export class LoraScheduler {
-  readonly modem: ModemPreset;
+  #modem: ModemPreset;
+  #region: RegionName | undefined;
   readonly #share: number;
-  readonly #bucketMs: number;
-  readonly #dutyBudgetMs: number;
-  readonly #mayTransmit: boolean;
+  readonly #burstFrames: number;
+  #bucketMs: number;
+  #dutyBudgetMs: number;
+  #mayTransmit: boolean;
   readonly #maxQueued: number;
   #state: State;
   #nextId = 1;
 
   constructor(options: SchedulerOptions = {}) {
-    this.modem = MODEM_PRESETS[options.preset ?? DEFAULT_MODEM_PRESET];
     this.#share = options.airtimeShare ?? DEFAULT_AIRTIME_SHARE;
     if (!(this.#share > 0 && this.#share <= 1)) throw new RangeError(`airtime share must be in (0, 1], got ${this.#share}`);
-    this.#bucketMs = (options.burstFrames ?? 1) * Math.ceil(frameAirtimeMs(this.modem, MAX_FRAME_BYTES));
+    this.#burstFrames = options.burstFrames ?? 1;
+    this.#modem = MODEM_PRESETS[options.preset ?? DEFAULT_MODEM_PRESET];
+    this.#region = options.region;
+    this.#bucketMs = this.#burstFrames * Math.ceil(frameAirtimeMs(this.#modem, MAX_FRAME_BYTES));
     this.#dutyBudgetMs = options.region === undefined ? Number.POSITIVE_INFINITY : airtimeBudgetPerHourMs(options.region);
     this.#mayTransmit = options.region === undefined || regionRules(options.region).mayTransmit;
     this.#maxQueued = options.maxQueued ?? 2000;
@@ -114,11 +118,38 @@ export class LoraScheduler {
     };
   }
 
+  get modem(): ModemPreset {
+    return this.#modem;
+  }
+
+  get region(): RegionName | undefined {
+    return this.#region;
+  }
+
+  /**
+   * The radio's preset or region changed (a region set on a radio that had none, a preset changed in
+   * a stock app): budgets follow it, and what is queued stays queued, its airtime recounted. Airtime
+   * already spent stays in the rolling hour.
+   */
+  retune(radio: { preset: ModemPresetName; region: RegionName }): void {
+    this.#modem = MODEM_PRESETS[radio.preset];
+    this.#region = radio.region;
+    this.#bucketMs = this.#burstFrames * Math.ceil(frameAirtimeMs(this.#modem, MAX_FRAME_BYTES));
+    this.#dutyBudgetMs = airtimeBudgetPerHourMs(radio.region);
+    this.#mayTransmit = regionRules(radio.region).mayTransmit;
+    this.#state.tokensMs = Math.min(this.#state.tokensMs, this.#bucketMs);
+    for (const flows of Object.values(this.#state.queues)) {
+      for (const [flow, queue] of flows) {
+        flows.set(flow, queue.map((frame) => ({ ...frame, airtimeMs: Math.ceil(frameAirtimeMs(this.#modem, frame.payload.length)) })));
+      }
+    }
+  }
+
   enqueue(payload: Uint8Array, trafficClass: TrafficClass, flow = DEFAULT_FLOW): EnqueueResult {
     if (payload.length > MAX_FRAME_BYTES) return { ok: false, reason: 'too_large' };
     if (this.#state.queued >= this.#maxQueued) return { ok: false, reason: 'queue_full' };
     // Whole milliseconds, rounded up: keeps the duty-cycle arithmetic exact.
-    const airtimeMs = Math.ceil(frameAirtimeMs(this.modem, payload.length));
+    const airtimeMs = Math.ceil(frameAirtimeMs(this.#modem, payload.length));
     const frame: QueuedFrame = { id: this.#nextId++, payload, trafficClass, flow, airtimeMs };
     const flows = this.#state.queues[trafficClass];
     const queue = flows.get(flow);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Clock } from '../clock.ts';
 import { writeFileAtomicSync } from '../fs/durable.ts';
 import type { RadioLink } from '../radio/link.ts';
+import { isModemPresetName } from '../radio/index.ts';
 import type { ReceivedPacket } from '../radio/session.ts';
 import { peerKeyOf, type EvidenceKind } from '../reputation/index.ts';
 import type { BlockStore } from '../storage/index.ts';
@@ -127,7 +128,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   readonly sender: LoraSender;
   readonly receiver: LoraReceiver;
   readonly #options: LoraServiceOptions;
-  #scheduler = new LoraScheduler();
+  readonly #scheduler = new LoraScheduler();
   readonly #outbox: EmergencyOutbox;
   #inbox: EmergencyInbox;
   #acks = true;
@@ -185,10 +186,12 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     this.#inbox = new EmergencyInbox({ sender: this.sender, acks: this.#acks, relay: false });
     options.link.on('packet', (packet) => this.#onPacket(packet));
     options.link.on('device', (device) => {
-      // Airtime budgets follow the device's real preset and region once it is known.
-      if (Object.values(this.#scheduler.depth()).every((depth) => depth === 0)) {
-        this.#scheduler = new LoraScheduler({ preset: device.preset as never, region: device.region });
-      }
+      // Airtime budgets follow the device's real preset and region, also when they change later
+      // (a region set on a radio that had none): frames queued meanwhile go out then.
+      if (device.preset === this.#scheduler.modem.name && device.region === this.#scheduler.region) return;
+      if (!isModemPresetName(device.preset)) return;
+      this.#scheduler.retune({ preset: device.preset, region: device.region });
+      this.#pump();
     });
     options.link.on('state', (state) => {
       // Radios often come up together (a site powering on): spread the announces so they do not collide.

@@ -85,6 +85,18 @@ describe('LoraScheduler', () => {
     expect(scheduler.eta(queued.ok ? queued.id : 0, 0)).toBe(Number.POSITIVE_INFINITY);
   });
 
+  it('sends what was queued while the region was unset once the radio gets one, airtime recounted for the preset', () => {
+    const scheduler = new LoraScheduler({ region: 'UNSET', preset: 'LONG_FAST' });
+    const first = scheduler.enqueue(full(), 'control');
+    const second = scheduler.enqueue(full(), 'emergency');
+    expect(scheduler.next(0).kind).toBe('blocked');
+    scheduler.retune({ preset: 'SHORT_FAST', region: 'EU_868' });
+    expect(scheduler.region).toBe('EU_868');
+    const sent = scheduler.next(0);
+    expect(sent).toMatchObject({ kind: 'send', frame: { id: second.ok ? second.id : -1, airtimeMs: Math.ceil(frameAirtimeMs(MODEM_PRESETS.SHORT_FAST, MAX_FRAME_BYTES)) } });
+    expect(scheduler.eta(first.ok ? first.id : -1, 0)).toBeLessThan(Number.POSITIVE_INFINITY);
+  });
+
   it('waits for device queue space', () => {
     const scheduler = new LoraScheduler({ airtimeShare: 1 });
     scheduler.enqueue(full(), 'control');
