@@ -142,6 +142,22 @@ describe('HistoryRecorder', () => {
     expect(last.get('!00000002')).toBe(2_000);
   });
 
+  it('on a full database loses the samples that do not fit, says so, and records again once there is room', () => {
+    const { store, database } = openStore();
+    const logged: string[] = [];
+    const scheduler = new VirtualScheduler();
+    const recorder = new HistoryRecorder({ store, clock: virtualClock(scheduler), retentionMs: 365 * 24 * 60 * MINUTE, ownNodeId: () => undefined, ownStatus: () => ({}), log: (level, message) => logged.push(`${level}: ${message}`) });
+    const pages = (database.sql.prepare('PRAGMA page_count').get() as { page_count: number }).page_count;
+    database.sql.exec(`PRAGMA max_page_count = ${pages + 1}`); // SQLite's own "database or disk is full"
+    for (let minute = 1; minute <= 200 && logged.length === 0; minute += 1) {
+      recorder.recordNodes(Array.from({ length: 20 }, (_, index) => meshNode(`!${(index + 1).toString(16).padStart(8, '0')}`, { lastHeard: minute * MINUTE, snr: index })));
+    }
+    expect(logged[0]).toBe('warn: a history sample could not be saved (database or disk is full)');
+    database.sql.exec('PRAGMA max_page_count = 1000000');
+    recorder.recordNodes([meshNode('!00000001', { lastHeard: 1_000 * MINUTE, snr: 42 })]);
+    expect([...store.nodeSamplePages({ nodeId: '!00000001', since: 1_000 * MINUTE })].flat()).toEqual([{ nodeId: '!00000001', at: 1_000 * MINUTE, snr: 42 }]);
+  });
+
   it('loses a sample, not the node, when the database refuses a write', () => {
     const { store, database } = openStore();
     const logged: string[] = [];
