@@ -18,7 +18,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { NodeDatabase } from '../electron/node/db/index.ts';
 import { exportCsv } from '../electron/node/export/tables.ts';
 import { HistoryRecorder, HistoryStore, type NodeSampleRow } from '../electron/node/history/index.ts';
-import type { MeshNode } from '../electron/node/radio/session.ts';
+import { emptyNode, type MeshNode } from '../electron/node/radio/session.ts';
 import { seededRandom, VirtualScheduler } from '../electron/sim/index.ts';
 
 const SINGLE_WRITES = 20_000;
@@ -153,12 +153,7 @@ const range = (count: number) => Array.from({ length: count }, (_, index) => ind
 
 function meshNodeOf(sample: NodeSampleRow): MeshNode {
   return {
-    nodeNum: Number.parseInt(sample.nodeId.slice(1), 16),
-    nodeId: sample.nodeId,
-    longName: undefined,
-    shortName: undefined,
-    hardware: undefined,
-    role: undefined,
+    ...emptyNode(Number.parseInt(sample.nodeId.slice(1), 16)),
     snr: sample.snr,
     rssi: sample.rssi,
     lastHeard: sample.at,
@@ -167,9 +162,6 @@ function meshNodeOf(sample: NodeSampleRow): MeshNode {
     voltage: sample.voltage,
     channelUtilization: sample.channelUtilization,
     airUtilTx: sample.airUtilTx,
-    uptimeSeconds: undefined,
-    isFavorite: undefined,
-    position: undefined,
   };
 }
 

@@ -1,7 +1,7 @@
 // The Radio view's set-up card in Chromium, on a fresh radio: the simulator (as `npm run sim` runs
 // it) with two radios that have no region and a private secondary channel "pakit"; node A is
 // driven through its console, node B through the contract.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,8 @@ import type { ContractClient } from '../../shared/contract/index.ts';
 import { connect } from '../../cli/connect.ts';
 import { targetOf } from '../../cli/target.ts';
 import { artifactsDir, launchChromium } from '../helpers/browser.ts';
-import { repoRoot, startHeadlessNode, type RunningNode } from '../helpers/headless-node.ts';
+import { startHeadlessNode, type RunningNode } from '../helpers/headless-node.ts';
+import { startSimulatorProcess } from '../helpers/sim-radios.ts';
 
 describe('Radio set-up in Chromium', { timeout: 180_000 }, () => {
   let sim: ChildProcess;
@@ -19,21 +20,9 @@ describe('Radio set-up in Chromium', { timeout: 180_000 }, () => {
   let nodeB: ContractClient;
 
   beforeAll(async () => {
-    sim = spawn(
-      process.execPath,
-      [join(repoRoot, 'electron/sim/cli.ts'), '--nodes', '2', '--base-port', '0', '--region', 'UNSET', '--preset', 'SHORT_FAST', '--channel', 'pakit'],
-      { stdio: ['pipe', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    await new Promise<void>((resolve) => {
-      sim.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        for (const match of out.matchAll(/^sim device (!\w+) tcp 127\.0\.0\.1:(\d+)/gm)) {
-          if (!devices.some((device) => device.id === match[1])) devices.push({ id: match[1]!, port: Number(match[2]) });
-        }
-        if (devices.length === 2) resolve();
-      });
-    });
+    const started = await startSimulatorProcess(['--nodes', '2', '--region', 'UNSET', '--preset', 'SHORT_FAST', '--channel', 'pakit']);
+    sim = started.process;
+    devices.push(...started.devices);
     for (const device of devices) nodes.push(await startHeadlessNode(['--api', '127.0.0.1:0', '--radio', `tcp://127.0.0.1:${device.port}`]));
     nodeB = await connect(targetOf({ url: nodes[1]!.consoleUrl }));
     browser = await launchChromium();

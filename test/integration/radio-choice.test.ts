@@ -1,28 +1,20 @@
 // A relay comes up with its radio by itself: the headless node started with --radio (or
 // MESH_LORA_PORT) connects at start, with no click and no contract call.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../cli/connect.ts';
 import { targetOf } from '../../cli/target.ts';
-import { repoRoot, startHeadlessNode, type RunningNode } from '../helpers/headless-node.ts';
+import { startHeadlessNode, type RunningNode } from '../helpers/headless-node.ts';
+import { startSimulatorProcess } from '../helpers/sim-radios.ts';
 
 describe('radio named at start', { timeout: 60_000 }, () => {
   let sim: ChildProcess;
   const devices: { id: string; port: number }[] = [];
   beforeAll(async () => {
     // The simulator as an operator runs it (`npm run sim`): two devices on loopback TCP.
-    sim = spawn(process.execPath, [join(repoRoot, 'electron/sim/cli.ts'), '--nodes', '2', '--base-port', '0'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    let out = '';
-    await new Promise<void>((resolve) => {
-      sim.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        for (const match of out.matchAll(/^sim device (!\w+) tcp 127\.0\.0\.1:(\d+)/gm)) {
-          if (!devices.some((device) => device.id === match[1])) devices.push({ id: match[1]!, port: Number(match[2]) });
-        }
-        if (devices.length === 2) resolve();
-      });
-    });
+    const started = await startSimulatorProcess(['--nodes', '2']);
+    sim = started.process;
+    devices.push(...started.devices);
   });
   afterAll(() => {
     sim?.kill('SIGTERM');

@@ -1,12 +1,12 @@
 // Radio set-up from the contract, as an operator does it on a fresh radio: the simulator (as `npm run
 // sim` runs it) with two radios that have no region, each with its own headless node over TCP.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContractClient } from '../../shared/contract/index.ts';
 import { connect } from '../../cli/connect.ts';
 import { targetOf } from '../../cli/target.ts';
-import { repoRoot, startHeadlessNode, type RunningNode } from '../helpers/headless-node.ts';
+import { startHeadlessNode, type RunningNode } from '../helpers/headless-node.ts';
+import { startSimulatorProcess } from '../helpers/sim-radios.ts';
 
 describe('radio set-up through the contract', { timeout: 120_000 }, () => {
   let sim: ChildProcess;
@@ -15,19 +15,9 @@ describe('radio set-up through the contract', { timeout: 120_000 }, () => {
   const clients: ContractClient[] = [];
 
   beforeAll(async () => {
-    sim = spawn(process.execPath, [join(repoRoot, 'electron/sim/cli.ts'), '--nodes', '2', '--base-port', '0', '--region', 'UNSET', '--preset', 'SHORT_FAST'], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    let out = '';
-    await new Promise<void>((resolve) => {
-      sim.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        for (const match of out.matchAll(/^sim device (!\w+) tcp 127\.0\.0\.1:(\d+)/gm)) {
-          if (!devices.some((device) => device.id === match[1])) devices.push({ id: match[1]!, port: Number(match[2]) });
-        }
-        if (devices.length === 2) resolve();
-      });
-    });
+    const started = await startSimulatorProcess(['--nodes', '2', '--region', 'UNSET', '--preset', 'SHORT_FAST']);
+    sim = started.process;
+    devices.push(...started.devices);
     for (const device of devices) {
       const node = await startHeadlessNode(['--api', '127.0.0.1:0', '--radio', `tcp://127.0.0.1:${device.port}`]);
       nodes.push(node);

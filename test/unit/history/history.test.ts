@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodeDatabase } from '../../../electron/node/db/index.ts';
 import { bucketMinutes, HistoryRecorder, HistoryStore, newSamples } from '../../../electron/node/history/index.ts';
-import type { MeshNode } from '../../../electron/node/radio/session.ts';
+import { emptyNode, type MeshNode } from '../../../electron/node/radio/session.ts';
 import { VirtualScheduler } from '../../../electron/sim/index.ts';
 import { virtualClock } from '../radio/radio-fakes.ts';
 
@@ -19,26 +19,7 @@ function openStore(dir = mkdtempSync(join(tmpdir(), 'pakit-history-'))) {
 }
 
 function meshNode(nodeId: string, fields: Partial<MeshNode>): MeshNode {
-  return {
-    nodeNum: Number.parseInt(nodeId.slice(1), 16),
-    nodeId,
-    longName: undefined,
-    shortName: undefined,
-    hardware: undefined,
-    role: undefined,
-    snr: undefined,
-    rssi: undefined,
-    lastHeard: undefined,
-    hopsAway: undefined,
-    batteryLevel: undefined,
-    voltage: undefined,
-    channelUtilization: undefined,
-    airUtilTx: undefined,
-    uptimeSeconds: undefined,
-    isFavorite: undefined,
-    position: undefined,
-    ...fields,
-  };
+  return { ...emptyNode(Number.parseInt(nodeId.slice(1), 16)), ...fields };
 }
 
 describe('HistoryStore', () => {
