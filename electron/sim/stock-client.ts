@@ -13,6 +13,7 @@ import { splitByBytes } from '../node/messages/split.ts';
 import { BROADCAST_NUM, nodeIdOf } from './device.ts';
 
 const TEXT_PORT = Portnums.PortNum.TEXT_MESSAGE_APP as number;
+const ALERT_PORT = Portnums.PortNum.ALERT_APP as number;
 const ROUTING_PORT = Portnums.PortNum.ROUTING_APP as number;
 const NODEINFO_PORT = Portnums.PortNum.NODEINFO_APP as number;
 /** The TCP API drops a client silent for 60 s; apps send a heartbeat well within that. */
@@ -24,7 +25,8 @@ const QUOTE_BYTES = 100;
 export type StockText = { id: number; from: number; to: number; channel: number; text: string; direct: boolean };
 export type StockRouting = { requestId: number; from: number; errorReason: number };
 
-export type StockClientEvents = { text: [StockText]; routing: [StockRouting]; closed: [] };
+/** `alert`: an ALERT_APP packet, which the apps show as an alert (text like a message). */
+export type StockClientEvents = { text: [StockText]; alert: [StockText]; routing: [StockRouting]; closed: [] };
 
 export class StockClient extends EventEmitter<StockClientEvents> {
   /** The radio's node number, from `my_info`. */
@@ -72,6 +74,15 @@ export class StockClient extends EventEmitter<StockClientEvents> {
 
   /** Sends a text as the apps do: want_ack, hop limit 3; a channel message when `to` is absent. Answers the packet id. */
   sendText(text: string, options: { to?: number; channel?: number } = {}): number {
+    return this.#sendOn(TEXT_PORT, text, options);
+  }
+
+  /** Sends an alert on ALERT_APP to the channel, as a stock app's alert does. */
+  sendAlert(text: string, options: { channel?: number } = {}): number {
+    return this.#sendOn(ALERT_PORT, text, options);
+  }
+
+  #sendOn(portnum: number, text: string, options: { to?: number; channel?: number }): number {
     this.#lastId = (this.#lastId + 1) >>> 0 || 1;
     const packet = makeMessage(Mesh.MeshPacketSchema, {
       to: options.to ?? BROADCAST_NUM,
@@ -79,7 +90,7 @@ export class StockClient extends EventEmitter<StockClientEvents> {
       id: this.#lastId,
       wantAck: true,
       hopLimit: 3,
-      payloadVariant: { case: 'decoded', value: makeMessage(Mesh.DataSchema, { portnum: TEXT_PORT, payload: new TextEncoder().encode(text) }) },
+      payloadVariant: { case: 'decoded', value: makeMessage(Mesh.DataSchema, { portnum, payload: new TextEncoder().encode(text) }) },
     });
     this.#send({ payloadVariant: { case: 'packet', value: packet } });
     return this.#lastId;
@@ -125,9 +136,10 @@ export class StockClient extends EventEmitter<StockClientEvents> {
     if (packet.payloadVariant.case !== 'decoded') return;
     const data = packet.payloadVariant.value;
     const from = packet.from >>> 0;
-    if (data.portnum === TEXT_PORT) {
+    if (data.portnum === TEXT_PORT || data.portnum === ALERT_PORT) {
       const to = packet.to >>> 0;
-      this.emit('text', { id: packet.id >>> 0, from, to, channel: packet.channel, text: new TextDecoder().decode(data.payload), direct: to !== BROADCAST_NUM });
+      const text = { id: packet.id >>> 0, from, to, channel: packet.channel, text: new TextDecoder().decode(data.payload), direct: to !== BROADCAST_NUM };
+      this.emit(data.portnum === TEXT_PORT ? 'text' : 'alert', text);
     } else if (data.portnum === ROUTING_PORT) {
       const routing = decodeMessage<{ variant: { case: string | undefined; value?: unknown } }>(Mesh.RoutingSchema, data.payload);
       this.emit('routing', { requestId: data.requestId >>> 0, from, errorReason: routing.variant.case === 'errorReason' ? (routing.variant.value as number) : 0 });
@@ -150,7 +162,7 @@ export class StockClient extends EventEmitter<StockClientEvents> {
 
 /**
  * The demo's chat partner: answers every direct message by quoting it, the way a person trying the
- * mesh out would ("got it"). Returns a function that stops answering.
+ * mesh out would ("got it"), and an alert with a reply on its channel. Returns a function that stops answering.
  */
 export function answerDirectMessages(client: StockClient): () => void {
   const onText = (text: StockText) => {
@@ -160,6 +172,15 @@ export function answerDirectMessages(client: StockClient): () => void {
     const quoted = head === text.text ? head : `${head}...`;
     client.sendText(`Got your message, ${client.nameOf(text.from)}: "${quoted}"`, { to: text.from, channel: text.channel });
   };
+  // An alert on the channel gets a reply there, as someone who saw it on their phone would send.
+  const onAlert = (alert: StockText) => {
+    const [head = ''] = splitByBytes(alert.text, QUOTE_BYTES);
+    client.sendText(`Alert seen on my phone: "${head === alert.text ? head : `${head}...`}"`, { channel: alert.channel });
+  };
   client.on('text', onText);
-  return () => client.off('text', onText);
+  client.on('alert', onAlert);
+  return () => {
+    client.off('text', onText);
+    client.off('alert', onAlert);
+  };
 }

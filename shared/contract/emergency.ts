@@ -20,5 +20,10 @@ export const EmergencyRecord = z.object({
   ackedBy: z.array(z.string()),
   /** The operator dismissed the alert. */
   acknowledged: z.boolean(),
+  /**
+   * false: a stock Meshtastic alert (ALERT_APP, or a text that starts with the bell character). It
+   * carries no signature: anyone on the channel could have sent it. Absent: a signed Pakit emergency.
+   */
+  signed: z.boolean().optional(),
 });
 export type EmergencyRecord = z.infer<typeof EmergencyRecord>;

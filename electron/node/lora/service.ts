@@ -9,7 +9,7 @@ import type { Clock } from '../clock.ts';
 import { writeFileAtomicSync } from '../fs/durable.ts';
 import type { RadioLink } from '../radio/link.ts';
 import { isModemPresetName } from '../radio/index.ts';
-import type { ReceivedPacket } from '../radio/session.ts';
+import type { ReceivedPacket, TextMessage } from '../radio/session.ts';
 import { peerKeyOf, type EvidenceKind } from '../reputation/index.ts';
 import type { BlockStore } from '../storage/index.ts';
 import { EmergencyInbox, EmergencyOutbox, type EmergencyAlert } from './emergency.ts';
@@ -20,6 +20,7 @@ import { LoraReceiver, type Delivery } from './receiver.ts';
 import { RELAYED_TYPES, type RelayedMessage } from './relayed.ts';
 import { DEFAULT_AIRTIME_SHARE, DEVICE_QUEUE_SLOTS, LoraScheduler, frameAirtimeMs, type TrafficClass } from './scheduler.ts';
 import { LoraSender } from './sender.ts';
+import { ALERT_APP_PORT, alertTextOf, bellAlertText, isCopyOf } from './stock-alerts.ts';
 import type { Signer } from './keys.ts';
 import { FileFetcher, FileServer, nodeIdOf, type FetchEffect, type TransferView } from './transfer/index.ts';
 import { MAX_FRAME_BYTES } from './wire.ts';
@@ -74,6 +75,8 @@ export type EmergencyRecord = {
   ackedBy: string[];
   /** The operator dismissed the alert. */
   acknowledged: boolean;
+  /** false: a stock Meshtastic alert, without a signature. */
+  signed?: boolean;
 };
 
 export type EmergencySendOutcome =
@@ -185,6 +188,11 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     // limit we set; a second, application-level relay would only double the airtime.
     this.#inbox = new EmergencyInbox({ sender: this.sender, acks: this.#acks, relay: false });
     options.link.on('packet', (packet) => this.#onPacket(packet));
+    options.link.on('alert', (alert) => this.#raiseStock(alert, alert.text));
+    options.link.on('text', (text) => {
+      const alertText = bellAlertText(text.text);
+      if (alertText !== undefined) this.#raiseStock(text, alertText);
+    });
     options.link.on('device', (device) => {
       // Airtime budgets follow the device's real preset and region, also when they change later
       // (a region set on a radio that had none): frames queued meanwhile go out then.
@@ -251,6 +259,15 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     };
     this.#remember(record);
     this.#options.log('warn', `EMERGENCY sent (${request.priority}): ${request.text}`);
+    // Stock Meshtastic apps cannot read the signed message: an ALERT_APP copy alerts their users too.
+    const copy = this.#options.link.enqueue({
+      messageId: `alert-${result.id}`,
+      to: BROADCAST,
+      payload: new TextEncoder().encode(alertTextOf(request.priority, request.text)),
+      portnum: ALERT_APP_PORT,
+      wantAck: true,
+    });
+    if (!copy.ok) this.#options.log('warn', `the ALERT_APP copy for stock apps could not be queued: ${copy.error.message}`);
     this.#pump();
     return { ok: true, record };
   }
@@ -781,8 +798,40 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       ackedBy: [],
       acknowledged: false,
     };
+    // Its ALERT_APP copy may have come first: the signed record takes its place (and its acknowledgement).
+    const copy = this.#history.findIndex((entry) => entry.signed === false && isCopyOf(entry.text, entry.fromNode ?? '', entry.at, record));
+    if (copy !== -1) record.acknowledged = this.#history.splice(copy, 1)[0]!.acknowledged;
     this.#remember(record);
     this.#options.log('warn', `EMERGENCY from ${record.fromNode} (${record.verified ? 'verified' : 'NOT YET VERIFIED'}): ${record.text}`);
+    this.emit('alert', record);
+  }
+
+  /**
+   * A stock Meshtastic alert: shown like an emergency, marked not signed. The ALERT_APP copy of a
+   * signed Pakit emergency already shown is not shown twice. Never relayed to the IP mesh (the
+   * bridge carries signed messages only).
+   */
+  #raiseStock(packet: TextMessage, text: string): void {
+    const fromNode = nodeIdOf(packet.from);
+    if (this.#history.some((entry) => isCopyOf(text, fromNode, packet.receivedAt, entry))) return;
+    const id = `alert:${fromNode}:${packet.id}`;
+    if (this.#history.some((entry) => entry.id === id)) return; // the same packet again (after a reconnect)
+    const record: EmergencyRecord = {
+      id,
+      direction: 'received',
+      text,
+      priority: 'urgent',
+      at: packet.receivedAt,
+      fromNode,
+      signer: '',
+      verified: false,
+      signed: false,
+      hops: packet.hops,
+      ackedBy: [],
+      acknowledged: false,
+    };
+    this.#remember(record);
+    this.#options.log('warn', `ALERT from ${fromNode} (a stock Meshtastic alert, not signed): ${text}`);
     this.emit('alert', record);
   }
 

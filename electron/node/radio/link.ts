@@ -70,6 +70,7 @@ export type LinkEvents = {
   log: [DeviceLogLine];
   packet: [ReceivedPacket];
   text: [TextMessage];
+  alert: [TextMessage];
   /** The final word on one outbox packet (the device's ACK/NAK, or why it was given up). */
   delivery: [DeliveryReport];
   /** The device took an outbox packet into its transmit queue (for want_ack packets: "sent", ack pending). */
@@ -341,6 +342,7 @@ export class RadioLink extends EventEmitter<LinkEvents> {
     session.on('node', () => current() && this.emit('nodes', session.nodes()));
     session.on('packet', (packet) => current() && this.emit('packet', packet));
     session.on('text', (text) => current() && this.emit('text', text));
+    session.on('alert', (alert) => current() && this.emit('alert', alert));
     session.on('routing', (report) => current() && this.emit('routing', report));
     session.on('log', (line) => current() && this.emit('log', line));
     session.on('closed', (error) => {

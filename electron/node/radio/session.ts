@@ -37,6 +37,7 @@ const PORT = {
   nodeInfo: Portnums.PortNum.NODEINFO_APP as number,
   routing: Portnums.PortNum.ROUTING_APP as number,
   telemetry: Portnums.PortNum.TELEMETRY_APP as number,
+  alert: Portnums.PortNum.ALERT_APP as number,
 };
 
 export type DeviceProblem = { code: RadioErrorCode; message: string; fix?: string };
@@ -181,6 +182,8 @@ export type SessionEvents = {
   node: [MeshNode];
   packet: [ReceivedPacket];
   text: [TextMessage];
+  /** ALERT_APP: a stock Meshtastic alert, text like a message but meant to wake people up. */
+  alert: [TextMessage];
   /** Every ACK/NAK the device reports, also those after a packet's send settled (a late end-to-end ack). */
   routing: [RoutingReport];
   log: [DeviceLogLine];
@@ -598,6 +601,8 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
       this.#noteOtherChannel(packet.channel, from, reception.receivedAt);
     } else if (data.portnum === PORT.text) {
       this.emit('text', { ...reception, text: new TextDecoder().decode(data.payload) });
+    } else if (data.portnum === PORT.alert) {
+      this.emit('alert', { ...reception, text: new TextDecoder().decode(data.payload) });
     }
   }
 

@@ -35,11 +35,19 @@ export function AlertBanner() {
       {open.map((record) => (
         <div key={record.id} className="alert-item">
           <div>
-            <strong className="alert-title">{t('alert.title', { priority: t(`priority.${record.priority}`) })}</strong>
+            <strong className="alert-title">{record.signed === false ? t('alert.stockTitle') : t('alert.title', { priority: t(`priority.${record.priority}`) })}</strong>
             <div className="alert-text">{record.text}</div>
             <div className="alert-meta">
-              {t('alert.from', { node: record.fromNode ?? t('alert.unknownRadio') })} · {t('alert.signer', { signer: record.signer.slice(0, 8) })} ·{' '}
-              <span className={record.verified ? 'verified' : 'unverified'}>{record.verified ? t('alert.verified') : t('alert.unverified')}</span> · {formatTime(record.at)}
+              {t('alert.from', { node: record.fromNode ?? t('alert.unknownRadio') })} ·{' '}
+              {record.signed === false ? (
+                <span className="unverified">{t('alert.notSigned')}</span>
+              ) : (
+                <>
+                  {t('alert.signer', { signer: record.signer.slice(0, 8) })} ·{' '}
+                  <span className={record.verified ? 'verified' : 'unverified'}>{record.verified ? t('alert.verified') : t('alert.unverified')}</span>
+                </>
+              )}{' '}
+              · {formatTime(record.at)}
               {record.hops !== undefined ? ` · ${t('common.hops', { count: record.hops })}` : ''}
             </div>
           </div>

@@ -166,6 +166,8 @@ export const en = {
     signer: 'signer {{signer}}',
     verified: 'signature verified',
     unverified: 'NOT YET VERIFIED',
+    stockTitle: 'ALERT from a Meshtastic app',
+    notSigned: 'NOT SIGNED: anyone on the channel could have sent it',
     acknowledge: 'Acknowledge',
   },
   priority: {
@@ -315,6 +317,7 @@ export const en = {
     sent: 'sent',
     received: 'received',
     notYet: 'not yet',
+    notSigned: 'not signed (Meshtastic alert)',
     nobodyYet: 'nobody yet',
     noneYet: 'None yet.',
   },

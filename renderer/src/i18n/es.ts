@@ -169,6 +169,8 @@ export const es: CatalogOf<typeof en> = {
     signer: 'firmante {{signer}}',
     verified: 'firma verificada',
     unverified: 'AÚN SIN VERIFICAR',
+    stockTitle: 'ALERTA de una app Meshtastic',
+    notSigned: 'SIN FIRMA: cualquiera en el canal pudo enviarla',
     acknowledge: 'Enterado',
   },
   priority: {
@@ -318,6 +320,7 @@ export const es: CatalogOf<typeof en> = {
     sent: 'enviada',
     received: 'recibida',
     notYet: 'aún no',
+    notSigned: 'sin firma (alerta Meshtastic)',
     nobodyYet: 'nadie aún',
     noneYet: 'Ninguna aún.',
   },

@@ -86,7 +86,7 @@ export function Emergency() {
                 <td>{t(`emergency.${record.direction}`)}</td>
                 <td>{record.text}</td>
                 <td>{record.fromNode ?? t('common.none')}</td>
-                <td>{record.verified ? t('common.yes') : t('emergency.notYet')}</td>
+                <td>{record.signed === false ? t('emergency.notSigned') : record.verified ? t('common.yes') : t('emergency.notYet')}</td>
                 <td data-testid="acked-by">{record.direction === 'sent' ? (record.ackedBy.length ? record.ackedBy.map((key) => key.slice(0, 8)).join(', ') : t('emergency.nobodyYet')) : t('common.none')}</td>
               </tr>
             ))}
