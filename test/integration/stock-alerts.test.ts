@@ -60,10 +60,10 @@ describe('emergencies with a stock Meshtastic app', { timeout: 120_000 }, () => 
   it('a Pakit emergency reaches the stock app as ALERT_APP; the other Pakit node shows it once, signed', async () => {
     const sent = nodes[0]!.lora.sendEmergency({ text: 'Medical help needed at checkpoint 3', priority: 'life_threatening', confirmedAgain: false });
     expect(sent.ok).toBe(true);
-    await expect.poll(() => stockAlerts.map((alert) => alert.text), { timeout: 60_000 }).toContain('🚨 LIFE-THREATENING: Medical help needed at checkpoint 3');
+    await expect.poll(() => stockAlerts.map((alert) => alert.text), { timeout: 60_000 }).toContain('EMERGENCY (LIFE-THREATENING): Medical help needed at checkpoint 3');
     await expect.poll(() => nodes[1]!.lora.history().filter((entry) => entry.text === 'Medical help needed at checkpoint 3').length, { timeout: 60_000 }).toBe(1);
     // Both copies reached B, in whichever order; it keeps one record, the signed one.
-    await expect.poll(() => radioAlerts[1], { timeout: 30_000 }).toContain('🚨 LIFE-THREATENING: Medical help needed at checkpoint 3');
+    await expect.poll(() => radioAlerts[1], { timeout: 30_000 }).toContain('EMERGENCY (LIFE-THREATENING): Medical help needed at checkpoint 3');
     const shown = nodes[1]!.lora.history().filter((entry) => entry.fromNode === nodes[0]!.radio.device!.nodeId);
     expect(shown).toHaveLength(1);
     expect(shown[0]).toMatchObject({ text: 'Medical help needed at checkpoint 3', priority: 'life_threatening' });

@@ -16,7 +16,7 @@ const PRIORITY_WORDS: Record<EmergencyPriority, string> = { advisory: 'ADVISORY'
 
 /** The ALERT_APP text of an emergency, within the stock apps' 200 bytes, cut at a character boundary. */
 export function alertTextOf(priority: EmergencyPriority, text: string): string {
-  const full = `🚨 ${PRIORITY_WORDS[priority]}: ${text}`;
+  const full = `EMERGENCY (${PRIORITY_WORDS[priority]}): ${text}`;
   const [head = ''] = splitByBytes(full, MAX_TEXT_PART_BYTES);
   return head;
 }
