@@ -279,9 +279,17 @@ export class MeshRunner {
   #publishPeers(): MeshPeer[] {
     const peers = this.peers(this.#options.settings.maxPeers, true);
     const filteredBefore = new Set(this.#peers.filter((peer) => peer.filtered).map((peer) => peer.id));
+    const threshold = this.#options.settings.byzantineThreshold.toFixed(2);
     for (const peer of peers) {
+      const name = peer.name ?? peer.id;
+      const score = peer.reputation.score.toFixed(2);
       if (peer.filtered && !filteredBefore.has(peer.id)) {
-        this.#options.log('warn', `peer ${peer.name ?? peer.id} filtered (reputation ${peer.reputation.score.toFixed(2)}): ${peer.reputation.reasons[0]?.label ?? 'no evidence'}`);
+        this.#options.log('warn', `peer ${name} filtered (reputation ${score}, below ${threshold}): ${peer.reputation.reasons[0]?.label ?? 'no evidence'}`);
+      } else if (!peer.filtered && filteredBefore.has(peer.id)) {
+        // Evidence fades (half-life 30 min): a peer leaves the filter when what counted against it has faded, or good evidence outweighs it.
+        const against = peer.reputation.reasons.find((reason) => reason.effect === 'bad');
+        const why = against ? `the ${against.label} against it now weigh ${against.weight.toFixed(2)} as they fade with time` : 'nothing counts against it any more';
+        this.#options.log('info', `peer ${name} no longer filtered (reputation ${score}, threshold ${threshold}): ${why}`);
       }
     }
     this.#peers = peers;

@@ -411,7 +411,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     if (!result.ok) {
       // Repeats are normal (emergencies go out twice, relays echo): counted, not worth a warning.
       const repeat = result.reason === 'replay' || result.reason === 'duplicate';
-      if (result.reason === 'bad_signature') this.#blameRadio(packet.from, 'signature_invalid');
+      if (result.reason === 'bad_signature') this.#reportRadio(packet.from, 'signature_invalid');
       this.#options.log(repeat ? 'info' : 'warn', `refused a LoRa frame from ${nodeIdOf(packet.from)}: ${result.reason}${result.detail ? ` (${result.detail})` : ''}`);
       return;
     }
@@ -423,17 +423,25 @@ export class LoraService extends EventEmitter<ServiceEvents> {
         continue;
       }
       this.#noteRadioKey(delivery);
+      // Signed and verified: weak credit (capped: valid messages cost nothing to make).
+      if (delivery.auth === 'verified' && delivery.signer) this.#creditKey(delivery.signer.keyId, 'message_valid');
       if (delivery.auth === 'unverified' && hops === 0 && delivery.signer?.hops === 0) this.#requestKey(delivery.signer.keyId, now);
       this.#deliver(delivery, hops);
       this.#offerToBridge(delivery);
     }
   }
 
+  /** Credit to a signer whose key we hold: the identity behind it did something that checked out. */
+  #creditKey(keyId: string, kind: EvidenceKind): void {
+    const publicKey = this.receiver.keys.get(keyId);
+    if (publicKey) this.#options.reputation?.report(peerKeyOf(publicKey), kind);
+  }
+
   /**
-   * Evidence against the radio that put a frame on air. A forged message names someone else's key, so
+   * Evidence about the radio that put a frame on air. A forged message names someone else's key, so
    * the blame goes to the radio's own identity (learned from its key-announce), or to the radio id.
    */
-  #blameRadio(nodeNum: number, kind: EvidenceKind): void {
+  #reportRadio(nodeNum: number, kind: EvidenceKind): void {
     const keyId = this.#radioKeys.get(nodeNum);
     const publicKey = keyId === undefined ? undefined : this.receiver.keys.get(keyId);
     this.#options.reputation?.report(publicKey ? peerKeyOf(publicKey) : nodeIdOf(nodeNum), kind);
@@ -571,6 +579,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     }
     if (delivery.message.type === 'emergency-ack') {
       if (this.#outbox.noteAck(delivery)) {
+        // An ack is a claim (unsigned): the credit goes to the radio that put it on air, as blame does.
+        if (delivery.from !== VIA_IP) this.#reportRadio(delivery.from, 'request_answered');
         const message = delivery.message;
         const record = this.#history.find((entry) => entry.id === `${message.emergencyKeyId}:${message.emergencySeq}`);
         if (record) {
@@ -659,6 +669,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
         this.#sendFileMessage(effect.message, now);
         return;
       case 'complete': {
+        for (const holder of effect.vouchedBy) if (holder.verified) this.#creditKey(holder.keyId, 'block_served');
         const storing = this.#options.store
           .store(effect.bytes)
           .then(

@@ -175,11 +175,29 @@ describe('MeshRunner', () => {
     ]);
     expect(peers[1]).toMatchObject({ addresses: ['/ip4/127.0.0.1/tcp/1/p2p/forger'], transports: ['ip'] });
     expect(peers[1]!.reputation.reasons[0]).toMatchObject({ kind: 'signature_invalid' });
-    expect(logs).toContainEqual(expect.stringMatching(/^warn peer forger filtered \(reputation 0\.\d\d\): forged or invalid signatures$/));
+    expect(logs).toContainEqual(expect.stringMatching(/^warn peer forger filtered \(reputation 0\.\d\d, below 0\.30\): forged or invalid signatures$/));
     expect(runner.peers().map((entry) => entry.id)).toEqual(['honest']);
     expect(runner.peers(50, true).map((entry) => entry.id)).toEqual(['honest', 'forger']);
     expect(runner.health().filteredCount).toBe(1);
     expect(runner.storagePeers().map((entry) => [entry.id, entry.storageCapacity])).toEqual([['honest', 5000]]);
+    await runner.close();
+  });
+
+  it('says when a filtered peer leaves the filter as the evidence against it fades, and why', async () => {
+    const { scheduler, gossip, reputation, runner, logs } = setup();
+    await runner.open();
+    gossip.directory = [peer('sloppy')];
+    gossip.connected = ['sloppy'];
+    reputation.report('sloppy', 'message_invalid', 2);
+    scheduler.advanceBy(30_000);
+    expect(logs).toContainEqual(expect.stringMatching(/^warn peer sloppy filtered \(reputation 0\.2\d, below 0\.30\): malformed or invalid messages$/));
+    expect(logs.some((line) => line.includes('no longer filtered'))).toBe(false);
+    // As they fade (half-life 30 min) the score climbs back over the threshold, and the log says so.
+    scheduler.advanceBy(60 * 60_000);
+    expect(runner.peers().map((entry) => entry.id)).toEqual(['sloppy']);
+    expect(logs).toContainEqual(
+      expect.stringMatching(/^info peer sloppy no longer filtered \(reputation 0\.\d\d, threshold 0\.30\): the malformed or invalid messages against it now weigh \d\.\d\d as they fade with time$/),
+    );
     await runner.close();
   });
 

@@ -25,7 +25,7 @@ import { FINISHED_SHOWN, nodeIdOf, type TransferView } from './view.ts';
 export type FetchEffect =
   | { readonly kind: 'send'; readonly message: FileRequestMessage | ChunkBitmapMessage }
   /** The whole file is in and matches its content id: store it, then call stored() or storeFailed(). */
-  | { readonly kind: 'complete'; readonly id: string; readonly contentId: ContentId; readonly bytes: Uint8Array }
+  | { readonly kind: 'complete'; readonly id: string; readonly contentId: ContentId; readonly bytes: Uint8Array; readonly vouchedBy: readonly { readonly keyId: KeyId; readonly verified: boolean }[] }
   /** A holder served a chunk that fails its hash, or vouched for bytes that are not the content id. */
   | { readonly kind: 'blame'; readonly id: string; readonly node: number; readonly keyId: KeyId; readonly verified: boolean }
   | { readonly kind: 'save'; readonly id: string }
@@ -618,7 +618,9 @@ export class FileFetcher {
     t.state = 'verifying';
     t.deadline = undefined;
     t.updatedAt = now;
-    this.#effects.push({ kind: 'complete', id: t.id, contentId: t.contentId, bytes });
+    // Everyone who signed the tree vouched for bytes that proved to be the content id.
+    const vouchedBy = [...t.tree!.signers].map(([keyId, signer]) => ({ keyId, verified: signer.verified }));
+    this.#effects.push({ kind: 'complete', id: t.id, contentId: t.contentId, bytes, vouchedBy });
   }
 
   /** The source served chunks that fail their hash: blame it and ask the others. */
