@@ -74,6 +74,10 @@ describe('LoRa file transfer over the simulated radio', { timeout: 90_000 }, () 
     expect(Buffer.from(await asker.store.readFile(contentId)).equals(file)).toBe(true);
     expect(incoming(asker, asked.transfer.id)).toMatchObject({ size: file.length, bytesDone: file.length, peers: [holder.lora.sender.keyId], badPeers: [], error: null });
     expect(events).toContain('receiving');
+    // A holder whose signed manifest proved true earns credit for it.
+    const served = asker.reputation.explain(peerKeyOf(holder.identity.publicKey));
+    expect(served.reasons.map((reason) => reason.kind)).toContain('block_served');
+    expect(served.score).toBeGreaterThan(NEUTRAL_SCORE);
     // Idle with an unconfirmed receiver, it sends its last chunk again; the asker acks again.
     await expect.poll(() => holder.lora.transfers()[0]?.state, { timeout: 10_000 }).toBe('done');
     expect(ackLost).toBe(true);
