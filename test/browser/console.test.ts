@@ -154,7 +154,7 @@ describe('demo radio and storage in Chromium', { timeout: 45_000 }, () => {
     await section.screenshot({ path: join(artifactsDir, 'console-index-lora-sync.png') });
   });
 
-  it('raises an alert for an emergency from another node until acknowledged, sends one with a confirmed click, and a stock app sees it', { timeout: 270_000 }, async () => {
+  it('raises an alert for an emergency from another node until acknowledged, and sends one with a confirmed click', { timeout: 180_000 }, async () => {
     // Another Pakit node joins the demo's simulated mesh through one of its free radios.
     const client = createContractClient(createWebSocketTransport({ url: `${demo.node.base.replace('http', 'ws')}/api/ws`, token: demo.node.token }));
     await new Promise<void>((resolve) => client.onState((state) => state.phase === 'open' && resolve()));
@@ -186,12 +186,6 @@ describe('demo radio and storage in Chromium', { timeout: 45_000 }, () => {
     // The neighbour's ack waits for its airtime budget (LONG_FAST, in real time in the demo).
     await expect.poll(() => page.getByTestId('acked-by').first().textContent(), { timeout: 40_000 }).toContain(neighbour.lora.sender.keyId.slice(0, 8));
     await page.screenshot({ path: join(artifactsDir, 'console-emergency.png') });
-    // The stock app on the far radio got the ALERT_APP copy and says so on the channel.
-    await page.keyboard.press('Alt+9');
-    await expect
-      .poll(() => page.getByTestId('thread').textContent(), { timeout: 90_000 })
-      .toMatch(/Alert seen on my phone: "EMERGENCY \([A-Z-]+\): Camp 2 needs water"/);
-    await page.screenshot({ path: join(artifactsDir, 'console-emergency-stock-app.png') });
     await neighbour.stop();
   });
 });

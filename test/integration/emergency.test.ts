@@ -41,11 +41,13 @@ describe('emergency broadcast over the simulated mesh', { timeout: 60_000 }, () 
     expect(received.fromNode).toBe(alice.radio.device?.nodeId);
     await expect.poll(() => alice.lora.history().find((record) => record.id === sent.record.id)?.ackedBy, { timeout: 30_000 }).toContain(bob.lora.sender.keyId);
     expect(bob.lora.acknowledge(received.id)).toBe(true);
-    // What each did on LoRa counts in its reputation: Alice's signed emergency for her, Bob's ack for him.
-    const reasons = (book: PakitNode, about: PakitNode) => book.reputation.explain(peerKeyOf(about.identity.publicKey)).reasons.map((reason) => reason.kind);
-    expect(reasons(bob, alice)).toContain('message_valid');
-    await expect.poll(() => reasons(alice, bob), { timeout: 30_000 }).toContain('request_answered');
-    expect(alice.reputation.score(peerKeyOf(bob.identity.publicKey))).toBeGreaterThan(NEUTRAL_SCORE);
+    // What each did on LoRa counts in its reputation: Alice's signed emergency for her, Bob's ack for
+    // him (credited to his radio, under his identity once his key announcement tied the two).
+    const reasons = (book: PakitNode, peer: string) => book.reputation.explain(peer).reasons.map((reason) => reason.kind);
+    expect(reasons(bob, peerKeyOf(alice.identity.publicKey))).toContain('message_valid');
+    const credited = [peerKeyOf(bob.identity.publicKey), bob.radio.device!.nodeId].find((peer) => reasons(alice, peer).includes('request_answered'));
+    expect(credited).toBeDefined();
+    expect(alice.reputation.score(credited!)).toBeGreaterThan(NEUTRAL_SCORE);
   });
 
   it('holds a second emergency within the cool-down until the operator confirms again', () => {

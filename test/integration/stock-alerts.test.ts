@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmergencyRecord } from '../../shared/contract/index.ts';
 import type { PakitNode } from '../../electron/node/node.ts';
 import { createSimMesh, ScaledRealTimeScheduler, serveDeviceOverTcp, type DeviceTcpServer } from '../../electron/sim/index.ts';
-import { StockClient, type StockText } from '../../electron/sim/stock-client.ts';
+import { answerDirectMessages, StockClient, type StockText } from '../../electron/sim/stock-client.ts';
 import { createTestNode, testMeshSettings } from '../helpers/test-node.ts';
 
 describe('emergencies with a stock Meshtastic app', { timeout: 120_000 }, () => {
@@ -25,6 +25,7 @@ describe('emergencies with a stock Meshtastic app', { timeout: 120_000 }, () => 
     for (const device of mesh.devices) servers.push(await serveDeviceOverTcp(device));
     stock = await StockClient.connect({ host: '127.0.0.1', port: servers[2]!.port });
     stock.on('alert', (alert) => stockAlerts.push(alert));
+    answerDirectMessages(stock); // as in the demo: an alert gets a reply on its channel
     stockId = `!${stock.nodeNum.toString(16).padStart(8, '0')}`;
     await new Promise((resolve) => setTimeout(resolve, 500));
     for (const [index, server] of servers.slice(0, 2).entries()) {
@@ -62,6 +63,10 @@ describe('emergencies with a stock Meshtastic app', { timeout: 120_000 }, () => 
     expect(sent.ok).toBe(true);
     await expect.poll(() => stockAlerts.map((alert) => alert.text), { timeout: 60_000 }).toContain('EMERGENCY (LIFE-THREATENING): Medical help needed at checkpoint 3');
     await expect.poll(() => nodes[1]!.lora.history().filter((entry) => entry.text === 'Medical help needed at checkpoint 3').length, { timeout: 60_000 }).toBe(1);
+    // The demo's stock app says on the channel that it saw the alert: what an operator sees in Messages.
+    await expect
+      .poll(() => nodes[0]!.messages.list({ conversation: 'channel:0', limit: 20 }).map((message) => message.text), { timeout: 60_000 })
+      .toContain('Alert seen on my phone: "EMERGENCY (LIFE-THREATENING): Medical help needed at checkpoint 3"');
     // Both copies reached B, in whichever order; it keeps one record, the signed one.
     await expect.poll(() => radioAlerts[1], { timeout: 30_000 }).toContain('EMERGENCY (LIFE-THREATENING): Medical help needed at checkpoint 3');
     const shown = nodes[1]!.lora.history().filter((entry) => entry.fromNode === nodes[0]!.radio.device!.nodeId);
