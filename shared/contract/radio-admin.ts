@@ -22,12 +22,16 @@ export type RadioChannel = z.infer<typeof RadioChannel>;
 /** Pakit traffic the radio delivered on a channel Pakit does not use: those peers cannot hear us. */
 export const OtherChannelTraffic = z.object({ channel: z.number().int(), nodeIds: z.array(z.string()), lastAt: z.number() });
 
+/** The firmware keeps owner names in char[40] and char[5], NUL included: bytes of UTF-8, not characters. */
+export const OWNER_LONG_NAME_BYTES = 39;
+export const OWNER_SHORT_NAME_BYTES = 4;
+
 export const SetOwnerRequest = z
   .object({
     /** At most 39 bytes of UTF-8 (the firmware's limit); checked by the node with a clear refusal. */
-    longName: z.string().trim().min(1).max(39),
+    longName: z.string().trim().min(1).max(OWNER_LONG_NAME_BYTES),
     /** At most 4 bytes of UTF-8: 4 letters or one emoji. */
-    shortName: z.string().trim().min(1).max(4),
+    shortName: z.string().trim().min(1).max(OWNER_SHORT_NAME_BYTES),
   })
   .strict();
 

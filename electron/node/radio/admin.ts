@@ -3,13 +3,10 @@
 // Routing reply; a change of LoRa region makes firmware 2.6 restart 7 s later, 2.7 applies it live).
 import { create, toBinary } from '@bufbuild/protobuf';
 import { Admin, Config, Mesh, Portnums } from '@meshtastic/protobufs';
+import { OWNER_LONG_NAME_BYTES, OWNER_SHORT_NAME_BYTES } from '../../../shared/contract/index.ts';
 import { RadioError } from './errors.ts';
 
 export const ADMIN_APP_PORT = Portnums.PortNum.ADMIN_APP as number;
-
-/** The firmware keeps names in char[40] and char[5], NUL included (mesh.options). */
-export const MAX_LONG_NAME_BYTES = 39;
-export const MAX_SHORT_NAME_BYTES = 4;
 
 const utf8 = new TextEncoder();
 
@@ -27,11 +24,11 @@ export function ownerProblem(longName: string, shortName: string): RadioError | 
   if (long === '' || short === '') {
     return new RadioError('rejected', 'The radio needs both a long and a short name.', { fix: 'Fill in both names (the short one shows on small screens and the map).' });
   }
-  if (utf8.encode(long).length > MAX_LONG_NAME_BYTES) {
-    return new RadioError('rejected', `The long name takes ${utf8.encode(long).length} bytes; the radio keeps at most ${MAX_LONG_NAME_BYTES}.`, { fix: 'Shorten it (accented letters and emoji take 2 to 4 bytes each).' });
+  if (utf8.encode(long).length > OWNER_LONG_NAME_BYTES) {
+    return new RadioError('rejected', `The long name takes ${utf8.encode(long).length} bytes; the radio keeps at most ${OWNER_LONG_NAME_BYTES}.`, { fix: 'Shorten it (accented letters and emoji take 2 to 4 bytes each).' });
   }
-  if (utf8.encode(short).length > MAX_SHORT_NAME_BYTES) {
-    return new RadioError('rejected', `The short name takes ${utf8.encode(short).length} bytes; the radio keeps at most ${MAX_SHORT_NAME_BYTES}.`, { fix: 'Use up to 4 letters or digits, or one emoji.' });
+  if (utf8.encode(short).length > OWNER_SHORT_NAME_BYTES) {
+    return new RadioError('rejected', `The short name takes ${utf8.encode(short).length} bytes; the radio keeps at most ${OWNER_SHORT_NAME_BYTES}.`, { fix: 'Use up to 4 letters or digits, or one emoji.' });
   }
   return undefined;
 }

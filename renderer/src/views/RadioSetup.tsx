@@ -1,11 +1,9 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { LORA_REGIONS, type LoraRegion, type RadioDevice } from '../../../shared/contract/index.ts';
+import { LORA_REGIONS, OWNER_LONG_NAME_BYTES, OWNER_SHORT_NAME_BYTES, type LoraRegion, type RadioDevice } from '../../../shared/contract/index.ts';
 import { useT } from '../i18n/index.ts';
 import { useRadio } from '../stores/index.ts';
 import { Problem } from './Problem.tsx';
 
-const LONG_NAME_BYTES = 39;
-const SHORT_NAME_BYTES = 4;
 const utf8 = new TextEncoder();
 const bytesOf = (text: string) => utf8.encode(text.trim()).length;
 
@@ -50,7 +48,7 @@ function OwnerForm({ device, busy, onSave }: { device: RadioDevice; busy: boolea
   const [shortName, setShortName] = useState(device.shortName);
   const longId = useId();
   const shortId = useId();
-  const tooLong = bytesOf(longName) > LONG_NAME_BYTES || bytesOf(shortName) > SHORT_NAME_BYTES;
+  const tooLong = bytesOf(longName) > OWNER_LONG_NAME_BYTES || bytesOf(shortName) > OWNER_SHORT_NAME_BYTES;
   const empty = longName.trim() === '' || shortName.trim() === '';
   const unchanged = longName.trim() === device.longName && shortName.trim() === device.shortName;
   return (
@@ -65,13 +63,13 @@ function OwnerForm({ device, busy, onSave }: { device: RadioDevice; busy: boolea
       <h3>{t('radioSetup.owner')}</h3>
       <label htmlFor={longId}>{t('radioSetup.longName')}</label>
       <input id={longId} value={longName} onChange={(event) => setLongName(event.target.value)} aria-describedby={`${longId}-bytes`} />
-      <small id={`${longId}-bytes`} className={bytesOf(longName) > LONG_NAME_BYTES ? 'bad' : 'muted'}>
-        {t('radioSetup.bytes', { used: bytesOf(longName), max: LONG_NAME_BYTES })}
+      <small id={`${longId}-bytes`} className={bytesOf(longName) > OWNER_LONG_NAME_BYTES ? 'bad' : 'muted'}>
+        {t('radioSetup.bytes', { used: bytesOf(longName), max: OWNER_LONG_NAME_BYTES })}
       </small>
       <label htmlFor={shortId}>{t('radioSetup.shortName')}</label>
       <input id={shortId} value={shortName} onChange={(event) => setShortName(event.target.value)} size={6} aria-describedby={`${shortId}-bytes`} />
-      <small id={`${shortId}-bytes`} className={bytesOf(shortName) > SHORT_NAME_BYTES ? 'bad' : 'muted'}>
-        {t('radioSetup.bytes', { used: bytesOf(shortName), max: SHORT_NAME_BYTES })}
+      <small id={`${shortId}-bytes`} className={bytesOf(shortName) > OWNER_SHORT_NAME_BYTES ? 'bad' : 'muted'}>
+        {t('radioSetup.bytes', { used: bytesOf(shortName), max: OWNER_SHORT_NAME_BYTES })}
       </small>
       <button type="submit" disabled={busy || tooLong || empty || unchanged}>
         {t('radioSetup.saveOwner')}
