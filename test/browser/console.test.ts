@@ -105,8 +105,8 @@ describe('demo radio and storage in Chromium', { timeout: 45_000 }, () => {
     await page.keyboard.press('Alt+2');
     await page.locator('[data-testid="radio-phase"][data-phase="ready"]').waitFor({ timeout: 15_000 });
     await expect.poll(() => page.getByTestId('radio-node-id').textContent()).toMatch(/^![0-9a-f]{8}$/);
-    // The demo's other two radios announce themselves over the simulated air within seconds.
-    await expect.poll(() => page.getByTestId('radio-node-count').textContent(), { timeout: 20_000 }).toBe('2');
+    // The demo's other three radios announce themselves over the simulated air within seconds.
+    await expect.poll(() => page.getByTestId('radio-node-count').textContent(), { timeout: 20_000 }).toBe('3');
     // The demo's own radio has a GPS position.
     expect(await page.getByTestId('radio-position').textContent()).toMatch(/^-?\d+\.\d{5}, -?\d+\.\d{5}$/);
     await page.screenshot({ path: join(artifactsDir, 'console-radio.png') });
@@ -145,7 +145,7 @@ describe('demo radio and storage in Chromium', { timeout: 45_000 }, () => {
     await expect.poll(() => section.getByTestId('mesh-block-count').textContent()).toBe(String(sync.value.summary.blockCount));
     expect(await section.getByTestId('mesh-learned').textContent()).toBe(String(sync.value.learned));
     expect(await section.getByTestId('mesh-held-count').textContent()).toBe(await page.getByTestId('index-count').textContent());
-    // The demo's other radios are plain Meshtastic devices: none announces a Pakit index.
+    // The demo's Pakit nodes announce their index 30-90 s after connecting, not yet.
     expect(sync.value.peers).toEqual([]);
     expect(await section.getByRole('table').getByRole('columnheader').allTextContents()).toEqual([
       'Peer', 'State', 'Root: theirs / ours', 'Ids learned', 'Ids sent', 'On air', 'Round trips', 'Last activity',
@@ -154,14 +154,15 @@ describe('demo radio and storage in Chromium', { timeout: 45_000 }, () => {
     await section.screenshot({ path: join(artifactsDir, 'console-index-lora-sync.png') });
   });
 
-  it('raises an alert for an emergency from another node until acknowledged, and sends one with a confirmed click', { timeout: 180_000 }, async () => {
-    // Another Pakit node joins the demo's simulated mesh through one of its free radios.
+  it('raises an alert for an emergency from another node until acknowledged, and sends one with a confirmed click', { timeout: 240_000 }, async () => {
+    // Another Pakit node joins the demo's simulated mesh on the stock app's radio, two hops away (the
+    // radio takes one client, like the firmware's TCP server: the stock app is pushed off).
     const client = createContractClient(createWebSocketTransport({ url: `${demo.node.base.replace('http', 'ws')}/api/ws`, token: demo.node.token }));
     await new Promise<void>((resolve) => client.onState((state) => state.phase === 'open' && resolve()));
     const ports = await client.call('radio.ports', {});
     client.close();
-    const free = ports.ok ? ports.value.filter((info) => info.simulated)[1] : undefined;
-    if (!free || free.port.kind !== 'tcp') throw new Error('the demo offers no second simulated radio');
+    const free = ports.ok ? ports.value.find((info) => info.simulated && info.label.includes('stock Meshtastic app')) : undefined;
+    if (!free || free.port.kind !== 'tcp') throw new Error('the demo offers no stock app radio');
     const neighbour = await createTestNode();
     expect((await neighbour.radio.connect(free.port)).ok).toBe(true);
 
@@ -183,8 +184,10 @@ describe('demo radio and storage in Chromium', { timeout: 45_000 }, () => {
     await expect.poll(() => page.locator('[data-testid="emergency-history"] tbody tr').first().textContent(), { timeout: 10_000 }).toContain('Camp 2 needs water');
     // Real time on a LONG_FAST line: a collision costs the first copy; the repeat 20-30 s later repairs it.
     await expect.poll(() => neighbour.lora.history().some((record) => record.text === 'Camp 2 needs water' && record.verified), { timeout: 60_000 }).toBe(true);
-    // The neighbour's ack waits for its airtime budget (LONG_FAST, in real time in the demo).
-    await expect.poll(() => page.getByTestId('acked-by').first().textContent(), { timeout: 40_000 }).toContain(neighbour.lora.sender.keyId.slice(0, 8));
+    // Acks wait for their airtime budget (LONG_FAST, in real time in the demo): the demo's relay node
+    // next to this radio acks, and at least one of the two nodes behind it (the neighbour and the demo's
+    // far node). An ack is a single broadcast: one lost to a collision past the relay is not repaired.
+    await expect.poll(async () => (await page.getByTestId('acked-by').first().textContent())?.split(', ').length ?? 0, { timeout: 90_000 }).toBeGreaterThanOrEqual(2);
     await page.screenshot({ path: join(artifactsDir, 'console-emergency.png') });
     await neighbour.stop();
   });
