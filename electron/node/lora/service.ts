@@ -22,7 +22,7 @@ import { DEFAULT_AIRTIME_SHARE, DEVICE_QUEUE_SLOTS, LoraScheduler, frameAirtimeM
 import { LoraSender } from './sender.ts';
 import { ALERT_APP_PORT, alertTextOf, bellAlertText, isCopyOf } from './stock-alerts.ts';
 import type { Signer } from './keys.ts';
-import { FileFetcher, FileServer, nodeIdOf, type FetchEffect, type TransferView } from './transfer/index.ts';
+import { DEFAULT_REQUEST_HOP_LIMIT, FileFetcher, FileServer, nodeIdOf, type FetchEffect, type TransferView } from './transfer/index.ts';
 import { MAX_FRAME_BYTES } from './wire.ts';
 
 const BROADCAST = 0xffffffff;
@@ -86,7 +86,7 @@ export type EmergencySendOutcome =
 
 export type FileRequestOutcome =
   | { ok: true; transfer: TransferView }
-  | { ok: false; reason: 'bad_content_id' | 'bad_max_bytes' | 'too_many' | 'already_stored'; message: string };
+  | { ok: false; reason: 'bad_content_id' | 'bad_max_bytes' | 'bad_hop_limit' | 'too_many' | 'already_stored'; message: string };
 
 type ServiceEvents = {
   alert: [EmergencyRecord];
@@ -113,7 +113,10 @@ export type LoraServiceOptions = {
   reputation?: { report(peer: string, kind: EvidenceKind): void };
 };
 
-/** File traffic goes to radio neighbours only: a relay would double its airtime, and losses are repaired by nacks. */
+/**
+ * File traffic crosses only the relays between asker and holder (each relay doubles its airtime):
+ * requests go as far as the device's hop limit, answers and chunks as far as the asker is.
+ */
 const FILE_FLOW = 'file:';
 const FILE_CONTROL_FLOW = `${FILE_FLOW}control`;
 /**
@@ -156,6 +159,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   #lastIndexAnnounce = -Infinity;
   /** Frames addressed to one radio (sync sessions); everything else is broadcast. */
   readonly #destinations = new WeakMap<Uint8Array, number>();
+  /** File frames' hop limits: as far as the other end of their transfer. */
+  readonly #hopLimits = new WeakMap<Uint8Array, number>();
   readonly #delayed = new Set<unknown>();
   /** Radio node number -> the key id it announced as its own. */
   readonly #radioKeys = new Map<number, string>();
@@ -282,10 +287,14 @@ export class LoraService extends EventEmitter<ServiceEvents> {
 
   // ---- file transfer ----
 
-  /** Asks radio neighbours for a file by content id; it lands in the block store. */
-  requestFile(request: { contentId: string; maxBytes?: number }): FileRequestOutcome {
+  /**
+   * Asks the mesh for a file by content id, within `hopLimit` relays (default: the device's own hop
+   * limit); it lands in the block store. Asking again for one unanswered asks at once (or further).
+   */
+  requestFile(request: { contentId: string; maxBytes?: number; hopLimit?: number }): FileRequestOutcome {
     if (this.#options.store.has(request.contentId)) return { ok: false, reason: 'already_stored', message: 'This node already holds that file.' };
-    const outcome = this.#fetcher.request(request, this.#options.clock.now());
+    const hopLimit = request.hopLimit ?? this.#options.link.device?.hopLimit ?? DEFAULT_REQUEST_HOP_LIMIT;
+    const outcome = this.#fetcher.request({ ...request, hopLimit }, this.#options.clock.now());
     if (!outcome.ok) return outcome;
     this.#transfersMoved();
     return { ok: true, transfer: this.transfers().find((view) => view.id === outcome.id)! };
@@ -399,7 +408,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       // again (up to 3 times) when it hears none: the firmware's answer to hidden-terminal collisions.
       // To one radio, it is the firmware's acknowledged delivery with retries.
       wantAck: to !== BROADCAST || (!isFile && (isEmergency || trafficClass === 'control')),
-      hopLimit: isFile || flow === NEIGHBOURS_FLOW ? 0 : isEmergency ? MESH_HOP_LIMIT.emergency : MESH_HOP_LIMIT.other,
+      hopLimit: isFile ? (this.#hopLimits.get(payload) ?? 0) : flow === NEIGHBOURS_FLOW ? 0 : isEmergency ? MESH_HOP_LIMIT.emergency : MESH_HOP_LIMIT.other,
       priority: MESH_PRIORITY[trafficClass],
     });
     if (!queued.ok) this.#options.log('warn', `a LoRa frame was refused by the radio link: ${queued.error.message}`);
@@ -572,7 +581,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
 
   #deliver(delivery: Delivery, hops: number): void {
     const now = this.#options.clock.now();
-    if (this.#deliverFileMessage(delivery, now) || this.#deliverSyncMessage(delivery, now)) return;
+    if (this.#deliverFileMessage(delivery, now, hops) || this.#deliverSyncMessage(delivery, now)) return;
     if (delivery.message.type === 'custom') {
       this.receiver.registry.dispatch(delivery);
       return;
@@ -604,17 +613,17 @@ export class LoraService extends EventEmitter<ServiceEvents> {
 
   // ---- file transfer: glue between the radio, the store and the cores in transfer/ ----
 
-  /** True when the message belonged to a file transfer. */
-  #deliverFileMessage(delivery: Delivery, now: number): boolean {
+  /** True when the message belonged to a file transfer. `hops`: relays it crossed. */
+  #deliverFileMessage(delivery: Delivery, now: number, hops: number): boolean {
     const { message, from } = delivery;
     switch (message.type) {
       case 'file-request':
-        this.#answerRequest(message, from, now);
+        this.#answerRequest(message, from, now, hops);
         break;
       case 'file-manifest': {
         const keyId = delivery.signer!.keyId;
         this.#server.onManifestHeard(message, keyId);
-        this.#fetcher.onManifest(message, from, { keyId, verified: delivery.auth === 'verified' }, now);
+        this.#fetcher.onManifest(message, from, { keyId, verified: delivery.auth === 'verified' }, now, hops);
         break;
       }
       case 'file-chunk':
@@ -622,7 +631,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
         break;
       case 'ack':
       case 'nack':
-        this.#server.onBitmap(message, from, now);
+        this.#server.onBitmap(message, from, now, hops);
         break;
       default:
         return false;
@@ -631,9 +640,9 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     return true;
   }
 
-  #answerRequest(request: FileRequestMessage, from: number, now: number): void {
+  #answerRequest(request: FileRequestMessage, from: number, now: number, hops: number): void {
     const { store } = this.#options;
-    if (!store.has(request.contentId) || this.#server.onRequest(request, from, now) !== 'load') return;
+    if (!store.has(request.contentId) || this.#server.onRequest(request, from, now, hops) !== 'load') return;
     store.readFile(request.contentId).then(
       (bytes) => this.#server.offer(request.contentId, bytes, this.#options.clock.now()),
       (error: unknown) => {
@@ -648,9 +657,9 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     if (this.#stopped) return; // a file read or store that finished after stop()
     const now = this.#options.clock.now();
     for (const effect of this.#fetcher.takeEffects()) this.#apply(effect, now);
-    for (const manifest of this.#server.takeManifests(now)) {
+    for (const { manifest, hopLimit } of this.#server.takeManifests(now)) {
       this.#announceKey(false); // so receivers can check the signature
-      this.#sendFileMessage(manifest, now);
+      this.#sendFileMessage(manifest, now, hopLimit);
     }
     const sending = new Set(this.#server.sendingIds().map((id) => FILE_FLOW + id));
     for (const flow of this.#chunkFlows.keys()) {
@@ -666,7 +675,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   #apply(effect: FetchEffect, now: number): void {
     switch (effect.kind) {
       case 'send':
-        this.#sendFileMessage(effect.message, now);
+        this.#sendFileMessage(effect.message, now, effect.hopLimit);
         return;
       case 'complete': {
         for (const holder of effect.vouchedBy) if (holder.verified) this.#creditKey(holder.keyId, 'block_served');
@@ -698,8 +707,11 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     }
   }
 
-  #sendFileMessage(message: BuiltinMessage, now: number): void {
-    for (const frame of this.sender.encode(message, now).frames) this.#scheduler.enqueue(frame, 'control', FILE_CONTROL_FLOW);
+  #sendFileMessage(message: BuiltinMessage, now: number, hopLimit: number): void {
+    for (const frame of this.sender.encode(message, now).frames) {
+      this.#hopLimits.set(frame, hopLimit);
+      this.#scheduler.enqueue(frame, 'control', FILE_CONTROL_FLOW);
+    }
   }
 
   /** Keeps each sending transfer's next chunk waiting in the scheduler. */
@@ -710,7 +722,11 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       while ((this.#chunkFlows.get(flow) ?? 0) < CHUNKS_AHEAD) {
         const chunk = this.#server.nextChunk(id, now);
         if (!chunk) break;
-        for (const frame of this.sender.encode(chunk, now).frames) this.#scheduler.enqueue(frame, 'bulk', flow);
+        const hopLimit = this.#server.hopLimitOf(id);
+        for (const frame of this.sender.encode(chunk, now).frames) {
+          this.#hopLimits.set(frame, hopLimit);
+          this.#scheduler.enqueue(frame, 'bulk', flow);
+        }
         this.#chunkFlows.set(flow, (this.#chunkFlows.get(flow) ?? 0) + 1);
         pulled = true;
       }

@@ -16,6 +16,12 @@ export type TransferView = {
   etaMs: number | null;
   /** Key ids or !node ids serving / being served. */
   peers: string[];
+  /** Relays a request may cross (incoming), or the chunks cross to reach the farthest receiver (outgoing). */
+  hopLimit: number | null;
+  /** Transmissions from one end to the other: 1 a radio neighbour, 2 through one relay; null while unknown. */
+  hops: number | null;
+  /** Asking, and nobody has answered for this long (radio time); null otherwise. */
+  unansweredMs: number | null;
   badPeers: string[];
   /** Operator words. */
   error: string | null;
