@@ -43,7 +43,9 @@ export async function startDemoPakitNodes(options: { networkId: string; version:
     });
     const files: DemoStoredFile[] = [];
     for (const file of plan.files) {
-      files.push({ name: file.name, type: file.type, contentId: await node.store.store(file.bytes), size: file.bytes.length });
+      const contentId = await node.store.store(file.bytes);
+      node.fileNames.set(contentId, file.name, file.type);
+      files.push({ name: file.name, type: file.type, contentId, size: file.bytes.length });
     }
     nodes.push({ name: plan.name, node, files });
   }

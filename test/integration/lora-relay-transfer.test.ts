@@ -47,10 +47,11 @@ afterEach(async () => {
 const incoming = (node: PakitNode, id: string) => node.lora.transfers().find((view) => view.id === id);
 
 describe('LoRa file transfer across a relay', { timeout: 120_000 }, () => {
-  it('finds a holder one relay away, fetches the file end to end and both sides show it done', async () => {
+  it('finds a holder one relay away, fetches the file end to end under its name, and both sides show it done', async () => {
     const { asker, holder, chunkHopLimits } = await startLine();
     const file = randomBytes(6_000);
     const contentId = await holder.store.store(file);
+    holder.fileNames.set(contentId, 'report.txt');
 
     // The device's own hop limit (3, the firmware default) bounds the request.
     const asked = asker.lora.requestFile({ contentId });
@@ -60,7 +61,14 @@ describe('LoRa file transfer across a relay', { timeout: 120_000 }, () => {
 
     expect(Buffer.from(await asker.store.readFile(contentId)).equals(file)).toBe(true);
     // Two transmissions between them: the holder's and the relay's.
-    expect(incoming(asker, asked.transfer.id)).toMatchObject({ hops: 2, size: file.length, bytesDone: file.length, error: null });
+    expect(incoming(asker, asked.transfer.id)).toMatchObject({ hops: 2, size: file.length, bytesDone: file.length, error: null, name: 'report.txt', mediaType: 'text/plain' });
+    // Every hop carries every frame: twice the airtime of one hop.
+    const perHop = asker.lora.estimateFile(file.length).airtimeMsPerHop;
+    expect(perHop).toBeGreaterThan(0);
+    expect(incoming(asker, asked.transfer.id)!.airtimeMs! / perHop).toBeCloseTo(2, 1);
+    // The name came with the manifest and stays with the file: report.txt, not bafkrei….bin.
+    expect(asker.fileNames.get(contentId)).toEqual({ name: 'report.txt', mediaType: 'text/plain' });
+    expect(await asker.api.call('storage.download', { id: contentId })).toMatchObject({ ok: true, value: { name: 'report.txt', size: file.length } });
     // The serving side shows what the receiver has: all of it, done.
     const served = holder.lora.transfers().find((view) => view.direction === 'outgoing' && view.contentId === contentId);
     await expect.poll(() => holder.lora.transfers().find((view) => view.id === served?.id)?.state, { timeout: 30_000 }).toBe('done');

@@ -22,7 +22,7 @@ import { DEFAULT_AIRTIME_SHARE, DEVICE_QUEUE_SLOTS, LoraScheduler, frameAirtimeM
 import { LoraSender } from './sender.ts';
 import { ALERT_APP_PORT, alertTextOf, bellAlertText, isCopyOf } from './stock-alerts.ts';
 import type { Signer } from './keys.ts';
-import { DEFAULT_REQUEST_HOP_LIMIT, FileFetcher, FileServer, nodeIdOf, type FetchEffect, type TransferView } from './transfer/index.ts';
+import { DEFAULT_REQUEST_HOP_LIMIT, fileTransferCost, FileFetcher, type FileCost, type FileDescription, FileServer, nodeIdOf, type FetchEffect, type TransferView } from './transfer/index.ts';
 import { MAX_FRAME_BYTES } from './wire.ts';
 
 const BROADCAST = 0xffffffff;
@@ -111,6 +111,8 @@ export type LoraServiceOptions = {
   indexFile: string;
   /** Told about peers that served bad file data (`block_corrupt`) or forged signatures (`signature_invalid`). */
   reputation?: { report(peer: string, kind: EvidenceKind): void };
+  /** File names: manifests of files served carry them, files received keep their holder's. */
+  names?: { get(contentId: string): FileDescription | undefined; set(contentId: string, name: string, mediaType?: string): void };
 };
 
 /**
@@ -174,7 +176,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     const registry = new MessageRegistry();
     this.sender = new LoraSender({ networkId: options.networkId, signer: options.signer, random, registry });
     this.receiver = new LoraReceiver({ networkId: options.networkId, registry });
-    const frameIntervalMs = () => Math.ceil(frameAirtimeMs(this.#scheduler.modem, MAX_FRAME_BYTES)) / DEFAULT_AIRTIME_SHARE;
+    const frameIntervalMs = () => this.#frameIntervalMs();
     this.#fetcher = new FileFetcher({ random, frameIntervalMs });
     this.#server = new FileServer({ random, frameIntervalMs, keyId: this.sender.keyId });
     this.#loadSavedTransfers();
@@ -221,6 +223,11 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       this.#scheduler.reportDeviceQueue(DEVICE_QUEUE_SLOTS - queued);
       this.#pump();
     });
+  }
+
+  /** Radio time one full frame takes at our share of the channel, at the radio's preset. */
+  #frameIntervalMs(): number {
+    return Math.ceil(frameAirtimeMs(this.#scheduler.modem, MAX_FRAME_BYTES)) / DEFAULT_AIRTIME_SHARE;
   }
 
   get acksEnabled(): boolean {
@@ -316,7 +323,19 @@ export class LoraService extends EventEmitter<ServiceEvents> {
 
   /** Incoming and outgoing transfers, newest first. */
   transfers(): TransferView[] {
-    return [...this.#fetcher.views(), ...this.#server.views()].sort((a, b) => b.startedAt - a.startedAt);
+    return [...this.#fetcher.views(), ...this.#server.views()]
+      .map((view) => ({ ...view, airtimeMs: view.size !== null && view.hops !== null ? this.#costOf(view.size, view.name).airtimeMsPerHop * view.hops : null }))
+      .sort((a, b) => b.startedAt - a.startedAt);
+  }
+
+  /** What a file of up to `maxBytes` costs over LoRa at the radio's preset, before asking for it. */
+  estimateFile(maxBytes: number): FileCost & { preset: string; hopLimit: number } {
+    return { ...this.#costOf(maxBytes, null), preset: this.#scheduler.modem.name, hopLimit: this.#options.link.device?.hopLimit ?? DEFAULT_REQUEST_HOP_LIMIT };
+  }
+
+  #costOf(size: number, name: string | null): FileCost {
+    const nameBytes = name === null ? 0 : Buffer.byteLength(name);
+    return fileTransferCost(size, this.#scheduler.modem, this.#frameIntervalMs(), nameBytes) ?? { frames: 0, airtimeMsPerHop: 0, etaMs: 0 };
   }
 
   /** Stops timers; incoming transfers are saved to resume at the next start. */
@@ -644,7 +663,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     const { store } = this.#options;
     if (!store.has(request.contentId) || this.#server.onRequest(request, from, now, hops) !== 'load') return;
     store.readFile(request.contentId).then(
-      (bytes) => this.#server.offer(request.contentId, bytes, this.#options.clock.now()),
+      (bytes) => this.#server.offer(request.contentId, bytes, this.#options.clock.now(), this.#options.names?.get(request.contentId)),
       (error: unknown) => {
         this.#server.unavailable(request.contentId);
         this.#options.log('warn', `could not read ${request.contentId} to serve it over LoRa: ${error instanceof Error ? error.message : String(error)}`);
@@ -682,7 +701,10 @@ export class LoraService extends EventEmitter<ServiceEvents> {
         const storing = this.#options.store
           .store(effect.bytes)
           .then(
-            () => this.#fetcher.stored(effect.id, this.#options.clock.now()),
+            () => {
+              if (effect.name) this.#options.names?.set(effect.contentId, effect.name, effect.mediaType);
+              this.#fetcher.stored(effect.id, this.#options.clock.now());
+            },
             (error: unknown) => this.#fetcher.storeFailed(effect.id, error instanceof Error ? error.message : String(error), this.#options.clock.now()),
           )
           .finally(() => {

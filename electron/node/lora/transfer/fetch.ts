@@ -26,7 +26,16 @@ export type FetchEffect =
   /** `hopLimit`: relays the frame may cross (0: radio neighbours only). */
   | { readonly kind: 'send'; readonly message: FileRequestMessage | ChunkBitmapMessage; readonly hopLimit: number }
   /** The whole file is in and matches its content id: store it, then call stored() or storeFailed(). */
-  | { readonly kind: 'complete'; readonly id: string; readonly contentId: ContentId; readonly bytes: Uint8Array; readonly vouchedBy: readonly { readonly keyId: KeyId; readonly verified: boolean }[] }
+  | {
+      readonly kind: 'complete';
+      readonly id: string;
+      readonly contentId: ContentId;
+      readonly bytes: Uint8Array;
+      readonly vouchedBy: readonly { readonly keyId: KeyId; readonly verified: boolean }[];
+      /** The name and media type the followed holder's manifest gave, if any. */
+      readonly name: string | undefined;
+      readonly mediaType: string | undefined;
+    }
   /** A holder served a chunk that fails its hash, or vouched for bytes that are not the content id. */
   | { readonly kind: 'blame'; readonly id: string; readonly node: number; readonly keyId: KeyId; readonly verified: boolean }
   | { readonly kind: 'save'; readonly id: string }
@@ -77,6 +86,9 @@ type Incoming = {
   readonly excluded: Set<KeyId>;
   readonly badNodes: Set<number>;
   tree: Tree | undefined;
+  /** The name and media type the followed holder's manifest gave. */
+  name: string | undefined;
+  mediaType: string | undefined;
   /** Verified chunks by offset. */
   chunks: (Uint8Array | undefined)[];
   /**
@@ -367,6 +379,8 @@ export class FileFetcher {
       contentId: t.contentId,
       maxBytes: t.maxBytes,
       hopLimit: t.hopLimit,
+      ...(t.name === undefined ? {} : { name: t.name }),
+      ...(t.mediaType === undefined ? {} : { mediaType: t.mediaType }),
       startedAt: t.startedAt,
       error: t.state === 'failed' ? t.error : null,
       badPeers: [...t.badPeers],
@@ -399,6 +413,8 @@ export class FileFetcher {
     const layout = data.tree && TransferLayout.of(data.tree.size, data.tree.chunkSize);
     if (data.tree && (!layout || topHashCount(layout.levels) !== data.tree.topHashes.length)) return { ok: false, problem: 'its hash tree does not fit its size' };
     const t = this.#create(data.id, data.contentId, data.maxBytes, data.hopLimit ?? DEFAULT_REQUEST_HOP_LIMIT, data.startedAt);
+    t.name = data.name;
+    t.mediaType = data.mediaType;
     data.badPeers.forEach((peer) => t.badPeers.add(peer));
     data.excluded.forEach((keyId) => t.excluded.add(keyId));
     if (data.tree && layout) {
@@ -442,6 +458,8 @@ export class FileFetcher {
       excluded: new Set(),
       badNodes: new Set(),
       tree: undefined,
+      name: undefined,
+      mediaType: undefined,
       chunks: [],
       held: new Map(),
       have: 0,
@@ -529,6 +547,8 @@ export class FileFetcher {
       this.#resetChunks(t);
     }
     t.source = { node: from, keyId: signer.keyId, verified: signer.verified, transferId: manifest.transferId, firstPosition: manifest.firstPosition, hops };
+    t.name = manifest.name ?? t.name;
+    t.mediaType = manifest.mediaType ?? t.mediaType;
     this.#vouchedBy(t, signer.keyId, from, signer.verified, now);
     t.round = 0;
     t.awaitingRound = false;
@@ -658,7 +678,7 @@ export class FileFetcher {
     t.updatedAt = now;
     // Everyone who signed the tree vouched for bytes that proved to be the content id.
     const vouchedBy = [...t.tree!.signers].map(([keyId, signer]) => ({ keyId, verified: signer.verified }));
-    this.#effects.push({ kind: 'complete', id: t.id, contentId: t.contentId, bytes, vouchedBy });
+    this.#effects.push({ kind: 'complete', id: t.id, contentId: t.contentId, bytes, vouchedBy, name: t.name, mediaType: t.mediaType });
   }
 
   /** The source served chunks that fail their hash: blame it and ask the others. */
@@ -854,6 +874,9 @@ export class FileFetcher {
       bytesDone: t.fileBytes,
       etaMs: eta,
       peers: t.source ? [t.source.keyId] : [],
+      name: t.name ?? null,
+      mediaType: t.mediaType ?? null,
+      airtimeMs: null,
       hopLimit: t.hopLimit,
       hops: t.source ? t.source.hops + 1 : null,
       // Said once the first request went unanswered and the next went out.

@@ -5,7 +5,7 @@
 // answer first stays quiet. Pure: time is passed in, randomness injected; the caller loads files,
 // signs and sends manifests, and pulls chunks at the pace of its airtime budget.
 import { RAW_CODEC, contentIdBytes, type ContentId } from '../../storage/content-id.ts';
-import { CHUNK_POSITIONS, DEFAULT_MAX_FILE_BYTES, MAX_FILE_BYTES, type ChunkBitmapMessage, type FileChunkMessage, type FileManifestMessage, type FileRequestMessage } from '../messages.ts';
+import { CHUNK_POSITIONS, DEFAULT_MAX_FILE_BYTES, MAX_FILE_BYTES, fitManifestName, type ChunkBitmapMessage, type FileChunkMessage, type FileManifestMessage, type FileRequestMessage } from '../messages.ts';
 import type { KeyId } from '../wire.ts';
 import { offsetOf, planChunks, positionOf, type ChunkPlan } from './layout.ts';
 import { FINISHED_SHOWN, nodeIdOf, type TransferView } from './view.ts';
@@ -42,7 +42,11 @@ type Pending = {
   readonly answerAt: number;
   readonly loadBy: number;
   plan?: ChunkPlan;
+  description?: FileDescription;
 };
+
+/** What the holder calls a file, carried in its manifest. */
+export type FileDescription = { readonly name?: string; readonly mediaType?: string };
 
 type Outgoing = {
   readonly id: string;
@@ -148,8 +152,8 @@ export class FileServer {
     return 'load';
   }
 
-  /** The file asked for, read from the store (its id already checked by the store). */
-  offer(contentId: ContentId, bytes: Uint8Array, now: number): void {
+  /** The file asked for, read from the store (its id already checked by the store), with its name if known. */
+  offer(contentId: ContentId, bytes: Uint8Array, now: number, description: FileDescription = {}): void {
     const pending = this.#pending.get(contentId);
     if (!pending) return;
     for (const [node, { maxBytes }] of pending.requesters) if (bytes.length > maxBytes) pending.requesters.delete(node);
@@ -158,6 +162,7 @@ export class FileServer {
       return;
     }
     pending.plan = planChunks(bytes);
+    pending.description = description;
     if (pending.answerAt <= now) this.#answer(pending, now);
   }
 
@@ -316,6 +321,9 @@ export class FileServer {
     do transferId = Math.floor(this.#random() * 2 ** 32);
     while ([...this.#transfers.values()].some((t) => t.transferId === transferId));
     const firstPosition = this.#allocatePositions(layout.total);
+    const { name, mediaType } = pending.description ?? {};
+    // The name is cut to keep the manifest one frame where it can (see fitManifestName).
+    const description = { ...(name ? { name: fitManifestName(name, plan.topHashes.length) } : {}), ...(mediaType ? { mediaType } : {}) };
     const id = `out-${transferId.toString(16).padStart(8, '0')}`;
     this.#transfers.set(id, {
       id,
@@ -324,7 +332,7 @@ export class FileServer {
       firstPosition,
       size: layout.size,
       total: layout.total,
-      manifest: { type: 'file-manifest', transferId, contentId: pending.contentId, size: layout.size, chunkSize: layout.chunkSize, firstPosition, topHashes: plan.topHashes },
+      manifest: { type: 'file-manifest', transferId, contentId: pending.contentId, size: layout.size, chunkSize: layout.chunkSize, firstPosition, topHashes: plan.topHashes, ...description },
       chunks: plan.chunks,
       fileLengths: (offset) => (layout.isFileChunk(offset) ? layout.lengthOf(offset) : 0),
       state: this.#linkUp ? 'sending' : 'paused',
@@ -422,6 +430,9 @@ export class FileServer {
       bytesDone: transfer.size - bytesLeft,
       etaMs: transfer.state === 'sending' ? left * this.#intervalMs() : null,
       peers: [...transfer.receivers.keys()].map(nodeIdOf),
+      name: transfer.manifest.name ?? null,
+      mediaType: transfer.manifest.mediaType ?? null,
+      airtimeMs: null,
       hopLimit: farthest(transfer),
       hops: farthest(transfer) + 1,
       unansweredMs: null,
