@@ -281,7 +281,40 @@ describe('demo LoRa file requests in Chromium', { timeout: 60_000 }, () => {
     await expect.poll(() => row.getAttribute('data-state'), { timeout: 10_000 }).toBe('cancelled');
     expect(await row.getByTestId('lora-transfer-state').textContent()).toBe('Cancelled');
     expect(await row.getByRole('button', { name: /Cancel/ }).count()).toBe(0);
+    // Ended without a size: no busy bar.
+    expect(await row.getByRole('progressbar').count()).toBe(0);
     expect(await page.locator('[role="alert"]').count()).toBe(0);
+    // A list the node's event pump held back does not bring the request back to life.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await row.getAttribute('data-state')).toBe('cancelled');
+    expect(await row.getByRole('button', { name: /Cancel/ }).count()).toBe(0);
+  });
+
+  it('fetches report.txt from the demo’s far Pakit node through the relay, and it downloads as report.txt', { timeout: 150_000 }, async () => {
+    // The demo prints the files its other Pakit nodes hold, with their content ids.
+    const contentId = /report\.txt\s+(bafkrei[a-z2-7]+)/.exec(demo.node.stdout())?.[1];
+    if (!contentId) throw new Error(`the demo printed no report.txt:\n${demo.node.stdout()}`);
+    const page = await demo.browser.newPage({ viewport: { width: 1366, height: 900 } });
+    await page.goto(demo.node.consoleUrl);
+    await page.locator('[data-testid="connection-state"][data-phase="open"]').waitFor();
+    await page.keyboard.press('Alt+2');
+    await page.locator('[data-testid="radio-phase"][data-phase="ready"]').waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Alt+5');
+    // The cost is said before asking: frames and airtime per hop at the radio's preset, asked within its hop limit.
+    await expect.poll(() => page.getByTestId('lora-estimate').textContent()).toMatch(/^Up to 50\.0 KiB: \d+ frames, about \d+ min \d+ s on air for each hop at LONG_FAST.*Asked within 3 hops/);
+
+    await page.getByTestId('lora-content-id').fill(contentId);
+    await page.getByTestId('lora-request').click();
+    const row = page.locator(`[data-testid="lora-transfer"][data-direction="incoming"][data-content-id="${contentId}"]`);
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 10_000 }).toBe('requesting');
+    // Real time on LONG_FAST: the request crosses the relay, the far node answers a frame interval
+    // later (one per relay), its manifest and the one chunk come back through the relay.
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 120_000, interval: 1_000 }).toBe('done');
+    expect(await row.getByTestId('lora-transfer-name').textContent()).toBe('report.txt');
+    expect(await row.getByTestId('lora-transfer-reach').textContent()).toMatch(/^Holder 2 hops away, through one relay · about \d+ s on air in all \(2 hops, each sends it all\)$/);
+    await page.screenshot({ path: join(artifactsDir, 'console-files-lora-relay.png'), fullPage: true });
+    const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: `Download ${contentId}` }).click()]);
+    expect(download.suggestedFilename()).toBe('report.txt');
   });
 });
 

@@ -145,7 +145,7 @@ function LoraTransfers() {
       {transfers.length === 0 ? <p className="muted">{t('files.transfersEmpty')}</p> : null}
       <ul className="transfers" data-testid="lora-transfers">
         {transfers.map((transfer) => (
-          <li key={transfer.id} className="transfer" data-testid="lora-transfer" data-state={transfer.state} data-content-id={transfer.contentId}>
+          <li key={transfer.id} className="transfer" data-testid="lora-transfer" data-state={transfer.state} data-direction={transfer.direction} data-content-id={transfer.contentId}>
             <div className="transfer-head">
               <span className="badge">{transfer.direction === 'incoming' ? t('files.incoming') : t('files.outgoing')}</span>
               {transfer.name ? <strong data-testid="lora-transfer-name">{transfer.name}</strong> : null}
