@@ -732,7 +732,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   #sendFileMessage(message: BuiltinMessage, now: number, hopLimit: number): void {
     for (const frame of this.sender.encode(message, now).frames) {
       this.#hopLimits.set(frame, hopLimit);
-      this.#scheduler.enqueue(frame, 'control', FILE_CONTROL_FLOW);
+      this.#scheduler.enqueue(frame, 'control', FILE_CONTROL_FLOW, hopLimit + 1);
     }
   }
 
@@ -747,7 +747,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
         const hopLimit = this.#server.hopLimitOf(id);
         for (const frame of this.sender.encode(chunk, now).frames) {
           this.#hopLimits.set(frame, hopLimit);
-          this.#scheduler.enqueue(frame, 'bulk', flow);
+          this.#scheduler.enqueue(frame, 'bulk', flow, hopLimit + 1);
         }
         this.#chunkFlows.set(flow, (this.#chunkFlows.get(flow) ?? 0) + 1);
         pulled = true;
