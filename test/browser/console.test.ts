@@ -23,6 +23,17 @@ function demoNodeAndBrowser(): { node: RunningNode; browser: Browser } {
   return demo;
 }
 
+/** A console page on the demo, once its radio is ready (a request then goes on air at once), showing the view of `key`. */
+async function pageWithRadioReady(demo: { node: RunningNode; browser: Browser }, key: string) {
+  const page = await demo.browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await page.goto(demo.node.consoleUrl);
+  await page.locator('[data-testid="connection-state"][data-phase="open"]').waitFor();
+  await page.keyboard.press('Alt+2');
+  await page.locator('[data-testid="radio-phase"][data-phase="ready"]').waitFor({ timeout: 15_000 });
+  await page.keyboard.press(key);
+  return page;
+}
+
 describe('console in Chromium against a real headless node', () => {
   const demo = demoNodeAndBrowser();
 
@@ -130,12 +141,7 @@ describe('demo radio and storage in Chromium', { timeout: 45_000 }, () => {
   it('shows index sync over LoRa in the Index view: the mesh index as the node reports it, and no radio peer yet', async () => {
     const client = createContractClient(createWebSocketTransport({ url: `${demo.node.base.replace('http', 'ws')}/api/ws`, token: demo.node.token }));
     await new Promise<void>((resolve) => client.onState((state) => state.phase === 'open' && resolve()));
-    const page = await demo.browser.newPage({ viewport: { width: 1366, height: 900 } });
-    await page.goto(demo.node.consoleUrl);
-    await page.locator('[data-testid="connection-state"][data-phase="open"]').waitFor();
-    await page.keyboard.press('Alt+2');
-    await page.locator('[data-testid="radio-phase"][data-phase="ready"]').waitFor({ timeout: 15_000 });
-    await page.keyboard.press('Alt+4');
+    const page = await pageWithRadioReady(demo, 'Alt+4');
 
     const section = page.getByRole('region', { name: 'Sync over LoRa' });
     await section.waitFor();
@@ -249,13 +255,8 @@ describe('demo LoRa file requests in Chromium', { timeout: 60_000 }, () => {
   const demo = demoNodeAndBrowser();
 
   it('requests a content id over LoRa from the Files view, shows it requesting with a progress bar, and cancels it', async () => {
-    const page = await demo.browser.newPage({ viewport: { width: 1366, height: 900 } });
-    await page.goto(demo.node.consoleUrl);
-    await page.locator('[data-testid="connection-state"][data-phase="open"]').waitFor();
     // With the radio up the request goes on air at once (without one it would wait, paused).
-    await page.keyboard.press('Alt+2');
-    await page.locator('[data-testid="radio-phase"][data-phase="ready"]').waitFor({ timeout: 15_000 });
-    await page.keyboard.press('Alt+5');
+    const page = await pageWithRadioReady(demo, 'Alt+5');
 
     const idField = page.getByTestId('lora-content-id');
     const requestButton = page.getByTestId('lora-request');
@@ -296,12 +297,7 @@ describe('demo LoRa file requests in Chromium', { timeout: 60_000 }, () => {
     // The demo prints the files its other Pakit nodes hold, with their content ids.
     const contentId = /report\.txt\s+(bafkrei[a-z2-7]+)/.exec(demo.node.stdout())?.[1];
     if (!contentId) throw new Error(`the demo printed no report.txt:\n${demo.node.stdout()}`);
-    const page = await demo.browser.newPage({ viewport: { width: 1366, height: 900 } });
-    await page.goto(demo.node.consoleUrl);
-    await page.locator('[data-testid="connection-state"][data-phase="open"]').waitFor();
-    await page.keyboard.press('Alt+2');
-    await page.locator('[data-testid="radio-phase"][data-phase="ready"]').waitFor({ timeout: 15_000 });
-    await page.keyboard.press('Alt+5');
+    const page = await pageWithRadioReady(demo, 'Alt+5');
     // The cost is said before asking: frames and airtime per hop at the radio's preset, asked within its hop limit.
     await expect.poll(() => page.getByTestId('lora-estimate').textContent()).toMatch(/^Up to 50\.0 KiB: \d+ frames, about \d+ min \d+ s on air for each hop at LONG_FAST.*Asked within 3 hops/);
 
