@@ -204,8 +204,8 @@ export class LoraReceiver {
     // Which message it repeats: a node asked again for an emergency it has answers it again.
     if (replay) return this.#count({ ...replay, repeats: { code: envelope.code, seq: envelope.seq } }, from);
 
-    // Key-announces and emergencies carry their author's key: checked against the key id, then used and kept.
-    const announced = 'publicKey' in message && message.type !== 'custom' ? message.publicKey : undefined;
+    // Key-announces, emergencies, seen-acks and all-clears carry their signer's key: checked against the key id, then used and kept.
+    const announced = 'publicKey' in message ? message.publicKey : undefined;
     if (announced && keyIdOf(announced) !== envelope.keyId) return this.#count(reject('key_mismatch', 'announced key does not hash to the sender key id', envelope.keyId), from);
     const publicKey = announced ?? this.keys.get(envelope.keyId);
     if (!publicKey) return this.#holdUnverified(envelope, { ok: true, message, from, auth: 'unverified', signer, bytes });

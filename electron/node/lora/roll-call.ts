@@ -10,7 +10,11 @@ import type { KeyId } from './wire.ts';
 export type RollCallAnswer = 'silent' | 'delivered' | 'received' | 'seen';
 const RANK: Readonly<Record<RollCallAnswer, number>> = { silent: 0, delivered: 1, received: 2, seen: 3 };
 
+/** The node number of an answer that came over IP, from a node without a radio. */
+export const NO_RADIO = 0;
+
 export type RollCallMember = {
+  /** The radio; NO_RADIO for a node that answered over IP. */
   readonly node: number;
   /** Its signing key, when known: a Pakit node is asked with the signed emergency, others with the stock alert. */
   readonly keyId: KeyId | undefined;
@@ -61,10 +65,12 @@ export class RollCall {
    * goes down a rank. True when the view changed.
    */
   answer(from: { node?: number; keyId?: KeyId }, answer: Exclude<RollCallAnswer, 'silent'>, at: number): boolean {
-    let member = this.#members.find((entry) => (from.keyId !== undefined && entry.keyId === from.keyId) || (from.node !== undefined && entry.node === from.node));
+    // By key first: a radio's number is only its own while no other key answered from it.
+    let member = from.keyId === undefined ? undefined : this.#members.find((entry) => entry.keyId === from.keyId);
+    member ??= from.node === undefined ? undefined : this.#members.find((entry) => entry.node === from.node && (entry.keyId === undefined || from.keyId === undefined));
     if (!member) {
-      if (from.node === undefined || this.#members.length >= this.#options.maxMembers) return false;
-      member = { node: from.node, keyId: undefined, answer: 'silent', answeredAt: undefined, asks: 0, nextAskAt: Infinity };
+      if (this.#members.length >= this.#options.maxMembers) return false;
+      member = { node: from.node ?? NO_RADIO, keyId: from.keyId, answer: 'silent', answeredAt: undefined, asks: 0, nextAskAt: Infinity };
       this.#members.push(member);
     }
     const learnedKey = from.keyId !== undefined && member.keyId === undefined;

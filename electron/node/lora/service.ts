@@ -14,7 +14,7 @@ import { peerKeyOf, type EvidenceKind } from '../reputation/index.ts';
 import type { BlockStore } from '../storage/index.ts';
 import { EmergencyInbox, EmergencyOutbox, emergencyIdOf, type EmergencyAlert } from './emergency.ts';
 import { BUILTIN_CODES, type BuiltinMessage, type EmergencyPriority, type FileRequestMessage, type LoraMessage, type WirePosition } from './messages.ts';
-import { RollCall, type RollCallAnswer } from './roll-call.ts';
+import { NO_RADIO, RollCall, type RollCallAnswer } from './roll-call.ts';
 import { MessageRegistry, type CustomMessageType } from './registry.ts';
 import { MeshSync, type MeshSyncStep, type MeshSyncView } from './mesh-sync.ts';
 import { LoraReceiver, type Delivery } from './receiver.ts';
@@ -630,7 +630,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     if (!delivered) return 'refused';
     this.#deliver(delivered, 0);
     if (this.#options.link.state.status === 'ready') {
-      for (const frame of frames) this.#scheduler.enqueue(frame, message.type === 'emergency' ? 'emergency' : 'index');
+      const urgent = message.type === 'emergency' || message.type === 'emergency-clear';
+      for (const frame of frames) this.#scheduler.enqueue(frame, urgent ? 'emergency' : message.type === 'emergency-seen' ? 'control' : 'index');
       this.#pump();
     }
     return 'delivered';
@@ -716,7 +717,9 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     if (delivery.message.type === 'emergency-seen') {
       if (delivery.auth === 'verified' && delivery.signer) {
         const id = emergencyIdOf(delivery.message.emergencyKeyId, delivery.message.emergencySeq);
-        if (this.#noteAnswer(id, delivery.from, delivery.signer.keyId, 'seen', now)) this.emit('history', this.history());
+        // Its radio is the frame's sender only if no Pakit node carried it (a bridge counts a hop).
+        const radio = delivery.signer.hops === 0 ? delivery.from : VIA_IP;
+        if (this.#noteAnswer(id, radio, delivery.signer.keyId, 'seen', now)) this.emit('history', this.history());
       }
       return;
     }
@@ -784,7 +787,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     if (!view) return;
     record.rollCall = {
       repeating: view.repeating,
-      members: view.members.map((member) => ({ ...member, node: nodeIdOf(member.node) })),
+      members: view.members.map((member) => ({ ...member, node: member.node === NO_RADIO ? 'via IP' : nodeIdOf(member.node) })),
     };
   }
 
