@@ -193,7 +193,7 @@ export class PakitNode {
       listen: network.listen,
       ownPeerId: peerKeyOf(options.identity.publicKey),
       reputation: this.reputation,
-      loraPeers: () => loraPeersOf(this.radio.nodes(), this.lora.history(), (keyId) => this.lora.receiver.keys.get(keyId)),
+      loraPeers: () => loraPeersOf(this.radio.nodes(), this.lora.radioKeyIds(), this.lora.history(), (keyId) => this.lora.receiver.keys.get(keyId)),
       hub: this.hub,
       clock: this.#clock,
       log: (level, message) => this.log.write(level, 'mesh', message),
