@@ -5,6 +5,7 @@ import { ContractServer } from './api/contract-server.ts';
 import { createHandlers, toIndexSyncView } from './api/handlers.ts';
 import { MeshRunner } from './api/mesh-runner.ts';
 import { loraPeersOf } from './api/mesh-view.ts';
+import { DatabaseEmergencyArchive } from './emergencies/index.ts';
 import { toMeshNodes, toRadioState } from './api/radio-view.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { DEFAULT_HISTORY_DAYS, meshNetworkOf } from './config.ts';
@@ -155,6 +156,7 @@ export class PakitNode {
       transferDir: join(options.dataDir, 'lora-transfers'),
       indexFile: join(options.dataDir, 'lora-mesh-index.bin'),
       reputation: this.reputation,
+      archive: new DatabaseEmergencyArchive(this.database, (id, why) => this.log.write('warn', 'lora', `a saved emergency (${id}) could not be read back (${why}); it was left out`)),
     });
     const network = meshNetworkOf(options.mesh);
     this.gossip = options.mesh.enabled

@@ -72,16 +72,16 @@ export type EmergencyAirState = {
   state: 'queued' | 'on_air' | 'relayed' | 'not_relayed';
   /** Broadcasts that went on air (the first, its planned copy); more than one: resent. */
   sends: number;
-  lastSentAt: number | undefined;
+  lastSentAt?: number | undefined;
 };
 
 export type RollCallMemberRecord = {
   node: string;
-  keyId: string | undefined;
+  keyId?: string | undefined;
   answer: RollCallAnswer;
-  answeredAt: number | undefined;
+  answeredAt?: number | undefined;
   asks: number;
-  nextAskAt: number | undefined;
+  nextAskAt?: number | undefined;
 };
 
 export type EmergencyRecord = {
@@ -91,10 +91,10 @@ export type EmergencyRecord = {
   priority: EmergencyPriority;
   at: number;
   /** The radio that put it on air (`!xxxxxxxx`) and the signer's key id. */
-  fromNode: string | undefined;
+  fromNode?: string | undefined;
   signer: string;
   verified: boolean;
-  hops: number | undefined;
+  hops?: number | undefined;
   /** Key ids that acknowledged one of our emergencies (claimed: acks are unsigned). */
   ackedBy: string[];
   /** The operator dismissed the alert. */
@@ -144,6 +144,16 @@ export type LoraServiceOptions = {
   indexFile: string;
   /** Told about peers that served bad file data (`block_corrupt`) or forged signatures (`signature_invalid`). */
   reputation?: { report(peer: string, kind: EvidenceKind): void };
+  /** Keeps the emergency history (and what our open roll-calls repeat) across restarts. */
+  archive?: EmergencyArchive;
+};
+
+/** Saved emergencies, newest first; `frames`: the signed emergency a roll-call repeats (ours only). */
+export type ArchivedEmergency = { record: EmergencyRecord; frames?: Uint8Array[] };
+export type EmergencyArchive = {
+  load(): ArchivedEmergency[];
+  /** The whole history as it is now; the archive writes what changed. Throws when it cannot write. */
+  save(entries: readonly ArchivedEmergency[]): void;
 };
 
 /** File traffic goes to radio neighbours only: a relay would double its airtime, and losses are repaired by nacks. */
@@ -228,6 +238,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     // Meshtastic's managed flooding already rebroadcasts every packet once per relay, within the hop
     // limit we set; a second, application-level relay would only double the airtime.
     this.#inbox = new EmergencyInbox({ sender: this.sender, relay: false });
+    this.#restoreHistory();
     options.link.on('packet', (packet) => this.#onPacket(packet));
     options.link.on('accepted', ({ messageId, packetId }) => this.#onAir(messageId, packetId));
     options.link.on('routing', (report) => this.#onRouting(report));
@@ -338,7 +349,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     record.acknowledged = true;
     const seen = this.#inbox.markSeen(id, this.#options.clock.now());
     if (seen) this.#answerAuthor(record, seen);
-    this.emit('history', this.history());
+    this.#historyChanged();
     this.#pump();
     return true;
   }
@@ -364,7 +375,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     record.closed = { at: now, text: why };
     this.#updateRollCall(record);
     this.#options.log('info', `ALL CLEAR sent for "${record.text}"${why ? `: ${why}` : ''}`);
-    this.emit('history', this.history());
+    this.#historyChanged();
     this.#pump();
     return { ok: true, record: { ...record } };
   }
@@ -377,7 +388,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     if (!entry) return { ok: false, reason: 'not_ours' };
     if (entry.rollCall.stop()) {
       this.#updateRollCall(record);
-      this.emit('history', this.history());
+      this.#historyChanged();
     }
     return { ok: true, record: { ...record } };
   }
@@ -710,7 +721,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       const record = this.#history.find((entry) => entry.id === id);
       if (record && (newAcker || answered)) {
         record.ackedBy = [...this.#outbox.ackersOf(record.id)];
-        this.emit('history', this.history());
+        this.#historyChanged();
       }
       return;
     }
@@ -719,7 +730,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
         const id = emergencyIdOf(delivery.message.emergencyKeyId, delivery.message.emergencySeq);
         // Its radio is the frame's sender only if no Pakit node carried it (a bridge counts a hop).
         const radio = delivery.signer.hops === 0 ? delivery.from : VIA_IP;
-        if (this.#noteAnswer(id, radio, delivery.signer.keyId, 'seen', now)) this.emit('history', this.history());
+        if (this.#noteAnswer(id, radio, delivery.signer.keyId, 'seen', now)) this.#historyChanged();
       }
       return;
     }
@@ -741,6 +752,42 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   }
 
   // ---- roll-call: answers to emergencies, repeats to the silent, all-clear ----
+
+  #historyChanged(): void {
+    this.emit('history', this.history());
+    try {
+      this.#options.archive?.save(this.#history.map((record) => ({ record, frames: this.#rollCalls.get(record.id)?.frames })));
+    } catch (error) {
+      this.#options.log('warn', `the emergency history could not be saved (${error instanceof Error ? error.message : String(error)}); it is kept in memory`);
+    }
+  }
+
+  /** The history of the last run; our open roll-calls go on repeating to the radios still silent. */
+  #restoreHistory(): void {
+    let saved: ArchivedEmergency[];
+    try {
+      saved = this.#options.archive?.load() ?? [];
+    } catch (error) {
+      this.#options.log('warn', `the saved emergency history could not be read (${error instanceof Error ? error.message : String(error)})`);
+      return;
+    }
+    const now = this.#options.clock.now();
+    for (const { record, frames } of saved.slice(0, HISTORY_SIZE)) {
+      this.#history.push(record);
+      if (record.direction !== 'sent' || record.closed || !record.rollCall || !frames?.length || now - record.at > ROLL_CALL_HEARD_WITHIN_MS) continue;
+      const members = record.rollCall.members.map((member) => ({
+        node: member.node === 'via IP' ? NO_RADIO : Number.parseInt(member.node.slice(1), 16),
+        keyId: member.keyId,
+        answer: member.answer,
+        answeredAt: member.answeredAt,
+        asks: member.asks,
+      }));
+      const rollCall = RollCall.resume(members, now);
+      if (!record.rollCall.repeating) rollCall.stop();
+      this.#rollCalls.set(record.id, { rollCall, frames });
+    }
+    if (this.#rollCalls.size > 0) this.#armRollCallTimer();
+  }
 
   /** Sends our answer (ack or seen-ack) to the radio that put the emergency on air, as far as emergencies go. */
   #answerAuthor(record: EmergencyRecord, frames: Uint8Array[], delay: { min: number; spread: number } = { min: 0, spread: 1 }): void {
@@ -779,7 +826,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     record.closed = { at, text: why };
     record.acknowledged = true; // the alarm stops: nobody needs to act any more
     this.#options.log('info', `ALL CLEAR from ${record.fromNode}: "${record.text}" is over${why ? ` (${why})` : ''}`);
-    this.emit('history', this.history());
+    this.#historyChanged();
   }
 
   #updateRollCall(record: EmergencyRecord): void {
@@ -804,7 +851,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     const record = this.#history.find((entry) => entry.id === id);
     if (!record?.air) return;
     record.air = { state: record.air.state === 'queued' ? 'on_air' : record.air.state, sends: record.air.sends + 1, lastSentAt: this.#options.clock.now() };
-    this.emit('history', this.history());
+    this.#historyChanged();
   }
 
   /** The device's last word on our emergency broadcast: a relay echoed it, or none was heard. */
@@ -816,7 +863,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     const heard = delivery !== 'failed';
     if (record.air.state === 'relayed' && !heard) return; // the first copy was relayed: that stands
     record.air = { ...record.air, state: heard ? 'relayed' : 'not_relayed' };
-    this.emit('history', this.history());
+    this.#historyChanged();
   }
 
   /** A repeat's destination radio acked it itself (a relay's implicit ack comes first and says less). */
@@ -824,7 +871,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     const ask = this.#askPackets.get(report.requestId);
     if (!ask || report.error || report.from !== ask.node) return;
     this.#askPackets.delete(report.requestId);
-    if (this.#noteAnswer(ask.id, ask.node, undefined, 'delivered', this.#options.clock.now())) this.emit('history', this.history());
+    if (this.#noteAnswer(ask.id, ask.node, undefined, 'delivered', this.#options.clock.now())) this.#historyChanged();
   }
 
   #armRollCallTimer(): void {
@@ -871,7 +918,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       if (changed) this.#updateRollCall(record);
     }
     if (!changed) return;
-    this.emit('history', this.history());
+    this.#historyChanged();
     this.#pump();
   }
 
@@ -1066,7 +1113,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     const existing = this.#history.find((entry) => entry.id === alert.id);
     if (existing) {
       existing.verified = alert.auth === 'verified';
-      this.emit('history', this.history());
+      this.#historyChanged();
       return;
     }
     const record: EmergencyRecord = {
@@ -1123,6 +1170,6 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   #remember(record: EmergencyRecord): void {
     this.#history.unshift(record);
     if (this.#history.length > HISTORY_SIZE) this.#history.pop();
-    this.emit('history', this.history());
+    this.#historyChanged();
   }
 }

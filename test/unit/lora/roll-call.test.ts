@@ -61,6 +61,22 @@ describe('RollCall', () => {
     expect(call.view().members.every((member) => member.nextAskAt === undefined)).toBe(true);
   });
 
+  it('resumes after a restart: answers kept, the silent asked again after their backoff from now, no burst', () => {
+    const restarted = NOW + 3_600_000;
+    const call = RollCall.resume(
+      [
+        { node: 1, keyId: 'aaaaaaaaaaaaaaaa', answer: 'seen', answeredAt: NOW + 5, asks: 0 },
+        { node: 2, keyId: undefined, answer: 'silent', answeredAt: undefined, asks: 3 },
+      ],
+      restarted,
+      { firstAskAfterMs: 60_000, maxAskIntervalMs: 240_000 },
+    );
+    expect(call.view().members.map((member) => [member.node, member.answer, member.asks])).toEqual([[2, 'silent', 3], [1, 'seen', 0]]);
+    expect(call.due(restarted)).toEqual([]);
+    expect(call.wakeAt()).toBe(restarted + 240_000);
+    expect(call.due(restarted + 240_000).map((member) => member.asks)).toEqual([4]);
+  });
+
   it('is done repeating once everyone answered', () => {
     const call = new RollCall([{ node: 1, keyId: undefined }], NOW);
     call.answer({ node: 1 }, 'delivered', NOW);
