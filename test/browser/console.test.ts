@@ -183,7 +183,7 @@ describe('demo radio and storage in Chromium', { timeout: 45_000 }, () => {
     await expect.poll(() => banner.textContent(), { timeout: 60_000 }).toContain('signature verified');
     await page.keyboard.press('Alt+6');
     await page.screenshot({ path: join(artifactsDir, 'console-emergency-alert.png') });
-    await banner.getByRole('button', { name: 'Acknowledge' }).click();
+    await banner.getByRole('button', { name: 'Seen — tell the sender' }).click();
     await expect.poll(() => banner.count()).toBe(0);
 
     await page.getByTestId('emergency-text').fill('Camp 2 needs water');
@@ -192,10 +192,12 @@ describe('demo radio and storage in Chromium', { timeout: 45_000 }, () => {
     await expect.poll(() => page.locator('[data-testid="emergency-history"] tbody tr').first().textContent(), { timeout: 10_000 }).toContain('Camp 2 needs water');
     // Real time on a LONG_FAST line: a collision costs the first copy; the repeat 20-30 s later repairs it.
     await expect.poll(() => neighbour.lora.history().some((record) => record.text === 'Camp 2 needs water' && record.verified), { timeout: 60_000 }).toBe(true);
-    // Acks wait for their airtime budget (LONG_FAST, in real time in the demo): the demo's relay node
-    // next to this radio acks, and at least one of the two nodes behind it (the neighbour and the demo's
-    // far node). An ack is a single broadcast: one lost to a collision past the relay is not repaired.
-    await expect.poll(async () => (await page.getByTestId('acked-by').first().textContent())?.split(', ').length ?? 0, { timeout: 90_000 }).toBeGreaterThanOrEqual(2);
+    // Acks wait for their airtime budget (LONG_FAST, in real time in the demo); the roll-call repeats
+    // to radios still silent, so an ack lost past the relay is made good. The neighbour two hops away
+    // answers, and so do the demo's own Pakit nodes (the relay next to this radio, the far node).
+    const neighbourRow = page.locator(`[data-testid="roll-call-member"][data-node="${neighbour.radio.device!.nodeId}"]`);
+    await expect.poll(() => neighbourRow.getAttribute('data-answer'), { timeout: 90_000 }).toBe('received');
+    await expect.poll(() => page.locator('[data-testid="roll-call-member"][data-answer="received"]').count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
     await page.screenshot({ path: join(artifactsDir, 'console-emergency.png') });
     await neighbour.stop();
   });
