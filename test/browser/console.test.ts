@@ -256,7 +256,7 @@ describe('demo IP mesh in Chromium', { timeout: 60_000 }, () => {
 describe('demo LoRa file requests in Chromium', { timeout: 60_000 }, () => {
   const demo = demoNodeAndBrowser();
 
-  it('requests a content id over LoRa from the Files view, shows it requesting with a progress bar, and cancels it', async () => {
+  it('requests a content id over LoRa from the Files view, shows it requesting with a progress bar, says when nobody answered, widens and cancels it', { timeout: 90_000 }, async () => {
     // With the radio up the request goes on air at once (without one it would wait, paused).
     const page = await pageWithRadioReady(demo, 'Alt+5');
 
@@ -281,6 +281,15 @@ describe('demo LoRa file requests in Chromium', { timeout: 60_000 }, () => {
     expect(await progress.isVisible()).toBe(true);
     expect(await idField.inputValue()).toBe('');
     await page.screenshot({ path: join(artifactsDir, 'console-files-lora.png'), fullPage: true });
+
+    // Nobody holds it: once the first request goes unanswered the row says so, and offers to ask
+    // again now or further; widened, it asks within 5 hops.
+    const reach = row.getByTestId('lora-transfer-reach');
+    await expect.poll(() => reach.textContent(), { timeout: 45_000 }).toMatch(/^Nobody answered in \d+ s \(asked within 3 hops\); it keeps asking, less often\.$/);
+    expect(await row.getByRole('button', { name: `Ask again now for ${contentId}` }).isVisible()).toBe(true);
+    await page.screenshot({ path: join(artifactsDir, 'console-files-lora-unanswered.png'), fullPage: true });
+    await row.getByTestId('lora-widen').click();
+    await expect.poll(() => reach.textContent()).toBe('Asking within 5 hops');
 
     await row.getByRole('button', { name: `Cancel the transfer of ${contentId}` }).click();
     await expect.poll(() => row.getAttribute('data-state'), { timeout: 10_000 }).toBe('cancelled');

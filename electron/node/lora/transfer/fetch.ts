@@ -196,6 +196,7 @@ export class FileFetcher {
     const existing = [...this.#transfers.values()].find((t) => t.contentId === request.contentId && (ACTIVE.has(t.state) || t.state === 'verifying' || t.state === 'failed'));
     if (existing) {
       existing.hopLimit = Math.max(existing.hopLimit, hopLimit);
+      existing.updatedAt = now;
       if (existing.state === 'failed') this.retry(existing.id, now);
       else if (existing.state === 'requesting') {
         existing.attempts = 0;
