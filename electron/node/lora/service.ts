@@ -533,15 +533,19 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       this.#pullChunks(now);
     }
     const to = this.#destinations.get(payload) ?? BROADCAST;
+    const hopLimit = isFile ? (this.#hopLimits.get(payload) ?? 0) : flow === NEIGHBOURS_FLOW ? 0 : isEmergency || flow === FAR_FLOW ? MESH_HOP_LIMIT.emergency : MESH_HOP_LIMIT.other;
     const queued = this.#options.link.enqueue({
       messageId: `${this.#frameTags.get(payload) ?? 'lora'}#${now}-${this.#frameCounter++}`,
       to,
       payload,
       // On a broadcast, want_ack makes the device listen for a neighbour's relay and transmit
       // again (up to 3 times) when it hears none: the firmware's answer to hidden-terminal collisions.
-      // To one radio, it is the firmware's acknowledged delivery with retries.
-      wantAck: to !== BROADCAST || (!isFile && (isEmergency || trafficClass === 'control')),
-      hopLimit: isFile ? (this.#hopLimits.get(payload) ?? 0) : flow === NEIGHBOURS_FLOW ? 0 : isEmergency || flow === FAR_FLOW ? MESH_HOP_LIMIT.emergency : MESH_HOP_LIMIT.other,
+      // To one radio, it is the firmware's acknowledged delivery with retries. A file's request,
+      // manifest, acks and nacks get it when they must cross a relay (one lost there costs a round
+      // trip); its chunks never (nacks repair them), nor anything with hop limit 0 (want_ack would
+      // make the firmware fill in its default hop limit).
+      wantAck: to !== BROADCAST || (isFile ? trafficClass === 'control' && hopLimit > 0 : isEmergency || trafficClass === 'control'),
+      hopLimit,
       priority: MESH_PRIORITY[trafficClass],
     });
     if (!queued.ok) this.#options.log('warn', `a LoRa frame was refused by the radio link: ${queued.error.message}`);
