@@ -58,8 +58,11 @@ const CONNECT_KEY_ANNOUNCE_MS = { min: 1_000, spread: 20_000 } as const;
 /** Answering a new neighbour's key with ours: at most this often, so a crowd arriving costs one announce. */
 const KEY_ANSWER_MIN_MS = 60_000;
 const CONNECT_INDEX_ANNOUNCE_MS = { min: 30_000, spread: 60_000 } as const;
-/** Receivers spread their acks so they do not collide with the emergency's own relays. */
-const EMERGENCY_ACK_DELAY_MS = { min: 2_000, spread: 6_000 } as const;
+/**
+ * Receivers spread their acks over most of the minute before the author asks the silent again: in a
+ * crowd they would otherwise collide with each other and with the emergency's own relays.
+ */
+const EMERGENCY_ACK_DELAY_MS = { min: 3_000, spread: 40_000 } as const;
 /** Answers to a repeat go out soon, spread a little (several silent nodes may be asked in one round). */
 const REANSWER_DELAY_MS = { min: 500, spread: 2_000 } as const;
 /** The roll-call lists the radios heard this recently when the emergency goes out. */
@@ -188,6 +191,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   /** Our emergencies' roll-calls and the frames a repeat sends, by emergency id. */
   readonly #rollCalls = new Map<string, { rollCall: RollCall; frames: Uint8Array[] }>();
   #rollCallTimer: { handle: unknown; at: number } | undefined;
+  /** Frames sent otherwise than their class says: answers go only as far as the emergency came, some without want_ack. */
+  readonly #sendOptions = new WeakMap<Uint8Array, { hopLimit: number; wantAck: boolean }>();
   /** Frames whose fate on air is followed (messageId prefix): our emergencies and our repeats. */
   readonly #frameTags = new WeakMap<Uint8Array, string>();
   /** Device packet id of a repeat -> the emergency and radio it asked: that radio's own ack names it. */
@@ -212,8 +217,6 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   #lastIndexAnnounce = -Infinity;
   /** Frames addressed to one radio (sync sessions); everything else is broadcast. */
   readonly #destinations = new WeakMap<Uint8Array, number>();
-  /** File frames' hop limits: as far as the other end of their transfer. */
-  readonly #hopLimits = new WeakMap<Uint8Array, number>();
   readonly #delayed = new Set<unknown>();
   /** Radio node number -> the key id it announced as its own. */
   readonly #radioKeys = new Map<number, string>();
@@ -348,6 +351,9 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       payload: new TextEncoder().encode(alertTextOf(request.priority, request.text, position)),
       portnum: ALERT_APP_PORT,
       wantAck: true,
+      // As far and as soon as the signed message: stock apps anywhere in the mesh must hear it too.
+      hopLimit: MESH_HOP_LIMIT.emergency,
+      priority: MESH_PRIORITY.emergency,
     });
     if (!copy.ok) this.#options.log('warn', `the ALERT_APP copy for stock apps could not be queued: ${copy.error.message}`);
     this.#pump();
@@ -360,7 +366,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     if (!record || record.acknowledged) return false;
     record.acknowledged = true;
     const seen = this.#inbox.markSeen(id, this.#options.clock.now());
-    if (seen) this.#answerAuthor(record, seen);
+    if (seen) this.#answerAuthor(record, { seen });
     this.#historyChanged();
     this.#pump();
     return true;
@@ -533,19 +539,16 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       this.#pullChunks(now);
     }
     const to = this.#destinations.get(payload) ?? BROADCAST;
-    const hopLimit = isFile ? (this.#hopLimits.get(payload) ?? 0) : flow === NEIGHBOURS_FLOW ? 0 : isEmergency || flow === FAR_FLOW ? MESH_HOP_LIMIT.emergency : MESH_HOP_LIMIT.other;
+    const override = this.#sendOptions.get(payload);
     const queued = this.#options.link.enqueue({
       messageId: `${this.#frameTags.get(payload) ?? 'lora'}#${now}-${this.#frameCounter++}`,
       to,
       payload,
       // On a broadcast, want_ack makes the device listen for a neighbour's relay and transmit
       // again (up to 3 times) when it hears none: the firmware's answer to hidden-terminal collisions.
-      // To one radio, it is the firmware's acknowledged delivery with retries. A file's request,
-      // manifest, acks and nacks get it when they must cross a relay (one lost there costs a round
-      // trip); its chunks never (nacks repair them), nor anything with hop limit 0 (want_ack would
-      // make the firmware fill in its default hop limit).
-      wantAck: to !== BROADCAST || (isFile ? trafficClass === 'control' && hopLimit > 0 : isEmergency || trafficClass === 'control'),
-      hopLimit,
+      // To one radio, it is the firmware's acknowledged delivery with retries.
+      wantAck: override?.wantAck ?? (to !== BROADCAST || (!isFile && (isEmergency || trafficClass === 'control'))),
+      hopLimit: override?.hopLimit ?? (isFile || flow === NEIGHBOURS_FLOW ? 0 : isEmergency || flow === FAR_FLOW ? MESH_HOP_LIMIT.emergency : MESH_HOP_LIMIT.other),
       priority: MESH_PRIORITY[trafficClass],
     });
     if (!queued.ok) this.#options.log('warn', `a LoRa frame was refused by the radio link: ${queued.error.message}`);
@@ -779,7 +782,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     if (outcome.alert) this.#raise(outcome.alert, delivery, hops);
     const ack = outcome.ack;
     const record = outcome.alert && this.#history.find((entry) => entry.id === outcome.alert!.id);
-    if (ack && record) this.#answerAuthor(record, ack, EMERGENCY_ACK_DELAY_MS);
+    if (ack && record) this.#answerAuthor(record, { ack }, EMERGENCY_ACK_DELAY_MS);
     this.#pump();
   }
 
@@ -821,25 +824,34 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     if (this.#rollCalls.size > 0) this.#armRollCallTimer();
   }
 
-  /** Sends our answer (ack or seen-ack) to the radio that put the emergency on air, as far as emergencies go. */
-  #answerAuthor(record: EmergencyRecord, frames: Uint8Array[], delay: { min: number; spread: number } = { min: 0, spread: 1 }): void {
+  /**
+   * Sends our answers to the radio that put the emergency on air, only as many relays away as the
+   * emergency came (a direct message floods like a broadcast within its hop limit). A "received"
+   * goes without want_ack: in a crowd, firmware retries and their acks would fill the channel, and
+   * the author's roll-call asks again anyway. A person's "seen" is rare and worth the firmware's retries.
+   */
+  #answerAuthor(record: EmergencyRecord, answers: { ack?: Uint8Array[]; seen?: Uint8Array[] }, delay: { min: number; spread: number } = { min: 0, spread: 1 }): void {
     const to = record.fromNode && record.fromNode.startsWith('!') ? Number.parseInt(record.fromNode.slice(1), 16) : undefined;
+    const hopLimit = to === undefined ? MESH_HOP_LIMIT.emergency : Math.min(record.hops ?? MESH_HOP_LIMIT.emergency, MESH_HOP_LIMIT.emergency);
     this.#later(delay, () => {
-      for (const frame of frames) {
-        const copy = frame.slice();
-        if (to !== undefined) this.#destinations.set(copy, to);
-        this.#scheduler.enqueue(copy, 'control', FAR_FLOW);
+      for (const [frames, wantAck] of [[answers.ack ?? [], false], [answers.seen ?? [], true]] as const) {
+        for (const frame of frames) {
+          const copy = frame.slice();
+          if (to !== undefined) this.#destinations.set(copy, to);
+          this.#sendOptions.set(copy, { hopLimit, wantAck: to !== undefined && wantAck });
+          this.#scheduler.enqueue(copy, 'control', FAR_FLOW);
+        }
       }
     });
   }
 
   /** Our emergency was sent to this radio again: its answers were lost on the way back. */
   #reanswer(keyId: string, seq: number, from: number, now: number): void {
-    const frames = this.#inbox.reanswer(keyId, seq, now);
+    const answers = this.#inbox.reanswer(keyId, seq, now);
     const record = this.#history.find((entry) => entry.id === emergencyIdOf(keyId, seq));
-    if (frames.length === 0 || !record) return;
+    if (answers.ack.length + answers.seen.length === 0 || !record) return;
     this.#options.log('info', `${nodeIdOf(from)} asked again about the emergency "${record.text}": answering again`);
-    this.#answerAuthor(record, frames, REANSWER_DELAY_MS);
+    this.#answerAuthor(record, answers, REANSWER_DELAY_MS);
   }
 
   /** True when the roll-call of our emergency `id` changed. */
@@ -1055,7 +1067,10 @@ export class LoraService extends EventEmitter<ServiceEvents> {
 
   #sendFileMessage(message: BuiltinMessage, now: number, hopLimit: number): void {
     for (const frame of this.sender.encode(message, now).frames) {
-      this.#hopLimits.set(frame, hopLimit);
+      // A request, manifest, ack or nack crossing a relay goes with want_ack: the radio sends it
+      // again when it hears no relay's copy (one lost there costs a round trip). Never with hop
+      // limit 0: want_ack would make the firmware fill in its default hop limit.
+      this.#sendOptions.set(frame, { hopLimit, wantAck: hopLimit > 0 });
       this.#scheduler.enqueue(frame, 'control', FILE_CONTROL_FLOW, hopLimit + 1);
     }
   }
@@ -1070,7 +1085,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
         if (!chunk) break;
         const hopLimit = this.#server.hopLimitOf(id);
         for (const frame of this.sender.encode(chunk, now).frames) {
-          this.#hopLimits.set(frame, hopLimit);
+          // Chunks never want an ack: nacks repair them.
+          this.#sendOptions.set(frame, { hopLimit, wantAck: false });
           this.#scheduler.enqueue(frame, 'bulk', flow, hopLimit + 1);
         }
         this.#chunkFlows.set(flow, (this.#chunkFlows.get(flow) ?? 0) + 1);
