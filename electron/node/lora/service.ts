@@ -301,13 +301,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     const result = this.#outbox.send({ ...request, ...(position && { position }) }, now);
     if (!result.ok) return result;
     // The message carries its author's key: receivers verify it on arrival, nothing else has to get through.
-    const broadcast = () => {
-      for (const frame of result.frames) {
-        const copy = frame.slice(); // each send is followed on air on its own
-        this.#frameTags.set(copy, `emergency:${result.id}`);
-        this.#scheduler.enqueue(copy, 'emergency');
-      }
-    };
+    const broadcast = () => this.#broadcastEmergency(result.id, result.frames);
     broadcast();
     this.#later(EMERGENCY_REPEAT_MS, broadcast);
     const expected = this.#options.link
@@ -812,7 +806,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
         for (const frame of frames) {
           const copy = frame.slice();
           if (to !== undefined) this.#destinations.set(copy, to);
-          this.#sendOptions.set(copy, { hopLimit, wantAck: to !== undefined && wantAck });
+          // The firmware turns want_ack with hop limit 0 into hop limit 3: to a neighbour, no want_ack.
+          this.#sendOptions.set(copy, { hopLimit, wantAck: to !== undefined && wantAck && hopLimit > 0 });
           this.#scheduler.enqueue(copy, 'control', FAR_FLOW);
         }
       }
@@ -907,18 +902,22 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   }
 
   /**
-   * Repeats our emergencies to the radios that have not answered: a Pakit node gets the signed
-   * message again (it answers the repeat), any other the stock alert as a direct message (its
-   * radio's firmware ack says it arrived). Within the airtime budget: the scheduler paces them.
+   * Repeats our emergencies while radios stay silent. Each round floods the signed message once more
+   * (it reaches radios this node never heard, and any that lost it to a collision; those that have it
+   * drop the copy), then asks the silent directly: a Pakit node gets the signed message addressed to
+   * it (its node answers a repeat addressed to it: its answer may be what was lost), any other radio
+   * the stock alert (its firmware's ack says it arrived). The scheduler paces all of it.
    */
   #askSilent(): void {
     const now = this.#options.clock.now();
     let changed = false;
     for (const [id, { rollCall, frames }] of this.#rollCalls) {
       const record = this.#history.find((entry) => entry.id === id);
-      if (!record || record.closed) continue;
-      for (const member of rollCall.due(now)) {
-        changed = true;
+      const due = record && !record.closed ? rollCall.due(now) : [];
+      if (!record || due.length === 0) continue;
+      changed = true;
+      this.#broadcastEmergency(id, frames);
+      for (const member of due) {
         const tag = `ask:${id}@${member.node}`;
         if (member.keyId !== undefined) {
           for (const frame of frames) {
@@ -933,11 +932,20 @@ export class LoraService extends EventEmitter<ServiceEvents> {
           if (!queued.ok) this.#options.log('warn', `a repeat of the emergency to ${nodeIdOf(member.node)} could not be queued: ${queued.error.message}`);
         }
       }
-      if (changed) this.#updateRollCall(record);
+      this.#updateRollCall(record);
     }
     if (!changed) return;
     this.#historyChanged();
     this.#pump();
+  }
+
+  /** Our signed emergency on air once more, as a flood; each send is followed on air on its own. */
+  #broadcastEmergency(id: string, frames: readonly Uint8Array[]): void {
+    for (const frame of frames) {
+      const copy = frame.slice();
+      this.#frameTags.set(copy, `emergency:${id}`);
+      this.#scheduler.enqueue(copy, 'emergency');
+    }
   }
 
   // ---- file transfer: glue between the radio, the store and the cores in transfer/ ----
@@ -1163,7 +1171,14 @@ export class LoraService extends EventEmitter<ServiceEvents> {
    */
   #raiseStock(packet: TextMessage, text: string): void {
     const fromNode = nodeIdOf(packet.from);
-    if (this.#history.some((entry) => isCopyOf(text, fromNode, packet.receivedAt, entry))) return;
+    const original = this.#history.find((entry) => isCopyOf(text, fromNode, packet.receivedAt, entry));
+    if (original) {
+      // The author's roll-call asked this radio with the stock copy (it knew no key for it): our answer was lost.
+      if (packet.to === this.#options.link.device?.nodeNum && original.direction === 'received') {
+        this.#reanswer(original.signer, Number(original.id.split(':')[1]), packet.from, this.#options.clock.now());
+      }
+      return;
+    }
     const id = `alert:${fromNode}:${packet.id}`;
     if (this.#history.some((entry) => entry.id === id)) return; // the same packet again (after a reconnect)
     const record: EmergencyRecord = {
