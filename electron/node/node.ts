@@ -20,6 +20,7 @@ import type { NodeIdentity, ProtectionLevel } from './identity/index.ts';
 import { NodeLog } from './log.ts';
 import { NodeFavorites } from './nodes/favorites.ts';
 import { LoraService } from './lora/service.ts';
+import { LoraSeqStore } from './lora/seq-store.ts';
 import { MessageStore, MessagesService } from './messages/index.ts';
 import { describePort, RadioLink } from './radio/link.ts';
 import { listSerialPorts } from './radio/ports.ts';
@@ -155,6 +156,7 @@ export class PakitNode {
       transferDir: join(options.dataDir, 'lora-transfers'),
       indexFile: join(options.dataDir, 'lora-mesh-index.bin'),
       reputation: this.reputation,
+      seqStore: new LoraSeqStore(this.database),
     });
     const network = meshNetworkOf(options.mesh);
     this.gossip = options.mesh.enabled

@@ -19,9 +19,10 @@ import { MeshSync, type MeshSyncStep, type MeshSyncView } from './mesh-sync.ts';
 import { LoraReceiver, type Delivery } from './receiver.ts';
 import { RELAYED_TYPES, type RelayedMessage } from './relayed.ts';
 import { DEFAULT_AIRTIME_SHARE, DEVICE_QUEUE_SLOTS, LoraScheduler, frameAirtimeMs, type TrafficClass } from './scheduler.ts';
-import { LoraSender } from './sender.ts';
+import { LoraSender, type SenderOptions } from './sender.ts';
+import type { LoraSeqStore } from './seq-store.ts';
 import { ALERT_APP_PORT, alertTextOf, bellAlertText, isCopyOf } from './stock-alerts.ts';
-import type { Signer } from './keys.ts';
+import { keyIdOf, type Signer } from './keys.ts';
 import { FileFetcher, FileServer, nodeIdOf, type FetchEffect, type TransferView } from './transfer/index.ts';
 import { MAX_FRAME_BYTES } from './wire.ts';
 
@@ -111,6 +112,8 @@ export type LoraServiceOptions = {
   indexFile: string;
   /** Told about peers that served bad file data (`block_corrupt`) or forged signatures (`signature_invalid`). */
   reputation?: { report(peer: string, kind: EvidenceKind): void };
+  /** Where the signed sequence numbers used are kept, so a quick restart never reuses one. */
+  seqStore?: Pick<LoraSeqStore, 'last' | 'used'>;
 };
 
 /** File traffic goes to radio neighbours only: a relay would double its airtime, and losses are repaired by nacks. */
@@ -167,7 +170,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     const random = this.#random;
     // One registry for both directions: a registered type is sent and understood alike.
     const registry = new MessageRegistry();
-    this.sender = new LoraSender({ networkId: options.networkId, signer: options.signer, random, registry });
+    this.sender = new LoraSender({ networkId: options.networkId, signer: options.signer, random, registry, ...this.#persistedSeq(options) });
     this.receiver = new LoraReceiver({ networkId: options.networkId, registry });
     const frameIntervalMs = () => Math.ceil(frameAirtimeMs(this.#scheduler.modem, MAX_FRAME_BYTES)) / DEFAULT_AIRTIME_SHARE;
     this.#fetcher = new FileFetcher({ random, frameIntervalMs });
@@ -216,6 +219,21 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       this.#scheduler.reportDeviceQueue(DEVICE_QUEUE_SLOTS - queued);
       this.#pump();
     });
+  }
+
+  /** The sender goes on above the last sequence number recorded; a failed write is logged, the message still goes. */
+  #persistedSeq({ seqStore, signer, log }: LoraServiceOptions): Pick<SenderOptions, 'lastSeq' | 'onSeq'> {
+    if (!seqStore) return {};
+    const keyId = keyIdOf(signer.publicKey);
+    const lastSeq = seqStore.last(keyId);
+    const onSeq = (seq: number) => {
+      try {
+        seqStore.used(keyId, seq);
+      } catch (error) {
+        log('warn', `the LoRa sequence number could not be saved (${error instanceof Error ? error.message : String(error)}); a restart within the next seconds may reuse it`);
+      }
+    };
+    return lastSeq === undefined ? { onSeq } : { lastSeq, onSeq };
   }
 
   get acksEnabled(): boolean {
