@@ -25,6 +25,7 @@ import { ALERT_APP_PORT, alertTextOf, bellAlertText, isCopyOf } from './stock-al
 import { keyIdOf, type Signer } from './keys.ts';
 import { FileFetcher, FileServer, nodeIdOf, type FetchEffect, type TransferView } from './transfer/index.ts';
 import { MAX_FRAME_BYTES } from './wire.ts';
+import { PeerHops, announceHopLimit } from './reach.ts';
 
 const BROADCAST = 0xffffffff;
 /** Meshtastic's MeshPacket priorities (the device queue sends higher first): ALERT above all ours. */
@@ -120,9 +121,9 @@ export type LoraServiceOptions = {
 const FILE_FLOW = 'file:';
 const FILE_CONTROL_FLOW = `${FILE_FLOW}control`;
 /**
- * Key and index announces go to radio neighbours only (hop limit 0): sync and file transfers run
- * between neighbours, and a flood per announce per node would fill the channel (each costs one
- * transmission per relay). Emergencies, which must verify far away, carry their author's key.
+ * Key and index announces reach neighbours, and one relay when the radio knows nodes beyond them
+ * (reach.ts): a flood per announce per node would fill the channel (each costs one transmission
+ * per relay). Emergencies, which must verify far away, carry their author's key.
  */
 const NEIGHBOURS_FLOW = 'neighbours';
 /** Chunks waiting in the scheduler per transfer: pulled late, so they reflect the latest nacks. */
@@ -162,6 +163,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   readonly #delayed = new Set<unknown>();
   /** Radio node number -> the key id it announced as its own. */
   readonly #radioKeys = new Map<number, string>();
+  /** Hops each radio's packets took: sync messages to it carry that hop limit. */
+  readonly #peerHops = new PeerHops();
   readonly #random = () => randomBytes(4).readUInt32BE() / 2 ** 32;
 
   constructor(options: LoraServiceOptions) {
@@ -417,14 +420,19 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       // again (up to 3 times) when it hears none: the firmware's answer to hidden-terminal collisions.
       // To one radio, it is the firmware's acknowledged delivery with retries.
       wantAck: to !== BROADCAST || (!isFile && (isEmergency || trafficClass === 'control')),
-      hopLimit: isFile || flow === NEIGHBOURS_FLOW ? 0 : isEmergency ? MESH_HOP_LIMIT.emergency : MESH_HOP_LIMIT.other,
+      hopLimit: isFile ? 0 : to !== BROADCAST ? this.#peerHops.hopLimitTo(to, this.#announceHops()) : flow === NEIGHBOURS_FLOW ? this.#announceHops() : isEmergency ? MESH_HOP_LIMIT.emergency : MESH_HOP_LIMIT.other,
       priority: MESH_PRIORITY[trafficClass],
     });
     if (!queued.ok) this.#options.log('warn', `a LoRa frame was refused by the radio link: ${queued.error.message}`);
   }
 
+  #announceHops(): number {
+    return announceHopLimit(this.#options.link.nodes());
+  }
+
   #onPacket(packet: ReceivedPacket): void {
     const now = this.#options.clock.now();
+    this.#peerHops.note(packet.from, packet.hops);
     const result = this.receiver.receive(packet.payload, packet.from, now);
     if (!result.ok) {
       // Repeats are normal (emergencies go out twice, relays echo): counted, not worth a warning.
@@ -443,7 +451,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       this.#noteRadioKey(delivery);
       // Signed and verified: weak credit (capped: valid messages cost nothing to make).
       if (delivery.auth === 'verified' && delivery.signer) this.#creditKey(delivery.signer.keyId, 'message_valid');
-      if (delivery.auth === 'unverified' && hops === 0 && delivery.signer?.hops === 0) this.#requestKey(delivery.signer.keyId, now);
+      // Announces reach one relay: so does the question for the key behind one.
+      if (delivery.auth === 'unverified' && hops <= this.#announceHops() && delivery.signer?.hops === 0) this.#requestKey(delivery.signer.keyId, now);
       this.#deliver(delivery, hops);
       this.#offerToBridge(delivery);
     }
