@@ -322,6 +322,22 @@ describe('IndexSync over real frames', () => {
     expect(seenByA.bytesOnAir).toBe(channel.bytes - channel.trace[0]!.bytes);
   });
 
+  it('the console sees which ids the last session brought, and "in sync" turns to "changed" once our root moves', () => {
+    const random = seededRandom(24);
+    const common = randomIds(random, 300);
+    const onlyA = randomIds(random, 30);
+    const channel = reconcile(common, onlyA, []);
+    const seenByB = channel.b.sync.peer('node-1')!;
+    expect(seenByB.lastSessionLearned).toBe(30);
+    expect(seenByB.lastSessionIds).toHaveLength(20);
+    for (const id of seenByB.lastSessionIds) expect(onlyA).toContain(id);
+    channel.announce(channel.a);
+    channel.run();
+    expect(channel.b.sync.peer('node-1')).toMatchObject({ state: 'in_sync' });
+    channel.b.index.merge(randomIds(random, 1));
+    expect(channel.b.sync.peer('node-1')).toMatchObject({ state: 'changed' });
+  });
+
   it('d = 200 converges, asking for more symbols as needed', () => {
     const random = seededRandom(22);
     const onlyA = randomIds(random, 100);

@@ -11,6 +11,7 @@
 //
 // Every session is bounded (symbols, ids, round trips, idle time) and at most `maxSessions` run
 // at once, so a lying or silent peer costs a slot until its timeout, never unbounded memory.
+import { LAST_SESSION_IDS_SHOWN } from '../../../../shared/contract/index.ts';
 import type { ReadonlyDagIndex } from '../../storage/dag-index.ts';
 import { DEFAULT_RECEIVER_LIMITS } from '../receiver.ts';
 import type { IndexAnnounceMessage, SyncMessage } from '../messages.ts';
@@ -83,10 +84,13 @@ export const DEFAULT_SYNC_LIMITS: SyncLimits = {
 };
 
 /**
- * idle: heard from, roots not compared yet; in_sync: equal roots at the last announce; pending: we
- * start after the delay; reconciled: a session finished (their next announce confirms the roots).
+ * idle: heard from, roots not compared yet; in_sync: equal roots at the last announce, and ours has
+ * not changed since; changed: equal at its last announce, ours changed since (the next announce
+ * compares again); pending: we start after the delay; reconciled: a session finished (their next
+ * announce confirms the roots).
  */
-export type PeerSyncStatus = 'idle' | 'in_sync' | 'pending' | 'reconciling' | 'reconciled' | 'failed';
+export type PeerSyncStatus = 'idle' | 'in_sync' | 'changed' | 'pending' | 'reconciling' | 'reconciled' | 'failed';
+
 
 export type SyncFailureReason =
   /** The peer went silent mid-session. */
@@ -112,6 +116,9 @@ export type PeerSyncState = {
   readonly bytesOnAir: number;
   /** Of the current or last session, counting the announce that started it. */
   readonly roundTrips: number;
+  /** Ids learned in the current or last session (a range plan counts as one), and the first of them. */
+  readonly lastSessionLearned: number;
+  readonly lastSessionIds: ContentId[];
   readonly lastActivityAt: number;
   readonly error?: { readonly reason: SyncFailureReason; readonly detail: string };
 };
@@ -188,6 +195,8 @@ type PeerRecord = {
   sent: number;
   bytesOnAir: number;
   roundTrips: number;
+  lastSessionLearned: number;
+  lastSessionIds: ContentId[];
   lastActivityAt: number;
   error: { reason: SyncFailureReason; detail: string } | undefined;
   pendingStartAt: number | undefined;
@@ -320,12 +329,13 @@ export class IndexSync {
   }
 
   peers(): PeerSyncState[] {
-    return [...this.#peers.values()].map((record) => this.#view(record));
+    const root = this.#index.summary().root_hash;
+    return [...this.#peers.values()].map((record) => this.#view(record, root));
   }
 
   peer(peer: string): PeerSyncState | undefined {
     const record = this.#peers.get(peer);
-    return record && this.#view(record);
+    return record && this.#view(record, this.#index.summary().root_hash);
   }
 
   /** Sessions open now (for bounds checks and the console). */
@@ -333,9 +343,12 @@ export class IndexSync {
     return this.#sessions.size;
   }
 
-  #view(record: PeerRecord): PeerSyncState {
-    const { peer, state, ourRoot, theirRoot, learned, sent, bytesOnAir, roundTrips, lastActivityAt, error } = record;
-    return error ? { peer, state, ourRoot, theirRoot, learned, sent, bytesOnAir, roundTrips, lastActivityAt, error } : { peer, state, ourRoot, theirRoot, learned, sent, bytesOnAir, roundTrips, lastActivityAt };
+  #view(record: PeerRecord, root: string): PeerSyncState {
+    const { peer, theirRoot, learned, sent, bytesOnAir, roundTrips, lastSessionLearned, lastActivityAt, error } = record;
+    // "In sync" is a claim about now: it holds while our root is still the one they announced.
+    const state = record.state === 'in_sync' && theirRoot !== root ? 'changed' : record.state;
+    const view = { peer, state, ourRoot: record.ourRoot, theirRoot, learned, sent, bytesOnAir, roundTrips, lastSessionLearned, lastSessionIds: [...record.lastSessionIds], lastActivityAt };
+    return error ? { ...view, error } : view;
   }
 
   #record(peer: string, now: number): PeerRecord {
@@ -352,6 +365,8 @@ export class IndexSync {
         sent: 0,
         bytesOnAir: 0,
         roundTrips: 0,
+        lastSessionLearned: 0,
+        lastSessionIds: [],
         lastActivityAt: now,
         error: undefined,
         pendingStartAt: undefined,
@@ -403,6 +418,7 @@ export class IndexSync {
       this.#failRecord(record, 'too_many_differences', `the block counts alone differ by ${atLeast}`, now);
       return;
     }
+    forgetLastSession(record);
     const session = this.#openEncoder(record, undefined, now);
     const keyBytes = session.snapshot.scheme.keyBytes;
     const wanted = Math.ceil(atLeast * SYMBOLS_PER_DIFFERENCE) + SYMBOLS_MARGIN;
@@ -421,6 +437,7 @@ export class IndexSync {
   /** The plan's next range as one session: a sketch sized for its share of the differences. */
   #startRange(record: PeerRecord, plan: RangePlan, now: number, out: Outbox): void {
     const { first, last } = plan.ranges[plan.next]!;
+    if (plan.next === 0) forgetLastSession(record);
     const session = this.#openEncoder(record, { first, last }, now);
     const range = session.range!;
     const keyBytes = session.snapshot.scheme.keyBytes;
@@ -602,6 +619,8 @@ export class IndexSync {
     record.state = 'reconciling';
     record.error = undefined;
     record.pendingStartAt = undefined;
+    // The peer's range sessions, one after another, are one session for the console.
+    if (!payload.range || now >= record.peerPlanUntil) forgetLastSession(record);
     this.#leg(session, 'in', now);
     if (!payload.range) return this.#onSymbols(session, payload, now, out);
     // The peer walks the id space range by range: its plan, not ours, until it goes quiet.
@@ -778,7 +797,10 @@ export class IndexSync {
     const ids = [...new Set(parts.map(contentIdOfParts))].filter((id) => !this.#index.has(id));
     if (ids.length === 0) return;
     out.learned.push({ peer, ids });
-    this.#peers.get(peer)!.learned += ids.length;
+    const record = this.#peers.get(peer)!;
+    record.learned += ids.length;
+    record.lastSessionLearned += ids.length;
+    record.lastSessionIds.push(...ids.slice(0, LAST_SESSION_IDS_SHOWN - record.lastSessionIds.length));
   }
 
   #send(session: Session, payload: SyncPayload, now: number, out: Outbox): void {
@@ -857,6 +879,11 @@ function formatOf(scheme: ShortIdScheme): KeyFormat {
 
 function sameFormat(format: KeyFormat, scheme: ShortIdScheme): boolean {
   return format.idBytes === scheme.params.idBytes && format.checkBytes === scheme.params.checkBytes;
+}
+
+function forgetLastSession(record: PeerRecord): void {
+  record.lastSessionLearned = 0;
+  record.lastSessionIds = [];
 }
 
 function sameRange(a: SyncRange | undefined, b: SyncRange | undefined): boolean {
