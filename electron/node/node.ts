@@ -226,7 +226,14 @@ export class PakitNode {
       // A verified emergency can tell which identity a radio is.
       this.mesh.peersChanged();
     });
-    this.lora.on('transfers', (views) => this.hub.emit('files.transfers', views));
+    const fetched = new Set<string>();
+    this.lora.on('transfers', (views) => {
+      this.hub.emit('files.transfers', views);
+      // A file fetched over LoRa is in the store now: the consoles' block counts follow.
+      const done = views.filter((view) => view.direction === 'incoming' && view.state === 'done' && !fetched.has(view.id));
+      for (const view of done) fetched.add(view.id);
+      if (done.length > 0) this.publishIndex();
+    });
     this.lora.on('sync', (view) => this.hub.emit('index.sync', toIndexSyncView(view)));
   }
 
