@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EmergencyPriority, EmergencyRecord } from './emergency.ts';
+import { AllClearText, EmergencyPriority, EmergencyRecord, EmergencyText } from './emergency.ts';
 import { ExportRequest, ExportResult, MeshHistory, MeshHistoryRequest, NodeHistory, NodeHistoryRequest } from './history.ts';
 import { IndexSyncView } from './index-sync.ts';
 import { MapTiles, MapTrails } from './map.ts';
@@ -144,7 +144,7 @@ export const methods = {
     summary: 'Broadcasts a signed emergency to the whole mesh at the highest priority.',
     input: z
       .object({
-        text: z.string().trim().min(1, 'say what is happening').max(115),
+        text: EmergencyText,
         priority: EmergencyPriority.default('urgent'),
         /** The operator confirmed a second time: sending within the cool-down is deliberate. */
         confirmedAgain: z.boolean().default(false),
@@ -157,6 +157,16 @@ export const methods = {
     summary: 'The operator has seen a received emergency: its alert stops.',
     input: z.object({ id: z.string().max(64) }).strict(),
     output: z.object({ acknowledged: z.boolean() }),
+  }),
+  'emergency.allClear': method({
+    summary: 'Closes one of our emergencies everywhere: a signed all-clear to the whole mesh, a text for stock apps; repeats stop.',
+    input: z.object({ id: z.string().max(64), text: AllClearText.default('') }).strict(),
+    output: EmergencyRecord,
+  }),
+  'emergency.stopRepeats': method({
+    summary: 'Stops repeating one of our emergencies to the radios that have not answered.',
+    input: z.object({ id: z.string().max(64) }).strict(),
+    output: EmergencyRecord,
   }),
   'emergency.settings': method({
     summary: 'Whether this node acknowledges emergencies it receives (acks cost airtime).',

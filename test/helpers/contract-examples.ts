@@ -45,6 +45,8 @@ export function exampleInputs(id: string): Record<MethodName, unknown> {
     'export.csv': { table: 'log' },
     'emergency.acknowledge': { id: 'none' },
     'emergency.settings': { acks: true },
+    'emergency.allClear': { id: 'none', text: 'found safe' },
+    'emergency.stopRepeats': { id: 'none' },
     'mesh.health': {},
     'mesh.healthHistory': {},
     'mesh.start': {},

@@ -75,4 +75,16 @@ describe('LoRa-IP bridge', { timeout: 90_000 }, () => {
     expect(bridgeA.bridge!.stats.publishErrors).toBe(0);
     for (const node of nodes) expect(node.lora.history().filter((record) => record.id === sent.record.id)).toHaveLength(1);
   });
+
+  it('carries a person’s "seen" back to the author, and the author’s all-clear out to the far radio', async () => {
+    const sent = author.lora.history().find((record) => record.direction === 'sent')!;
+    expect(farEnd.lora.acknowledge(sent.id)).toBe(true);
+    // The far node's signed "seen" goes to the radio it heard the emergency from (bridge B), over IP, then on air.
+    const farKey = farEnd.lora.sender.keyId;
+    const answerOfFarEnd = () => author.lora.history().find((record) => record.id === sent.id)?.rollCall?.members.find((member) => member.keyId === farKey);
+    await expect.poll(() => answerOfFarEnd()?.answer, { timeout: 45_000 }).toBe('seen');
+    expect(answerOfFarEnd()?.node).toBe('via IP'); // not bridge A's radio, which only carried it
+    expect(author.lora.allClear(sent.id, 'Road open again').ok).toBe(true);
+    await expect.poll(() => farEnd.lora.history().find((record) => record.id === sent.id)?.closed?.text, { timeout: 45_000 }).toBe('Road open again');
+  });
 });

@@ -61,17 +61,22 @@ describe('emergencies with a stock Meshtastic app', { timeout: 120_000 }, () => 
   it('a Pakit emergency reaches the stock app as ALERT_APP; the other Pakit node shows it once, signed', async () => {
     const sent = nodes[0]!.lora.sendEmergency({ text: 'Medical help needed at checkpoint 3', priority: 'life_threatening', confirmedAgain: false });
     expect(sent.ok).toBe(true);
-    await expect.poll(() => stockAlerts.map((alert) => alert.text), { timeout: 60_000 }).toContain('EMERGENCY (LIFE-THREATENING): Medical help needed at checkpoint 3');
+    // The sender's radio has a fix: the stock text says where, as the signed message does.
+    const { latitude, longitude } = nodes[0]!.radio.device!.position!;
+    const alertText = `EMERGENCY (LIFE-THREATENING): Medical help needed at checkpoint 3 [at ${latitude.toFixed(5)}, ${longitude.toFixed(5)}]`;
+    await expect.poll(() => stockAlerts.map((alert) => alert.text), { timeout: 60_000 }).toContain(alertText);
     await expect.poll(() => nodes[1]!.lora.history().filter((entry) => entry.text === 'Medical help needed at checkpoint 3').length, { timeout: 60_000 }).toBe(1);
     // The demo's stock app says on the channel that it saw the alert: what an operator sees in Messages.
     await expect
       .poll(() => nodes[0]!.messages.list({ conversation: 'channel:0', limit: 20 }).map((message) => message.text), { timeout: 60_000 })
-      .toContain('Alert seen on my phone: "EMERGENCY (LIFE-THREATENING): Medical help needed at checkpoint 3"');
+      .toContain(`Alert seen on my phone: "${alertText}"`);
     // Both copies reached B, in whichever order; it keeps one record, the signed one.
-    await expect.poll(() => radioAlerts[1], { timeout: 30_000 }).toContain('EMERGENCY (LIFE-THREATENING): Medical help needed at checkpoint 3');
+    await expect.poll(() => radioAlerts[1], { timeout: 30_000 }).toContain(alertText);
     const shown = nodes[1]!.lora.history().filter((entry) => entry.fromNode === nodes[0]!.radio.device!.nodeId);
     expect(shown).toHaveLength(1);
     expect(shown[0]).toMatchObject({ text: 'Medical help needed at checkpoint 3', priority: 'life_threatening' });
+    expect(shown[0]!.position?.latitude).toBeCloseTo(latitude, 6); // 1e-7 degrees on the wire
+    expect(shown[0]!.position?.longitude).toBeCloseTo(longitude, 6);
     expect(shown[0]!.signed).toBeUndefined();
   });
 });

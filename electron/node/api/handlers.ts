@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { contractError, MAX_ANNOUNCED_BLOCKS, type ContractErrorCode, type IndexSyncView, type StoredBlock } from '../../../shared/contract/index.ts';
+import { contractError, MAX_ANNOUNCED_BLOCKS, type ContractErrorCode, type EmergencyRecord, type IndexSyncView, type StoredBlock } from '../../../shared/contract/index.ts';
 import { exportBackup } from '../identity/index.ts';
 import type { MeshSyncView } from '../lora/mesh-sync.ts';
-import type { FileRequestOutcome } from '../lora/service.ts';
+import { DEFAULT_EMERGENCY_COOLDOWN_MS } from '../lora/emergency.ts';
+import type { EmergencyActionOutcome, FileRequestOutcome } from '../lora/service.ts';
 import type { TransferView } from '../lora/transfer/index.ts';
 import type { PakitNode } from '../node.ts';
 import { listSerialPorts } from '../radio/ports.ts';
@@ -142,11 +143,18 @@ export function createHandlers(node: PakitNode): Handlers {
       const outcome = node.lora.sendEmergency(request);
       if (outcome.ok) return outcome.record;
       throw outcome.reason === 'cooling_down'
-        ? refusal('refused', 'cooling_down', `An emergency went out less than ${Math.ceil((outcome.retryAt - Date.now()) / 1000)} s ago.`, 'Confirm again to send another one now.')
+        ? refusal(
+            'refused',
+            'cooling_down',
+            `The last emergency went out ${Math.max(1, Math.round((Date.now() - (outcome.retryAt - DEFAULT_EMERGENCY_COOLDOWN_MS)) / 1000))} s before this attempt (the cool-down is ${DEFAULT_EMERGENCY_COOLDOWN_MS / 1000} s).`,
+            'Confirm again to send another one now.',
+          )
         : refusal('invalid_input', 'bad_text', `The message is too long for one radio frame: at most ${outcome.maxBytes} bytes.`, 'Shorten the message.');
     },
     'emergency.history': () => node.lora.history(),
     'emergency.acknowledge': ({ id }) => ({ acknowledged: node.lora.acknowledge(id) }),
+    'emergency.allClear': ({ id, text }) => emergencyAction(node.lora.allClear(id, text)),
+    'emergency.stopRepeats': ({ id }) => emergencyAction(node.lora.stopRepeats(id)),
     'emergency.settings': ({ acks }) => {
       if (acks !== undefined) node.lora.setAcks(acks);
       return { acks: node.lora.acksEnabled };
@@ -253,4 +261,16 @@ function notResumable(transfer: TransferView) {
     return refusal('refused', 'not_resumable', 'This transfer is waiting for the radio: it goes on by itself once the radio is back.', 'Connect a radio in Radio.');
   }
   return refusal('refused', 'not_resumable', `This transfer is ${transfer.state}: only a failed one can be resumed.`, 'Request the file again to fetch it anew.');
+}
+
+function emergencyAction(outcome: EmergencyActionOutcome): EmergencyRecord {
+  if (outcome.ok) return outcome.record;
+  switch (outcome.reason) {
+    case 'unknown':
+      throw refusal('not_found', 'unknown_emergency', 'This node has no record of that emergency.', 'Pick one from the emergency history.');
+    case 'not_ours':
+      throw refusal('refused', 'not_ours', 'Only the node that sent an emergency can close it or stop its repeats.', 'Ask its sender to send the all-clear.');
+    case 'closed':
+      throw refusal('refused', 'closed', 'That emergency is already closed.', 'Nothing to do.');
+  }
 }

@@ -1,9 +1,10 @@
 // Emergencies: the outbox (compose a signed emergency, cool-down between sends, tally the acks)
-// and the inbox (alert once per emergency, ack it, relay it once within the mesh-wide hop limit).
+// and the inbox (alert once per emergency, ack it, relay it once within the mesh-wide hop limit,
+// answer the author's repeats, say when a person saw it).
 // Verification, dedupe and replay refusal happen in LoraReceiver before a delivery gets here.
 import type { Delivery } from './receiver.ts';
 import type { LoraSender } from './sender.ts';
-import { EMERGENCY_TEXT_MAX_BYTES, MAX_HOP_LIMIT, emergencyTextBytes, type EmergencyMessage, type EmergencyPriority } from './messages.ts';
+import { EMERGENCY_TEXT_MAX_BYTES, MAX_HOP_LIMIT, emergencyTextBytes, type EmergencyMessage, type EmergencyPriority, type WirePosition } from './messages.ts';
 import type { KeyId } from './wire.ts';
 
 /** An emergency is named by its signer and sequence number. */
@@ -19,6 +20,8 @@ export type EmergencyRequest = {
   readonly hopLimit?: number;
   /** The operator confirmed again: sending inside the cool-down is deliberate. */
   readonly confirmedAgain?: boolean;
+  /** The own radio's fix, when it has one. */
+  readonly position?: WirePosition;
 };
 
 export type EmergencySendResult =
@@ -60,7 +63,7 @@ export class EmergencyOutbox {
     const coolingUntil = this.cooldownEndsAt();
     if (coolingUntil !== undefined && now < coolingUntil && !request.confirmedAgain) return { ok: false, reason: 'cooling_down', retryAt: coolingUntil };
     const hopLimit = Math.min(MAX_HOP_LIMIT, Math.max(0, Math.floor(request.hopLimit ?? MAX_HOP_LIMIT)));
-    const message: EmergencyMessage = { type: 'emergency', priority: request.priority, hopLimit, text: request.text };
+    const message: EmergencyMessage = { type: 'emergency', priority: request.priority, hopLimit, text: request.text, ...(request.position && { position: request.position }) };
     const encoded = this.#sender.encode(message, now);
     const id = emergencyIdOf(this.#sender.keyId, encoded.seq!);
     this.#lastSentAt = now;
@@ -95,12 +98,13 @@ export type EmergencyAlert = {
   readonly auth: 'verified' | 'unverified';
   /** `new`: first sight; `verified`: seen before unverified, its key has now vouched for it. */
   readonly status: 'new' | 'verified';
+  readonly position?: WirePosition;
 };
 
 export type EmergencyOutcome = {
   /** Show this to the operator. */
   readonly alert?: EmergencyAlert;
-  /** Frames of our ack: queue them as control traffic. */
+  /** Frames of our "received" ack, for the author's radio (`alert.from`): queue them as control traffic. */
   readonly ack?: Uint8Array[];
   /** Frames to rebroadcast once: queue them as emergency traffic, sent with this mesh hop limit. */
   readonly relay?: { readonly frames: Uint8Array[]; readonly hopLimit: number };
@@ -108,23 +112,35 @@ export type EmergencyOutcome = {
 
 export type EmergencyInboxOptions = {
   readonly sender: LoraSender;
-  /** Operators may turn acks off (they cost airtime). */
+  /** Operators may turn the automatic "received" acks off (they cost airtime). */
   readonly acks?: boolean;
   /** Rebroadcast emergencies once as a relay. */
   readonly relay?: boolean;
   /** Relay before the signer's key is known: helps reach, but lets forgeries borrow our airtime. */
   readonly relayUnverified?: boolean;
   readonly remember?: number;
+  /** A repeat of an emergency already answered is answered again at most this often. */
+  readonly reanswerEveryMs?: number;
 };
 
-type Seen = { verified: boolean; acked: boolean; relayed: boolean; readonly hopsToHere: number };
+type Seen = {
+  verified: boolean;
+  acked: boolean;
+  relayed: boolean;
+  readonly hopsToHere: number;
+  /** The person here saw it: our seen-ack, kept to answer repeats with. */
+  seenFrames: Uint8Array[] | undefined;
+  closed: boolean;
+  lastAnsweredAt: number;
+};
 
 export class EmergencyInbox {
   readonly #sender: LoraSender;
-  readonly #acks: boolean;
+  #acks: boolean;
   readonly #relay: boolean;
   readonly #relayUnverified: boolean;
   readonly #remember: number;
+  readonly #reanswerEveryMs: number;
   readonly #seen = new Map<EmergencyId, Seen>();
 
   constructor(options: EmergencyInboxOptions) {
@@ -133,6 +149,15 @@ export class EmergencyInbox {
     this.#relay = options.relay ?? true;
     this.#relayUnverified = options.relayUnverified ?? false;
     this.#remember = options.remember ?? 512;
+    this.#reanswerEveryMs = options.reanswerEveryMs ?? 20_000;
+  }
+
+  get acks(): boolean {
+    return this.#acks;
+  }
+
+  set acks(enabled: boolean) {
+    this.#acks = enabled;
   }
 
   /**
@@ -147,7 +172,7 @@ export class EmergencyInbox {
     const verified = delivery.auth === 'verified';
     const previous = this.#seen.get(id);
     if (previous && (previous.verified || !verified)) return {};
-    const seen: Seen = previous ?? { verified, acked: false, relayed: false, hopsToHere };
+    const seen: Seen = previous ?? { verified, acked: false, relayed: false, hopsToHere, seenFrames: undefined, closed: false, lastAnsweredAt: -Infinity };
     seen.verified = verified;
     this.#seen.delete(id);
     this.#seen.set(id, seen);
@@ -162,11 +187,13 @@ export class EmergencyInbox {
       from: delivery.from,
       auth: verified ? 'verified' : 'unverified',
       status: previous ? 'verified' : 'new',
+      ...(message.position && { position: message.position }),
     };
     let ack: Uint8Array[] | undefined;
     if (this.#acks && verified && !seen.acked) {
       seen.acked = true;
-      ack = this.#sender.encode({ type: 'emergency-ack', emergencyKeyId: signer.keyId, emergencySeq: signer.seq, acker: this.#sender.keyId }, now).frames;
+      seen.lastAnsweredAt = now;
+      ack = this.#ackFrames(signer.keyId, signer.seq, now);
     }
     let relay: EmergencyOutcome['relay'];
     const hopsTaken = signer.hops + seen.hopsToHere;
@@ -176,4 +203,41 @@ export class EmergencyInbox {
     }
     return { alert, ...(ack && { ack }), ...(relay && { relay }) };
   }
+
+  /** The person here saw the emergency: frames of our signed seen-ack (undefined if unknown, unverified or already sent). */
+  markSeen(id: EmergencyId, now: number): Uint8Array[] | undefined {
+    const seen = this.#seen.get(id);
+    if (!seen?.verified || seen.seenFrames || seen.closed) return undefined;
+    const [keyId, seq] = parseEmergencyId(id);
+    seen.seenFrames = this.#sender.encode({ type: 'emergency-seen', emergencyKeyId: keyId, emergencySeq: seq }, now).frames;
+    return seen.seenFrames;
+  }
+
+  /**
+   * The author asked us again (a repeat sent to this radio): its earlier answer was lost. Answers
+   * again, at most every `reanswerEveryMs`: the ack (if acks are on) and the seen-ack (if sent).
+   */
+  reanswer(keyId: KeyId, seq: number, now: number): Uint8Array[] {
+    const seen = this.#seen.get(emergencyIdOf(keyId, seq));
+    if (!seen?.verified || seen.closed || now - seen.lastAnsweredAt < this.#reanswerEveryMs) return [];
+    seen.lastAnsweredAt = now;
+    return [...(this.#acks ? this.#ackFrames(keyId, seq, now) : []), ...(seen.seenFrames ?? [])];
+  }
+
+  /** The author's all-clear: nothing is answered for it any more. True when it was open here. */
+  close(id: EmergencyId): boolean {
+    const seen = this.#seen.get(id);
+    if (!seen || seen.closed) return false;
+    seen.closed = true;
+    return true;
+  }
+
+  #ackFrames(keyId: KeyId, seq: number, now: number): Uint8Array[] {
+    return this.#sender.encode({ type: 'emergency-ack', emergencyKeyId: keyId, emergencySeq: seq, acker: this.#sender.keyId }, now).frames;
+  }
+}
+
+function parseEmergencyId(id: EmergencyId): [KeyId, number] {
+  const [keyId, seq] = id.split(':');
+  return [keyId!, Number(seq)];
 }

@@ -14,8 +14,18 @@ const PRIORITY_BY_CODE = new Map(Object.entries(PRIORITY_CODES).map(([name, code
 export const MAX_HOP_LIMIT = 7;
 /** Priority, hop limit and the author's public key: an emergency verifies on arrival, without waiting for a key-announce that may be lost. */
 const EMERGENCY_FIXED_BYTES = 2 + 32;
-/** Emergencies always fit one frame (115 bytes of text), so they never wait on a lost fragment. */
-export const EMERGENCY_TEXT_MAX_BYTES = MAX_SINGLE_FRAME_MESSAGE_BYTES - SIGNED_OVERHEAD_BYTES - EMERGENCY_FIXED_BYTES;
+/** Latitude and longitude, i32 each in 1e-7 degrees (Meshtastic's units). */
+const POSITION_BYTES = 8;
+/** Set in the priority byte: a position follows the author's key. */
+const HAS_POSITION_BIT = 0x80;
+/**
+ * Emergencies always fit one frame (107 bytes of text), so they never wait on a lost fragment. The
+ * room for a position is kept whether or not one is attached: a text that fits, fits with a fix.
+ */
+export const EMERGENCY_TEXT_MAX_BYTES = MAX_SINGLE_FRAME_MESSAGE_BYTES - SIGNED_OVERHEAD_BYTES - EMERGENCY_FIXED_BYTES - POSITION_BYTES;
+/** An all-clear: the emergency's seq, hop limit and the author's key, then an optional word of why. */
+const EMERGENCY_CLEAR_FIXED_BYTES = 4 + 1 + 32;
+export const EMERGENCY_CLEAR_TEXT_MAX_BYTES = MAX_SINGLE_FRAME_MESSAGE_BYTES - SIGNED_OVERHEAD_BYTES - EMERGENCY_CLEAR_FIXED_BYTES;
 /** Type and position: all a chunk message holds besides file bytes (the transfer is found by position). */
 const FILE_CHUNK_FIXED_BYTES = 1 + 2;
 /** File bytes per chunk frame: the rest of one short-header frame (wire.ts) after type and position. */
@@ -47,6 +57,8 @@ export const MAX_BITMAP_SPAN = (MAX_SINGLE_FRAME_MESSAGE_BYTES - CHUNK_BITMAP_FI
 /** Most chunks (file and hash chunks) of one transfer: one ack or nack can always name them all. */
 export const MAX_TRANSFER_CHUNKS = MAX_BITMAP_SPAN;
 
+/** Degrees, to 1e-7 on the wire. */
+export type WirePosition = { readonly latitude: number; readonly longitude: number };
 export type EmergencyMessage = {
   readonly type: 'emergency';
   readonly priority: EmergencyPriority;
@@ -54,9 +66,18 @@ export type EmergencyMessage = {
   readonly text: string;
   /** The author's key, carried in the message (the sender fills in its own); its hash must be the signer's key id. */
   readonly publicKey?: Uint8Array;
+  /** Where the author's radio was, when it had a fix. */
+  readonly position?: WirePosition;
 };
-/** Confirms one emergency; unsigned (lightweight), so who acked is a claim, not a proof. */
+/** "Received": sent by the receiving node itself; unsigned (lightweight), so who acked is a claim, not a proof. */
 export type EmergencyAckMessage = { readonly type: 'emergency-ack'; readonly emergencyKeyId: KeyId; readonly emergencySeq: number; readonly acker: KeyId };
+/**
+ * "Seen by a person": the operator pressed the alert's button. Signed by the acker, whose key rides
+ * along (like an emergency's), so it verifies anywhere in the mesh.
+ */
+export type EmergencySeenMessage = { readonly type: 'emergency-seen'; readonly emergencyKeyId: KeyId; readonly emergencySeq: number; readonly publicKey?: Uint8Array };
+/** The author closes its emergency everywhere. Signed by the emergency's own key (carried, like the emergency's). */
+export type EmergencyClearMessage = { readonly type: 'emergency-clear'; readonly emergencySeq: number; readonly hopLimit: number; readonly text: string; readonly publicKey?: Uint8Array };
 export type KeyAnnounceMessage = { readonly type: 'key-announce'; readonly publicKey: Uint8Array };
 /** Asks the neighbour that holds this key to announce it: a signed message came under a key not yet known. */
 export type KeyRequestMessage = { readonly type: 'key-request'; readonly keyId: KeyId };
@@ -100,6 +121,8 @@ export type CustomMessage = { readonly type: 'custom'; readonly name: string; re
 export type BuiltinMessage =
   | EmergencyMessage
   | EmergencyAckMessage
+  | EmergencySeenMessage
+  | EmergencyClearMessage
   | KeyAnnounceMessage
   | KeyRequestMessage
   | IndexAnnounceMessage
@@ -123,10 +146,12 @@ export const BUILTIN_CODES: Readonly<Record<BuiltinType, number>> = {
   ack: 0x09,
   nack: 0x0a,
   'key-request': 0x0b,
+  'emergency-seen': 0x0c,
+  'emergency-clear': 0x0d,
 };
 const BUILTIN_BY_CODE = new Map(Object.entries(BUILTIN_CODES).map(([type, code]) => [code, type as BuiltinType]));
 /** What must be trusted is signed: it is acted on or passed on by others. */
-const SIGNED_BUILTINS: ReadonlySet<BuiltinType> = new Set(['emergency', 'key-announce', 'index-announce', 'file-manifest']);
+const SIGNED_BUILTINS: ReadonlySet<BuiltinType> = new Set(['emergency', 'emergency-seen', 'emergency-clear', 'key-announce', 'index-announce', 'file-manifest']);
 
 export function builtinTypeOf(code: number): BuiltinType | undefined {
   return BUILTIN_BY_CODE.get(code);
@@ -173,6 +198,25 @@ export function emergencyTextBytes(text: string): number {
   return textEncoder.encode(text).length;
 }
 
+function utf8OrUndefined(bytes: Uint8Array): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Degrees to Meshtastic's i32 of 1e-7 degrees (as the u32 with the same bits). */
+function degreesToWire(degrees: number, limit: number): number {
+  if (!Number.isFinite(degrees) || Math.abs(degrees) > limit) throw new RangeError(`a coordinate must be within ±${limit} degrees, got ${degrees}`);
+  return Math.round(degrees * 1e7) >>> 0;
+}
+
+/** Rounded to the 7 decimals the wire holds, so a position reads back as written. */
+function wireToDegrees(bits: number): number {
+  return Number(((bits | 0) / 1e7).toFixed(7));
+}
+
 function fromHex(hex: string, length: number, what: string): Uint8Array {
   if (!new RegExp(`^[0-9a-f]{${length * 2}}$`).test(hex)) throw new RangeError(`${what} must be ${length * 2} lower-case hex digits`);
   return Uint8Array.from(Buffer.from(hex, 'hex'));
@@ -191,11 +235,26 @@ export function encodeBuiltinBody(message: BuiltinMessage): Uint8Array {
       if (text.length === 0 || text.length > EMERGENCY_TEXT_MAX_BYTES) throw new RangeError(`emergency text must be 1..${EMERGENCY_TEXT_MAX_BYTES} bytes of UTF-8, got ${text.length}`);
       checkUint(message.hopLimit, MAX_HOP_LIMIT, 'hop limit');
       if (message.publicKey?.length !== PUBLIC_KEY_BYTES) throw new RangeError('an emergency carries its author’s public key');
-      return out.u8(PRIORITY_CODES[message.priority]).u8(message.hopLimit).bytes(message.publicKey).bytes(text).finish();
+      const position = message.position;
+      out.u8(PRIORITY_CODES[message.priority] | (position ? HAS_POSITION_BIT : 0)).u8(message.hopLimit).bytes(message.publicKey);
+      if (position) out.u32(degreesToWire(position.latitude, 90)).u32(degreesToWire(position.longitude, 180));
+      return out.bytes(text).finish();
     }
     case 'emergency-ack':
       checkUint(message.emergencySeq, 0xffff_ffff, 'emergency seq');
       return out.bytes(fromHex(message.emergencyKeyId, KEY_ID_BYTES, 'key id')).u32(message.emergencySeq).bytes(fromHex(message.acker, KEY_ID_BYTES, 'acker key id')).finish();
+    case 'emergency-seen':
+      checkUint(message.emergencySeq, 0xffff_ffff, 'emergency seq');
+      if (message.publicKey?.length !== PUBLIC_KEY_BYTES) throw new RangeError('a seen-ack carries its signer’s public key');
+      return out.bytes(fromHex(message.emergencyKeyId, KEY_ID_BYTES, 'key id')).u32(message.emergencySeq).bytes(message.publicKey).finish();
+    case 'emergency-clear': {
+      checkUint(message.emergencySeq, 0xffff_ffff, 'emergency seq');
+      checkUint(message.hopLimit, MAX_HOP_LIMIT, 'hop limit');
+      const text = textEncoder.encode(message.text);
+      if (text.length > EMERGENCY_CLEAR_TEXT_MAX_BYTES) throw new RangeError(`an all-clear's text is at most ${EMERGENCY_CLEAR_TEXT_MAX_BYTES} bytes of UTF-8, got ${text.length}`);
+      if (message.publicKey?.length !== PUBLIC_KEY_BYTES) throw new RangeError('an all-clear carries its author’s public key');
+      return out.u32(message.emergencySeq).u8(message.hopLimit).bytes(message.publicKey).bytes(text).finish();
+    }
     case 'key-announce':
       if (message.publicKey.length !== PUBLIC_KEY_BYTES) throw new RangeError(`public key must be ${PUBLIC_KEY_BYTES} bytes`);
       return out.bytes(message.publicKey).finish();
@@ -272,26 +331,41 @@ export function decodeBuiltinBody(type: BuiltinType, body: Uint8Array): BuiltinM
   };
   switch (type) {
     case 'emergency': {
-      const priority = PRIORITY_BY_CODE.get(input.u8());
+      const flags = input.u8();
+      const priority = PRIORITY_BY_CODE.get(flags & ~HAS_POSITION_BIT);
       const hopLimit = input.u8();
       const publicKey = input.bytes(PUBLIC_KEY_BYTES);
+      const position = flags & HAS_POSITION_BIT ? { latitude: wireToDegrees(input.u32()), longitude: wireToDegrees(input.u32()) } : undefined;
       const textBytes = input.rest();
       if (input.truncated || textBytes.length === 0) return reject('truncated', 'emergency without text');
       if (priority === undefined) return reject('bad_field', 'unknown emergency priority');
       if (hopLimit > MAX_HOP_LIMIT) return reject('bad_field', `hop limit ${hopLimit} above ${MAX_HOP_LIMIT}`);
-      let text: string;
-      try {
-        text = strictUtf8.decode(textBytes);
-      } catch {
-        return reject('bad_field', 'emergency text is not UTF-8');
-      }
-      return done({ type, priority, hopLimit, text, publicKey: Uint8Array.from(publicKey) });
+      if (position && (Math.abs(position.latitude) > 90 || Math.abs(position.longitude) > 180)) return reject('bad_field', 'position outside the globe');
+      const text = utf8OrUndefined(textBytes);
+      if (text === undefined) return reject('bad_field', 'emergency text is not UTF-8');
+      return done({ type, priority, hopLimit, text, publicKey: Uint8Array.from(publicKey), ...(position && { position }) });
     }
     case 'emergency-ack': {
       const emergencyKeyId = toHex(input.bytes(KEY_ID_BYTES));
       const emergencySeq = input.u32();
       const acker = toHex(input.bytes(KEY_ID_BYTES));
       return done({ type, emergencyKeyId, emergencySeq, acker });
+    }
+    case 'emergency-seen': {
+      const emergencyKeyId = toHex(input.bytes(KEY_ID_BYTES));
+      const emergencySeq = input.u32();
+      const publicKey = Uint8Array.from(input.bytes(PUBLIC_KEY_BYTES));
+      return done({ type, emergencyKeyId, emergencySeq, publicKey });
+    }
+    case 'emergency-clear': {
+      const emergencySeq = input.u32();
+      const hopLimit = input.u8();
+      const publicKey = Uint8Array.from(input.bytes(PUBLIC_KEY_BYTES));
+      const text = utf8OrUndefined(input.rest());
+      if (input.truncated) return reject('truncated', 'emergency-clear cut short');
+      if (hopLimit > MAX_HOP_LIMIT) return reject('bad_field', `hop limit ${hopLimit} above ${MAX_HOP_LIMIT}`);
+      if (text === undefined) return reject('bad_field', 'all-clear text is not UTF-8');
+      return done({ type, emergencySeq, hopLimit, text, publicKey });
     }
     case 'key-announce':
       return done({ type, publicKey: Uint8Array.from(input.bytes(PUBLIC_KEY_BYTES)) });

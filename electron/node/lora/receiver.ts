@@ -5,7 +5,7 @@
 import { verifySignature } from '../identity/index.ts';
 import { equalBytes } from './bytes.ts';
 import { KeyRing, keyIdOf, type SignatureVerifier } from './keys.ts';
-import { builtinTypeOf, decodeBuiltinBody, type KeyAnnounceMessage, type LoraMessage } from './messages.ts';
+import { builtinTypeOf, decodeBuiltinBody, type LoraMessage } from './messages.ts';
 import { Reassembler } from './reassembly.ts';
 import { MessageRegistry } from './registry.ts';
 import { ReplayGuard } from './replay.ts';
@@ -201,10 +201,11 @@ export class LoraReceiver {
     const signer: SignerInfo = { keyId: envelope.keyId, seq: envelope.seq, sentAtMs: timeOfSeq(envelope.seq), hops: envelope.hops };
     // Refuse replays before the costly signature check (~1 ms); refusing needs no proof.
     const replay = this.#replay.check(envelope.keyId, envelope.seq, now);
-    if (replay) return this.#count(replay, from);
+    // Which message it repeats: a node asked again for an emergency it has answers it again.
+    if (replay) return this.#count({ ...replay, repeats: { code: envelope.code, seq: envelope.seq } }, from);
 
-    // Key-announces and emergencies carry their author's key: checked against the key id, then used and kept.
-    const announced = message.type === 'key-announce' ? (message as KeyAnnounceMessage).publicKey : message.type === 'emergency' ? message.publicKey : undefined;
+    // Key-announces, emergencies, seen-acks and all-clears carry their signer's key: checked against the key id, then used and kept.
+    const announced = 'publicKey' in message ? message.publicKey : undefined;
     if (announced && keyIdOf(announced) !== envelope.keyId) return this.#count(reject('key_mismatch', 'announced key does not hash to the sender key id', envelope.keyId), from);
     const publicKey = announced ?? this.keys.get(envelope.keyId);
     if (!publicKey) return this.#holdUnverified(envelope, { ok: true, message, from, auth: 'unverified', signer, bytes });

@@ -7,8 +7,11 @@ import { keyIdOf, type SignatureVerifier } from './keys.ts';
 import { BUILTIN_CODES, decodeBuiltinBody, type BuiltinType } from './messages.ts';
 import { networkTag, parseEnvelope, reject, signedPayload, type KeyId, type Rejection } from './wire.ts';
 
-/** What the whole mesh must hear whatever the transport: emergencies and the keys and index roots that go with them. */
-export const RELAYED_TYPES: readonly BuiltinType[] = ['emergency', 'key-announce', 'index-announce'];
+/**
+ * What the whole mesh must hear whatever the transport: emergencies, a person's "seen" and the
+ * author's all-clear, and the keys and index roots that go with them.
+ */
+export const RELAYED_TYPES: readonly BuiltinType[] = ['emergency', 'emergency-seen', 'emergency-clear', 'key-announce', 'index-announce'];
 const RELAYED_BY_CODE = new Map(RELAYED_TYPES.map((type) => [BUILTIN_CODES[type], type]));
 /** A relayed message fits one LoRa frame (all relayed types do), so it can go back on air as it is. */
 export const MAX_RELAYED_MESSAGE_BYTES = 227;

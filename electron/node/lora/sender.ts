@@ -1,6 +1,6 @@
 // The send side: message -> body -> envelope (signed once per message, not per frame) -> frames.
 import { keyIdBytesOf, keyIdOf, type Signer } from './keys.ts';
-import { BUILTIN_CODES, encodeBuiltinBody, isSignedBuiltin, type LoraMessage } from './messages.ts';
+import { BUILTIN_CODES, encodeBuiltinBody, isSignedBuiltin, type BuiltinMessage, type EmergencyClearMessage, type EmergencyMessage, type EmergencySeenMessage, type LoraMessage } from './messages.ts';
 import { MessageRegistry } from './registry.ts';
 import {
   buildFrames,
@@ -85,9 +85,9 @@ export class LoraSender {
       if (message.type === 'key-announce' && !equalBytes(message.publicKey, this.#signer.publicKey)) {
         throw new RangeError('a key-announce carries the signer’s own public key');
       }
-      if (message.type === 'emergency') {
-        if (message.publicKey && !equalBytes(message.publicKey, this.#signer.publicKey)) throw new RangeError('an emergency carries the signer’s own public key');
-        return { code: BUILTIN_CODES.emergency, signed: true, body: encodeBuiltinBody({ ...message, publicKey: this.#signer.publicKey }) };
+      if (carriesOwnKey(message)) {
+        if (message.publicKey && !equalBytes(message.publicKey, this.#signer.publicKey)) throw new RangeError(`an ${message.type} carries the signer’s own public key`);
+        return { code: BUILTIN_CODES[message.type], signed: true, body: encodeBuiltinBody({ ...message, publicKey: this.#signer.publicKey }) };
       }
       return { code: BUILTIN_CODES[message.type], signed: isSignedBuiltin(message.type), body: encodeBuiltinBody(message) };
     }
@@ -102,4 +102,9 @@ export class LoraSender {
     if (frames.length > 1) this.#nonce = (this.#nonce + 1) & 0xffff;
     return { frames, bytes };
   }
+}
+
+/** Messages that carry their signer's key, so they verify anywhere in the mesh without a key-announce. */
+function carriesOwnKey(message: BuiltinMessage): message is EmergencyMessage | EmergencySeenMessage | EmergencyClearMessage {
+  return message.type === 'emergency' || message.type === 'emergency-seen' || message.type === 'emergency-clear';
 }

@@ -9,11 +9,12 @@ import type { Clock } from '../clock.ts';
 import { writeFileAtomicSync } from '../fs/durable.ts';
 import type { RadioLink } from '../radio/link.ts';
 import { isModemPresetName } from '../radio/index.ts';
-import type { ReceivedPacket, TextMessage } from '../radio/session.ts';
+import type { ReceivedPacket, RoutingReport, TextMessage } from '../radio/session.ts';
 import { peerKeyOf, type EvidenceKind } from '../reputation/index.ts';
 import type { BlockStore } from '../storage/index.ts';
-import { EmergencyInbox, EmergencyOutbox, type EmergencyAlert } from './emergency.ts';
-import type { BuiltinMessage, EmergencyPriority, FileRequestMessage, LoraMessage } from './messages.ts';
+import { EmergencyInbox, EmergencyOutbox, emergencyIdOf, type EmergencyAlert } from './emergency.ts';
+import { BUILTIN_CODES, type BuiltinMessage, type EmergencyPriority, type FileRequestMessage, type LoraMessage, type WirePosition } from './messages.ts';
+import { NO_RADIO, RollCall, type RollCallAnswer } from './roll-call.ts';
 import { MessageRegistry, type CustomMessageType } from './registry.ts';
 import { MeshSync, type MeshSyncStep, type MeshSyncView } from './mesh-sync.ts';
 import { LoraReceiver, type Delivery } from './receiver.ts';
@@ -21,7 +22,7 @@ import { RELAYED_TYPES, type RelayedMessage } from './relayed.ts';
 import { DEFAULT_AIRTIME_SHARE, DEVICE_QUEUE_SLOTS, LoraScheduler, frameAirtimeMs, type TrafficClass } from './scheduler.ts';
 import { LoraSender, type SenderOptions } from './sender.ts';
 import type { LoraSeqStore } from './seq-store.ts';
-import { ALERT_APP_PORT, alertTextOf, bellAlertText, isCopyOf } from './stock-alerts.ts';
+import { ALERT_APP_PORT, alertTextOf, allClearTextOf, bellAlertText, isCopyOf } from './stock-alerts.ts';
 import { keyIdOf, type Signer } from './keys.ts';
 import { FileFetcher, FileServer, nodeIdOf, type FetchEffect, type TransferView } from './transfer/index.ts';
 import { MAX_FRAME_BYTES } from './wire.ts';
@@ -61,6 +62,29 @@ const KEY_ANSWER_MIN_MS = 60_000;
 const CONNECT_INDEX_ANNOUNCE_MS = { min: 30_000, spread: 60_000 } as const;
 /** Receivers spread their acks so they do not collide with the emergency's own relays. */
 const EMERGENCY_ACK_DELAY_MS = { min: 2_000, spread: 6_000 } as const;
+/** Answers to a repeat go out soon, spread a little (several silent nodes may be asked in one round). */
+const REANSWER_DELAY_MS = { min: 500, spread: 2_000 } as const;
+/** The roll-call lists the radios heard this recently when the emergency goes out. */
+const ROLL_CALL_HEARD_WITHIN_MS = 24 * 60 * 60_000;
+const TEXT_MESSAGE_PORT = 1;
+const MAX_ASKS_FOLLOWED = 256;
+
+/** What became of our own emergency on air: the device's queue, its transmission, a relay's echo. */
+export type EmergencyAirState = {
+  state: 'queued' | 'on_air' | 'relayed' | 'not_relayed';
+  /** Broadcasts that went on air (the first, its planned copy); more than one: resent. */
+  sends: number;
+  lastSentAt: number | undefined;
+};
+
+export type RollCallMemberRecord = {
+  node: string;
+  keyId: string | undefined;
+  answer: RollCallAnswer;
+  answeredAt: number | undefined;
+  asks: number;
+  nextAskAt: number | undefined;
+};
 
 export type EmergencyRecord = {
   id: string;
@@ -79,12 +103,21 @@ export type EmergencyRecord = {
   acknowledged: boolean;
   /** false: a stock Meshtastic alert, without a signature. */
   signed?: boolean;
+  /** Where the author's radio was. */
+  position?: WirePosition;
+  /** Our own emergencies: on air, and who answered. */
+  air?: EmergencyAirState;
+  rollCall?: { repeating: boolean; members: RollCallMemberRecord[] };
+  /** The author's signed all-clear closed it. */
+  closed?: { at: number; text: string };
 };
 
 export type EmergencySendOutcome =
   | { ok: true; record: EmergencyRecord }
   | { ok: false; reason: 'cooling_down'; retryAt: number }
   | { ok: false; reason: 'bad_text'; maxBytes: number };
+
+export type EmergencyActionOutcome = { ok: true; record: EmergencyRecord } | { ok: false; reason: 'unknown' | 'not_ours' | 'closed' };
 
 export type FileRequestOutcome =
   | { ok: true; transfer: TransferView }
@@ -126,6 +159,8 @@ const FILE_CONTROL_FLOW = `${FILE_FLOW}control`;
  * per relay). Emergencies, which must verify far away, carry their author's key.
  */
 const NEIGHBOURS_FLOW = 'neighbours';
+/** Emergency answers and repeats to one radio: as far as emergencies go. */
+const FAR_FLOW = 'far';
 /** Chunks waiting in the scheduler per transfer: pulled late, so they reflect the latest nacks. */
 const CHUNKS_AHEAD = 1;
 /** Consoles get the transfer list at most this often. */
@@ -137,9 +172,15 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   readonly #options: LoraServiceOptions;
   readonly #scheduler = new LoraScheduler();
   readonly #outbox: EmergencyOutbox;
-  #inbox: EmergencyInbox;
-  #acks = true;
+  readonly #inbox: EmergencyInbox;
   readonly #history: EmergencyRecord[] = [];
+  /** Our emergencies' roll-calls and the frames a repeat sends, by emergency id. */
+  readonly #rollCalls = new Map<string, { rollCall: RollCall; frames: Uint8Array[] }>();
+  #rollCallTimer: { handle: unknown; at: number } | undefined;
+  /** Frames whose fate on air is followed (messageId prefix): our emergencies and our repeats. */
+  readonly #frameTags = new WeakMap<Uint8Array, string>();
+  /** Device packet id of a repeat -> the emergency and radio it asked: that radio's own ack names it. */
+  readonly #askPackets = new Map<number, { id: string; node: number }>();
   #pumpTimer: unknown;
   #pumping = false;
   #stopped = false;
@@ -192,8 +233,11 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     this.#outbox = new EmergencyOutbox({ sender: this.sender });
     // Meshtastic's managed flooding already rebroadcasts every packet once per relay, within the hop
     // limit we set; a second, application-level relay would only double the airtime.
-    this.#inbox = new EmergencyInbox({ sender: this.sender, acks: this.#acks, relay: false });
+    this.#inbox = new EmergencyInbox({ sender: this.sender, relay: false });
     options.link.on('packet', (packet) => this.#onPacket(packet));
+    options.link.on('accepted', ({ messageId, packetId }) => this.#onAir(messageId, packetId));
+    options.link.on('routing', (report) => this.#onRouting(report));
+    options.link.on('delivery', (report) => this.#onDelivery(report.messageId, report.ok ? report.delivery : 'failed'));
     options.link.on('alert', (alert) => this.#raiseStock(alert, alert.text));
     options.link.on('text', (text) => {
       const alertText = bellAlertText(text.text);
@@ -240,12 +284,11 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   }
 
   get acksEnabled(): boolean {
-    return this.#acks;
+    return this.#inbox.acks;
   }
 
   setAcks(enabled: boolean): void {
-    this.#acks = enabled;
-    this.#inbox = new EmergencyInbox({ sender: this.sender, acks: enabled, relay: false });
+    this.#inbox.acks = enabled;
   }
 
   history(): EmergencyRecord[] {
@@ -258,13 +301,25 @@ export class LoraService extends EventEmitter<ServiceEvents> {
 
   sendEmergency(request: { text: string; priority: EmergencyPriority; confirmedAgain: boolean }): EmergencySendOutcome {
     const now = this.#options.clock.now();
-    const result = this.#outbox.send(request, now);
+    const own = this.#options.link.device;
+    const position = own?.position && { latitude: own.position.latitude, longitude: own.position.longitude };
+    const result = this.#outbox.send({ ...request, ...(position && { position }) }, now);
     if (!result.ok) return result;
     // The message carries its author's key: receivers verify it on arrival, nothing else has to get through.
-    for (const frame of result.frames) this.#scheduler.enqueue(frame, 'emergency');
-    this.#later(EMERGENCY_REPEAT_MS, () => {
-      for (const frame of result.frames) this.#scheduler.enqueue(frame, 'emergency');
-    });
+    const broadcast = () => {
+      for (const frame of result.frames) {
+        const copy = frame.slice(); // each send is followed on air on its own
+        this.#frameTags.set(copy, `emergency:${result.id}`);
+        this.#scheduler.enqueue(copy, 'emergency');
+      }
+    };
+    broadcast();
+    this.#later(EMERGENCY_REPEAT_MS, broadcast);
+    const expected = this.#options.link
+      .nodes()
+      .filter((node) => node.nodeNum !== own?.nodeNum && node.lastHeard !== undefined && now - node.lastHeard < ROLL_CALL_HEARD_WITHIN_MS)
+      .map((node) => ({ node: node.nodeNum, keyId: this.#radioKeys.get(node.nodeNum) }));
+    this.#rollCalls.set(result.id, { rollCall: new RollCall(expected, now), frames: result.frames });
     const record: EmergencyRecord = {
       id: result.id,
       direction: 'sent',
@@ -277,14 +332,18 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       hops: 0,
       ackedBy: [],
       acknowledged: true,
+      ...(position && { position }),
+      air: { state: 'queued', sends: 0, lastSentAt: undefined },
     };
+    this.#updateRollCall(record);
     this.#remember(record);
-    this.#options.log('warn', `EMERGENCY sent (${request.priority}): ${request.text}`);
+    this.#armRollCallTimer();
+    this.#options.log('warn', `EMERGENCY sent (${request.priority}): ${request.text}${expected.length ? `; roll-call of ${expected.length} radios` : ''}`);
     // Stock Meshtastic apps cannot read the signed message: an ALERT_APP copy alerts their users too.
     const copy = this.#options.link.enqueue({
       messageId: `alert-${result.id}`,
       to: BROADCAST,
-      payload: new TextEncoder().encode(alertTextOf(request.priority, request.text)),
+      payload: new TextEncoder().encode(alertTextOf(request.priority, request.text, position)),
       portnum: ALERT_APP_PORT,
       wantAck: true,
     });
@@ -293,12 +352,55 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     return { ok: true, record };
   }
 
+  /** A person here saw a received emergency: its alert stops, and its author hears "seen" (signed). */
   acknowledge(id: string): boolean {
     const record = this.#history.find((entry) => entry.id === id);
     if (!record || record.acknowledged) return false;
     record.acknowledged = true;
+    const seen = this.#inbox.markSeen(id, this.#options.clock.now());
+    if (seen) this.#answerAuthor(record, seen);
     this.emit('history', this.history());
+    this.#pump();
     return true;
+  }
+
+  /**
+   * Closes one of our emergencies everywhere: a signed all-clear floods the mesh (twice, like the
+   * emergency), stock apps get it as text, and the roll-call stops.
+   */
+  allClear(id: string, why: string): EmergencyActionOutcome {
+    const record = this.#history.find((entry) => entry.id === id);
+    if (!record) return { ok: false, reason: 'unknown' };
+    if (record.direction !== 'sent') return { ok: false, reason: 'not_ours' };
+    if (record.closed) return { ok: false, reason: 'closed' };
+    const now = this.#options.clock.now();
+    const seq = Number(id.split(':')[1]);
+    const frames = this.sender.encode({ type: 'emergency-clear', emergencySeq: seq, hopLimit: MESH_HOP_LIMIT.emergency, text: why }, now).frames;
+    const flood = () => frames.forEach((frame) => this.#scheduler.enqueue(frame.slice(), 'emergency'));
+    flood();
+    this.#later(EMERGENCY_REPEAT_MS, flood);
+    const notice = this.#options.link.enqueue({ messageId: `all-clear-${id}`, to: BROADCAST, payload: new TextEncoder().encode(allClearTextOf(record.text, why)), portnum: TEXT_MESSAGE_PORT, wantAck: true });
+    if (!notice.ok) this.#options.log('warn', `the all-clear text for stock apps could not be queued: ${notice.error.message}`);
+    this.#rollCalls.get(id)?.rollCall.stop();
+    record.closed = { at: now, text: why };
+    this.#updateRollCall(record);
+    this.#options.log('info', `ALL CLEAR sent for "${record.text}"${why ? `: ${why}` : ''}`);
+    this.emit('history', this.history());
+    this.#pump();
+    return { ok: true, record: { ...record } };
+  }
+
+  /** The operator stops repeating one of our emergencies to the radios that stayed silent. */
+  stopRepeats(id: string): EmergencyActionOutcome {
+    const record = this.#history.find((entry) => entry.id === id);
+    const entry = this.#rollCalls.get(id);
+    if (!record) return { ok: false, reason: 'unknown' };
+    if (!entry) return { ok: false, reason: 'not_ours' };
+    if (entry.rollCall.stop()) {
+      this.#updateRollCall(record);
+      this.emit('history', this.history());
+    }
+    return { ok: true, record: { ...record } };
   }
 
   // ---- file transfer ----
@@ -334,13 +436,14 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   /** Stops timers; incoming transfers are saved to resume at the next start. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const timer of [this.#pumpTimer, this.#transferTimer?.handle, this.#transfersEventTimer, this.#syncTimer]) {
+    for (const timer of [this.#pumpTimer, this.#transferTimer?.handle, this.#transfersEventTimer, this.#syncTimer, this.#rollCallTimer?.handle]) {
       if (timer !== undefined) this.#options.clock.clearTimeout(timer);
     }
     this.#pumpTimer = undefined;
     this.#transferTimer = undefined;
     this.#transfersEventTimer = undefined;
     this.#syncTimer = undefined;
+    this.#rollCallTimer = undefined;
     for (const handle of this.#delayed) this.#options.clock.clearTimeout(handle);
     this.#delayed.clear();
     for (const view of this.#fetcher.views()) this.#saveTransfer(view.id);
@@ -413,14 +516,14 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     }
     const to = this.#destinations.get(payload) ?? BROADCAST;
     const queued = this.#options.link.enqueue({
-      messageId: `lora-${now}-${this.#frameCounter++}`,
+      messageId: `${this.#frameTags.get(payload) ?? 'lora'}#${now}-${this.#frameCounter++}`,
       to,
       payload,
       // On a broadcast, want_ack makes the device listen for a neighbour's relay and transmit
       // again (up to 3 times) when it hears none: the firmware's answer to hidden-terminal collisions.
       // To one radio, it is the firmware's acknowledged delivery with retries.
       wantAck: to !== BROADCAST || (!isFile && (isEmergency || trafficClass === 'control')),
-      hopLimit: isFile ? 0 : to !== BROADCAST ? this.#peerHops.hopLimitTo(to, this.#announceHops()) : flow === NEIGHBOURS_FLOW ? this.#announceHops() : isEmergency ? MESH_HOP_LIMIT.emergency : MESH_HOP_LIMIT.other,
+      hopLimit: isFile ? 0 : isEmergency || flow === FAR_FLOW ? MESH_HOP_LIMIT.emergency : to !== BROADCAST ? this.#peerHops.hopLimitTo(to, this.#announceHops()) : flow === NEIGHBOURS_FLOW ? this.#announceHops() : MESH_HOP_LIMIT.other,
       priority: MESH_PRIORITY[trafficClass],
     });
     if (!queued.ok) this.#options.log('warn', `a LoRa frame was refused by the radio link: ${queued.error.message}`);
@@ -437,6 +540,9 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     if (!result.ok) {
       // Repeats are normal (emergencies go out twice, relays echo): counted, not worth a warning.
       const repeat = result.reason === 'replay' || result.reason === 'duplicate';
+      if (result.repeats?.code === BUILTIN_CODES.emergency && result.keyId && packet.to === this.#options.link.device?.nodeNum) {
+        this.#reanswer(result.keyId, result.repeats.seq, packet.from, now);
+      }
       if (result.reason === 'bad_signature') this.#reportRadio(packet.from, 'signature_invalid');
       this.#options.log(repeat ? 'info' : 'warn', `refused a LoRa frame from ${nodeIdOf(packet.from)}: ${result.reason}${result.detail ? ` (${result.detail})` : ''}`);
       return;
@@ -474,18 +580,34 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     this.#options.reputation?.report(publicKey ? peerKeyOf(publicKey) : nodeIdOf(nodeNum), kind);
   }
 
-  /** A radio announcing its own key (neighbours only, so the frame's sender is its owner) tells whose radio it is. */
+  /**
+   * A radio announcing its own key (neighbours only, so the frame's sender is its owner) tells whose
+   * radio it is; so does any verified signed message no Pakit node relayed (the mesh keeps its sender).
+   */
   #noteRadioKey(delivery: Delivery): void {
-    if (delivery.message.type !== 'key-announce' || delivery.auth !== 'verified' || !delivery.signer || delivery.from === VIA_IP) return;
+    if (delivery.auth !== 'verified' || !delivery.signer || delivery.from === VIA_IP) return;
+    if (delivery.message.type !== 'key-announce') {
+      if (delivery.signer.hops === 0 && !this.#radioKeys.has(delivery.from)) this.#rememberRadioKey(delivery.from, delivery.signer.keyId);
+      return;
+    }
     // A radio we had not heard yet has not heard our key either (it came up after our last announce).
     const now = this.#options.clock.now();
     if (!this.#radioKeys.has(delivery.from) && now - this.#lastKeyAnnounce >= KEY_ANSWER_MIN_MS) {
       this.#lastKeyAnnounce = now;
       this.#later(CONNECT_KEY_ANNOUNCE_MS, () => this.#announceKey(true));
     }
-    this.#radioKeys.delete(delivery.from);
-    this.#radioKeys.set(delivery.from, delivery.signer.keyId);
+    this.#rememberRadioKey(delivery.from, delivery.signer.keyId);
+  }
+
+  #rememberRadioKey(node: number, keyId: string): void {
+    this.#radioKeys.delete(node);
+    this.#radioKeys.set(node, keyId);
     if (this.#radioKeys.size > MAX_RADIO_KEYS) this.#radioKeys.delete(this.#radioKeys.keys().next().value!);
+  }
+
+  /** Radio node number -> the signing key it showed itself under (its key-announce, or its own signed messages). */
+  radioKeyIds(): ReadonlyMap<number, string> {
+    return this.#radioKeys;
   }
 
   // ---- registered message types ----
@@ -535,7 +657,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     if (!delivered) return 'refused';
     this.#deliver(delivered, 0);
     if (this.#options.link.state.status === 'ready') {
-      for (const frame of frames) this.#scheduler.enqueue(frame, message.type === 'emergency' ? 'emergency' : 'index');
+      const urgent = message.type === 'emergency' || message.type === 'emergency-clear';
+      for (const frame of frames) this.#scheduler.enqueue(frame, urgent ? 'emergency' : message.type === 'emergency-seen' ? 'control' : 'index');
       this.#pump();
     }
     return 'delivered';
@@ -605,16 +728,30 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       return;
     }
     if (delivery.message.type === 'emergency-ack') {
-      if (this.#outbox.noteAck(delivery)) {
-        // An ack is a claim (unsigned): the credit goes to the radio that put it on air, as blame does.
-        if (delivery.from !== VIA_IP) this.#reportRadio(delivery.from, 'request_answered');
-        const message = delivery.message;
-        const record = this.#history.find((entry) => entry.id === `${message.emergencyKeyId}:${message.emergencySeq}`);
-        if (record) {
-          record.ackedBy = [...this.#outbox.ackersOf(record.id)];
-          this.emit('history', this.history());
-        }
+      const message = delivery.message;
+      const id = emergencyIdOf(message.emergencyKeyId, message.emergencySeq);
+      const newAcker = this.#outbox.noteAck(delivery);
+      // An ack is a claim (unsigned): the credit goes to the radio that put it on air, as blame does.
+      if (newAcker && delivery.from !== VIA_IP) this.#reportRadio(delivery.from, 'request_answered');
+      const answered = this.#noteAnswer(id, delivery.from, message.acker, 'received', now);
+      const record = this.#history.find((entry) => entry.id === id);
+      if (record && (newAcker || answered)) {
+        record.ackedBy = [...this.#outbox.ackersOf(record.id)];
+        this.emit('history', this.history());
       }
+      return;
+    }
+    if (delivery.message.type === 'emergency-seen') {
+      if (delivery.auth === 'verified' && delivery.signer) {
+        const id = emergencyIdOf(delivery.message.emergencyKeyId, delivery.message.emergencySeq);
+        // Its radio is the frame's sender only if no Pakit node carried it (a bridge counts a hop).
+        const radio = delivery.signer.hops === 0 ? delivery.from : VIA_IP;
+        if (this.#noteAnswer(id, radio, delivery.signer.keyId, 'seen', now)) this.emit('history', this.history());
+      }
+      return;
+    }
+    if (delivery.message.type === 'emergency-clear') {
+      if (delivery.auth === 'verified' && delivery.signer) this.#closeReceived(emergencyIdOf(delivery.signer.keyId, delivery.message.emergencySeq), delivery.message.text, delivery.signer.sentAtMs);
       return;
     }
     if (delivery.message.type === 'key-request') {
@@ -623,9 +760,145 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     }
     if (delivery.message.type !== 'emergency') return;
     const outcome = this.#inbox.handle(delivery, now, hops);
-    const ack = outcome.ack;
-    if (ack) this.#later(EMERGENCY_ACK_DELAY_MS, () => ack.forEach((frame) => this.#scheduler.enqueue(frame, 'control')));
     if (outcome.alert) this.#raise(outcome.alert, delivery, hops);
+    const ack = outcome.ack;
+    const record = outcome.alert && this.#history.find((entry) => entry.id === outcome.alert!.id);
+    if (ack && record) this.#answerAuthor(record, ack, EMERGENCY_ACK_DELAY_MS);
+    this.#pump();
+  }
+
+  // ---- roll-call: answers to emergencies, repeats to the silent, all-clear ----
+
+  /** Sends our answer (ack or seen-ack) to the radio that put the emergency on air, as far as emergencies go. */
+  #answerAuthor(record: EmergencyRecord, frames: Uint8Array[], delay: { min: number; spread: number } = { min: 0, spread: 1 }): void {
+    const to = record.fromNode && record.fromNode.startsWith('!') ? Number.parseInt(record.fromNode.slice(1), 16) : undefined;
+    this.#later(delay, () => {
+      for (const frame of frames) {
+        const copy = frame.slice();
+        if (to !== undefined) this.#destinations.set(copy, to);
+        this.#scheduler.enqueue(copy, 'control', FAR_FLOW);
+      }
+    });
+  }
+
+  /** Our emergency was sent to this radio again: its answers were lost on the way back. */
+  #reanswer(keyId: string, seq: number, from: number, now: number): void {
+    const frames = this.#inbox.reanswer(keyId, seq, now);
+    const record = this.#history.find((entry) => entry.id === emergencyIdOf(keyId, seq));
+    if (frames.length === 0 || !record) return;
+    this.#options.log('info', `${nodeIdOf(from)} asked again about the emergency "${record.text}": answering again`);
+    this.#answerAuthor(record, frames, REANSWER_DELAY_MS);
+  }
+
+  /** True when the roll-call of our emergency `id` changed. */
+  #noteAnswer(id: string, node: number, keyId: string | undefined, answer: Exclude<RollCallAnswer, 'silent'>, now: number): boolean {
+    const entry = this.#rollCalls.get(id);
+    const record = this.#history.find((item) => item.id === id);
+    if (!entry || !record) return false;
+    const changed = entry.rollCall.answer({ ...(node !== VIA_IP && { node }), ...(keyId !== undefined && { keyId }) }, answer, now);
+    if (changed) this.#updateRollCall(record);
+    return changed;
+  }
+
+  #closeReceived(id: string, why: string, at: number): void {
+    const record = this.#history.find((entry) => entry.id === id && entry.direction === 'received');
+    if (!this.#inbox.close(id) || !record || record.closed) return;
+    record.closed = { at, text: why };
+    record.acknowledged = true; // the alarm stops: nobody needs to act any more
+    this.#options.log('info', `ALL CLEAR from ${record.fromNode}: "${record.text}" is over${why ? ` (${why})` : ''}`);
+    this.emit('history', this.history());
+  }
+
+  #updateRollCall(record: EmergencyRecord): void {
+    const view = this.#rollCalls.get(record.id)?.rollCall.view();
+    if (!view) return;
+    record.rollCall = {
+      repeating: view.repeating,
+      members: view.members.map((member) => ({ ...member, node: member.node === NO_RADIO ? 'via IP' : nodeIdOf(member.node) })),
+    };
+  }
+
+  /** A tagged frame reached the device's transmit queue. */
+  #onAir(messageId: string, packetId: number): void {
+    const [tag, id] = messageId.split('#')[0]!.split(/:(.*)/s);
+    if (tag === 'ask' && id) {
+      const [emergency, node] = id.split('@');
+      this.#askPackets.set(packetId, { id: emergency!, node: Number(node) });
+      if (this.#askPackets.size > MAX_ASKS_FOLLOWED) this.#askPackets.delete(this.#askPackets.keys().next().value!);
+      return;
+    }
+    if (tag !== 'emergency' || !id) return;
+    const record = this.#history.find((entry) => entry.id === id);
+    if (!record?.air) return;
+    record.air = { state: record.air.state === 'queued' ? 'on_air' : record.air.state, sends: record.air.sends + 1, lastSentAt: this.#options.clock.now() };
+    this.emit('history', this.history());
+  }
+
+  /** The device's last word on our emergency broadcast: a relay echoed it, or none was heard. */
+  #onDelivery(messageId: string, delivery: 'delivered' | 'relayed' | 'sent' | 'failed'): void {
+    const [tag, id] = messageId.split('#')[0]!.split(/:(.*)/s);
+    if (tag !== 'emergency' || !id) return;
+    const record = this.#history.find((entry) => entry.id === id);
+    if (!record?.air || delivery === 'sent') return;
+    const heard = delivery !== 'failed';
+    if (record.air.state === 'relayed' && !heard) return; // the first copy was relayed: that stands
+    record.air = { ...record.air, state: heard ? 'relayed' : 'not_relayed' };
+    this.emit('history', this.history());
+  }
+
+  /** A repeat's destination radio acked it itself (a relay's implicit ack comes first and says less). */
+  #onRouting(report: RoutingReport): void {
+    const ask = this.#askPackets.get(report.requestId);
+    if (!ask || report.error || report.from !== ask.node) return;
+    this.#askPackets.delete(report.requestId);
+    if (this.#noteAnswer(ask.id, ask.node, undefined, 'delivered', this.#options.clock.now())) this.emit('history', this.history());
+  }
+
+  #armRollCallTimer(): void {
+    const at = Math.min(...[...this.#rollCalls.values()].map((entry) => entry.rollCall.wakeAt() ?? Infinity));
+    if (this.#rollCallTimer?.at === at) return;
+    if (this.#rollCallTimer) this.#options.clock.clearTimeout(this.#rollCallTimer.handle);
+    this.#rollCallTimer = undefined;
+    if (at === Infinity || this.#stopped) return;
+    const handle = this.#options.clock.setTimeout(() => {
+      this.#rollCallTimer = undefined;
+      this.#askSilent();
+      this.#armRollCallTimer();
+    }, Math.max(1, at - this.#options.clock.now()));
+    this.#rollCallTimer = { handle, at };
+  }
+
+  /**
+   * Repeats our emergencies to the radios that have not answered: a Pakit node gets the signed
+   * message again (it answers the repeat), any other the stock alert as a direct message (its
+   * radio's firmware ack says it arrived). Within the airtime budget: the scheduler paces them.
+   */
+  #askSilent(): void {
+    const now = this.#options.clock.now();
+    let changed = false;
+    for (const [id, { rollCall, frames }] of this.#rollCalls) {
+      const record = this.#history.find((entry) => entry.id === id);
+      if (!record || record.closed) continue;
+      for (const member of rollCall.due(now)) {
+        changed = true;
+        const tag = `ask:${id}@${member.node}`;
+        if (member.keyId !== undefined) {
+          for (const frame of frames) {
+            const copy = frame.slice();
+            this.#destinations.set(copy, member.node);
+            this.#frameTags.set(copy, tag);
+            this.#scheduler.enqueue(copy, 'control', FAR_FLOW);
+          }
+        } else {
+          const text = new TextEncoder().encode(alertTextOf(record.priority, record.text, record.position));
+          const queued = this.#options.link.enqueue({ messageId: `${tag}#${now}-${this.#frameCounter++}`, to: member.node, payload: text, portnum: ALERT_APP_PORT, wantAck: true, hopLimit: MESH_HOP_LIMIT.emergency });
+          if (!queued.ok) this.#options.log('warn', `a repeat of the emergency to ${nodeIdOf(member.node)} could not be queued: ${queued.error.message}`);
+        }
+      }
+      if (changed) this.#updateRollCall(record);
+    }
+    if (!changed) return;
+    this.emit('history', this.history());
     this.#pump();
   }
 
@@ -835,6 +1108,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       hops: (delivery.signer?.hops ?? 0) + hops,
       ackedBy: [],
       acknowledged: false,
+      ...(alert.position && { position: alert.position }),
     };
     // Its ALERT_APP copy may have come first: the signed record takes its place (and its acknowledgement).
     const copy = this.#history.findIndex((entry) => entry.signed === false && isCopyOf(entry.text, entry.fromNode ?? '', entry.at, record));

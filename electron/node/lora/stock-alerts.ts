@@ -14,10 +14,25 @@ const SAME_EVENT_MS = 15 * 60_000;
 
 const PRIORITY_WORDS: Record<EmergencyPriority, string> = { advisory: 'ADVISORY', urgent: 'URGENT', life_threatening: 'LIFE-THREATENING' };
 
-/** The ALERT_APP text of an emergency, within the stock apps' 200 bytes, cut at a character boundary. */
-export function alertTextOf(priority: EmergencyPriority, text: string): string {
-  const full = `EMERGENCY (${PRIORITY_WORDS[priority]}): ${text}`;
-  const [head = ''] = splitByBytes(full, MAX_TEXT_PART_BYTES);
+type Position = { readonly latitude: number; readonly longitude: number };
+
+/** The ALERT_APP text of an emergency, with the author's fix, within the stock apps' 200 bytes, cut at a character boundary. */
+export function alertTextOf(priority: EmergencyPriority, text: string, position?: Position): string {
+  return withinOnePart(`EMERGENCY (${PRIORITY_WORDS[priority]}): ${text}${position ? ` [at ${coordinates(position)}]` : ''}`);
+}
+
+/** The stock apps' notice that an emergency is over (a plain text: an alert would ring again). */
+export function allClearTextOf(emergencyText: string, why: string): string {
+  return withinOnePart(`ALL CLEAR${why ? `: ${why}` : ''} (was: ${emergencyText})`);
+}
+
+/** Five decimals: about a metre, as the apps show positions. */
+function coordinates(position: Position): string {
+  return `${position.latitude.toFixed(5)}, ${position.longitude.toFixed(5)}`;
+}
+
+function withinOnePart(text: string): string {
+  const [head = ''] = splitByBytes(text, MAX_TEXT_PART_BYTES);
   return head;
 }
 
@@ -34,8 +49,8 @@ export function isCopyOf(
   alertText: string,
   fromNode: string,
   at: number,
-  record: { fromNode: string | undefined; signed?: boolean; at: number; priority: EmergencyPriority; text: string },
+  record: { fromNode: string | undefined; signed?: boolean; at: number; priority: EmergencyPriority; text: string; position?: Position | undefined },
 ): boolean {
   if (record.fromNode !== fromNode || record.signed === false || Math.abs(record.at - at) > SAME_EVENT_MS) return false;
-  return alertText === alertTextOf(record.priority, record.text);
+  return alertText === alertTextOf(record.priority, record.text, record.position);
 }

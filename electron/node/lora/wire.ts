@@ -77,7 +77,14 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   'clock_skew',
 ];
 
-export type Rejection = { readonly ok: false; readonly reason: RejectReason; readonly detail: string; readonly keyId?: KeyId };
+export type Rejection = {
+  readonly ok: false;
+  readonly reason: RejectReason;
+  readonly detail: string;
+  readonly keyId?: KeyId;
+  /** A replay: the type code and sequence number of the signed message heard before. */
+  readonly repeats?: { readonly code: number; readonly seq: number };
+};
 
 export function reject(reason: RejectReason, detail: string, keyId?: KeyId): Rejection {
   return keyId === undefined ? { ok: false, reason, detail } : { ok: false, reason, detail, keyId };

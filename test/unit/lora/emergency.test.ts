@@ -26,8 +26,9 @@ describe('EmergencyOutbox', () => {
   it('refuses empty text and text that does not fit one frame', () => {
     const outbox = new EmergencyOutbox({ sender: senderFor(1) });
     expect(outbox.send({ text: '', priority: 'advisory' }, NOW)).toEqual({ ok: false, reason: 'bad_text', maxBytes: EMERGENCY_TEXT_MAX_BYTES });
-    expect(outbox.send({ text: 'é'.repeat(58), priority: 'advisory' }, NOW)).toMatchObject({ ok: false, reason: 'bad_text' });
-    expect(outbox.send({ text: 'é'.repeat(57), priority: 'advisory' }, NOW)).toMatchObject({ ok: true });
+    // 107 bytes: one frame with the signature, the author's key and room for a position.
+    expect(outbox.send({ text: 'é'.repeat(54), priority: 'advisory' }, NOW)).toMatchObject({ ok: false, reason: 'bad_text' });
+    expect(outbox.send({ text: 'é'.repeat(53), priority: 'advisory' }, NOW)).toMatchObject({ ok: true });
   });
 
   it('tallies acks per acker, once each', () => {

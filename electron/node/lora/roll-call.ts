@@ -1,0 +1,122 @@
+// Roll-call for one of our emergencies: who answered, how far (their radio, their node, a person),
+// and when to ask the silent ones again. Pure: time is passed in; the service sends the asks.
+import type { KeyId } from './wire.ts';
+
+/**
+ * `delivered`: the node's radio confirmed the repeat (a firmware ack), nothing above it answered (a
+ * stock app, or a Pakit node whose app is down); `received`: its Pakit node acked; `seen`: a person
+ * pressed the alert's button there.
+ */
+export type RollCallAnswer = 'silent' | 'delivered' | 'received' | 'seen';
+const RANK: Readonly<Record<RollCallAnswer, number>> = { silent: 0, delivered: 1, received: 2, seen: 3 };
+
+/** The node number of an answer that came over IP, from a node without a radio. */
+export const NO_RADIO = 0;
+
+export type RollCallMember = {
+  /** The radio; NO_RADIO for a node that answered over IP. */
+  readonly node: number;
+  /** Its signing key, when known: a Pakit node is asked with the signed emergency, others with the stock alert. */
+  readonly keyId: KeyId | undefined;
+  readonly answer: RollCallAnswer;
+  readonly answeredAt: number | undefined;
+  /** Repeats sent to it. */
+  readonly asks: number;
+  /** When it is asked again while silent; undefined once it answered or repeats stopped. */
+  readonly nextAskAt: number | undefined;
+};
+
+export type RollCallView = { readonly repeating: boolean; readonly members: readonly RollCallMember[] };
+
+export type RollCallOptions = {
+  /** The first repeat waits this long after the send (the emergency went out twice by then). */
+  readonly firstAskAfterMs?: number;
+  /** Waits double after each ask, up to this. */
+  readonly maxAskIntervalMs?: number;
+  /** Asks per wake-up: each is a flood, so a crowd of silent nodes is asked a few at a time. */
+  readonly asksPerRound?: number;
+  /** Answers arriving from nodes not on the list are added, up to this many members. */
+  readonly maxMembers?: number;
+};
+
+export const DEFAULT_ROLL_CALL: Required<RollCallOptions> = {
+  firstAskAfterMs: 60_000,
+  maxAskIntervalMs: 8 * 60_000,
+  asksPerRound: 4,
+  maxMembers: 64,
+};
+
+type Member = { node: number; keyId: KeyId | undefined; answer: RollCallAnswer; answeredAt: number | undefined; asks: number; nextAskAt: number };
+
+export class RollCall {
+  readonly #options: Required<RollCallOptions>;
+  readonly #members: Member[] = [];
+  #repeating = true;
+
+  constructor(expected: readonly { node: number; keyId: KeyId | undefined }[], sentAt: number, options: RollCallOptions = {}) {
+    this.#options = { ...DEFAULT_ROLL_CALL, ...options };
+    for (const { node, keyId } of expected.slice(0, this.#options.maxMembers)) {
+      this.#members.push({ node, keyId, answer: 'silent', answeredAt: undefined, asks: 0, nextAskAt: sentAt + this.#options.firstAskAfterMs });
+    }
+  }
+
+  /**
+   * Notes an answer from a radio (`node`) or a key (`keyId`), whichever is known; an answer never
+   * goes down a rank. True when the view changed.
+   */
+  answer(from: { node?: number; keyId?: KeyId }, answer: Exclude<RollCallAnswer, 'silent'>, at: number): boolean {
+    // By key first: a radio's number is only its own while no other key answered from it.
+    let member = from.keyId === undefined ? undefined : this.#members.find((entry) => entry.keyId === from.keyId);
+    member ??= from.node === undefined ? undefined : this.#members.find((entry) => entry.node === from.node && (entry.keyId === undefined || from.keyId === undefined));
+    if (!member) {
+      if (this.#members.length >= this.#options.maxMembers) return false;
+      member = { node: from.node ?? NO_RADIO, keyId: from.keyId, answer: 'silent', answeredAt: undefined, asks: 0, nextAskAt: Infinity };
+      this.#members.push(member);
+    }
+    const learnedKey = from.keyId !== undefined && member.keyId === undefined;
+    if (learnedKey) member.keyId = from.keyId;
+    if (RANK[answer] <= RANK[member.answer]) return learnedKey;
+    member.answer = answer;
+    member.answeredAt = at;
+    return true;
+  }
+
+  /** The silent members to ask now (at most a round's worth, longest waiting first); each is booked for its next ask. */
+  due(now: number): RollCallMember[] {
+    if (!this.#repeating) return [];
+    const due = this.#members
+      .filter((member) => member.answer === 'silent' && member.nextAskAt <= now)
+      .sort((a, b) => a.nextAskAt - b.nextAskAt)
+      .slice(0, this.#options.asksPerRound);
+    for (const member of due) {
+      member.asks += 1;
+      member.nextAskAt = now + Math.min(this.#options.firstAskAfterMs * 2 ** member.asks, this.#options.maxAskIntervalMs);
+    }
+    return due.map((member) => this.#viewOf(member));
+  }
+
+  /** When `due` has someone next; undefined when nobody is waiting. */
+  wakeAt(): number | undefined {
+    if (!this.#repeating) return undefined;
+    const next = Math.min(...this.#members.filter((member) => member.answer === 'silent').map((member) => member.nextAskAt));
+    return Number.isFinite(next) ? next : undefined;
+  }
+
+  /** The operator stopped the repeats, or the emergency is closed. */
+  stop(): boolean {
+    const was = this.#repeating;
+    this.#repeating = false;
+    return was;
+  }
+
+  view(): RollCallView {
+    // Who still owes an answer first, then by how far their answer went.
+    const members = this.#members.map((member) => this.#viewOf(member)).sort((a, b) => RANK[a.answer] - RANK[b.answer] || a.node - b.node);
+    return { repeating: this.#repeating && members.some((member) => member.answer === 'silent'), members };
+  }
+
+  #viewOf(member: Member): RollCallMember {
+    const waiting = this.#repeating && member.answer === 'silent' && Number.isFinite(member.nextAskAt);
+    return { node: member.node, keyId: member.keyId, answer: member.answer, answeredAt: member.answeredAt, asks: member.asks, nextAskAt: waiting ? member.nextAskAt : undefined };
+  }
+}

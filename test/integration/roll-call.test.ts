@@ -1,0 +1,94 @@
+// Roll-call over a 5-radio line, through the simulator's stream protocol: Pakit nodes A (the sender),
+// B and C, a stock Meshtastic app on D, and Pakit node E whose radio is switched off after the mesh
+// heard it. A sees B received, C seen (its operator pressed the banner's button), D delivered (its
+// radio confirmed the repeat; a stock app cannot say more) and E silent, asked again and again; the
+// signed all-clear closes the alert on B and C and tells the stock app in words.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PakitNode } from '../../electron/node/node.ts';
+import { nodeIdOf } from '../../electron/node/radio/session.ts';
+import { createSimMesh, ScaledRealTimeScheduler, serveDeviceOverTcp, type DeviceTcpServer, type SimMesh } from '../../electron/sim/index.ts';
+import { StockClient, type StockText } from '../../electron/sim/stock-client.ts';
+import { createTestNode, scaledClock, testMeshSettings } from '../helpers/test-node.ts';
+
+const TIME_SCALE = 20;
+
+describe('emergency roll-call over a line of five radios, one switched off', { timeout: 120_000 }, () => {
+  const scheduler = new ScaledRealTimeScheduler(TIME_SCALE);
+  const epochMs = Date.now();
+  const clock = scaledClock(scheduler, epochMs);
+  let mesh: SimMesh;
+  const servers: DeviceTcpServer[] = [];
+  const pakit: PakitNode[] = [];
+  let stock: StockClient;
+  const stockHeard: StockText[] = [];
+  let a: PakitNode, b: PakitNode, c: PakitNode, e: PakitNode;
+
+  beforeAll(async () => {
+    mesh = createSimMesh({ nodes: 5, scheduler, topology: 'line', epochMs, announceWithinMs: 200, switchedOnAtMs: (index) => (4 - index) * 3_000 });
+    for (const device of mesh.devices) servers.push(await serveDeviceOverTcp(device));
+    stock = await StockClient.connect({ host: '127.0.0.1', port: servers[3]!.port });
+    stock.on('alert', (alert) => stockHeard.push(alert));
+    stock.on('text', (text) => stockHeard.push(text));
+    for (const index of [0, 1, 2, 4]) {
+      const node = await createTestNode({ clock, mesh: { ...testMeshSettings, enabled: false } });
+      expect((await node.radio.connect({ kind: 'tcp', host: '127.0.0.1', port: servers[index]!.port })).ok).toBe(true);
+      pakit.push(node);
+    }
+    [a, b, c, e] = pakit as [PakitNode, PakitNode, PakitNode, PakitNode];
+  });
+
+  afterAll(async () => {
+    stock?.close();
+    for (const node of pakit) await node.stop();
+    await Promise.all(servers.map((server) => server.close()));
+    scheduler.stop();
+  });
+
+  it('shows received, seen, delivered and silent by radio, repeats to the silent, and the all-clear closes it everywhere', async () => {
+    // A has heard every other radio (their NodeInfo floods reach four hops within the default three relays).
+    await expect.poll(() => a.radio.nodes().filter((node) => node.lastHeard !== undefined).length, { timeout: 30_000 }).toBeGreaterThanOrEqual(4);
+    const eRadio = e.radio.device!.nodeId;
+    mesh.devices[4]!.kill(); // E's radio goes dark: the mesh still lists it
+    const sent = a.lora.sendEmergency({ text: 'Hiker missing near the east trail', priority: 'urgent', confirmedAgain: false });
+    if (!sent.ok) throw new Error(`not sent: ${sent.reason}`);
+    const id = sent.record.id;
+    const radio = (node: PakitNode) => node.radio.device!.nodeId;
+    const members = () => a.lora.history().find((record) => record.id === id)?.rollCall?.members ?? [];
+    const answerOf = (nodeId: string) => members().find((member) => member.node === nodeId)?.answer;
+    expect(members().map((member) => member.node).sort()).toEqual([radio(b), radio(c), nodeIdOf(stock.nodeNum), eRadio].sort());
+    expect(members().every((member) => member.answer === 'silent')).toBe(true);
+
+    // B and C got it and acked by themselves; C's operator then pressed "seen".
+    await expect.poll(() => answerOf(radio(b)), { timeout: 30_000 }).toBe('received');
+    await expect.poll(() => c.lora.history().find((record) => record.id === id)?.verified, { timeout: 30_000 }).toBe(true);
+    expect(c.lora.acknowledge(id)).toBe(true);
+    await expect.poll(() => answerOf(radio(c)), { timeout: 30_000 }).toBe('seen');
+
+    // The stock app got the alert; asked again directly, its radio confirms: delivered.
+    await expect.poll(() => stockHeard.some((text) => text.text.startsWith('EMERGENCY (URGENT): Hiker missing')), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => { console.log(JSON.stringify(members()), JSON.stringify(a.lora.history()[0]?.air)); return answerOf(nodeIdOf(stock.nodeNum)); }, { timeout: 20_000, interval: 2000 }).toBe("delivered");
+
+    // E stays silent and is asked again, with growing pauses; the sender saw its emergency relayed.
+    await expect.poll(() => members().find((member) => member.node === eRadio)?.asks ?? 0, { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+    const record = a.lora.history().find((entry) => entry.id === id)!;
+    expect(answerOf(eRadio)).toBe('silent');
+    expect(record.rollCall?.repeating).toBe(true);
+    expect(record.air?.state).toBe('relayed');
+    expect(record.air?.sends).toBeGreaterThanOrEqual(2); // the planned second copy went on air: resent
+
+    // The all-clear: signed by A, it closes the alert on B and C; the stock app reads it as text.
+    const cleared = a.lora.allClear(id, 'Found safe at the hut');
+    expect(cleared.ok).toBe(true);
+    for (const node of [b, c]) {
+      await expect.poll(() => node.lora.history().find((entry) => entry.id === id)?.closed?.text, { timeout: 30_000 }).toBe('Found safe at the hut');
+      expect(node.lora.history().find((entry) => entry.id === id)?.acknowledged).toBe(true);
+    }
+    await expect.poll(() => stockHeard.map((text) => text.text), { timeout: 30_000 }).toContain('ALL CLEAR: Found safe at the hut (was: Hiker missing near the east trail)');
+    const asksAtClear = members().find((member) => member.node === eRadio)!.asks;
+    expect(a.lora.history().find((entry) => entry.id === id)?.rollCall?.repeating).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 10 * 60_000 / TIME_SCALE / 4)); // 2.5 min of radio time
+    expect(members().find((member) => member.node === eRadio)!.asks).toBe(asksAtClear);
+    // Only the author can close it.
+    expect(b.lora.allClear(id, '')).toEqual({ ok: false, reason: 'not_ours' });
+  });
+});
