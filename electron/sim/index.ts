@@ -43,6 +43,7 @@ export {
   type SimDeviceOptions,
 } from './device.ts';
 export { createSimMesh, type SimMesh, type SimMeshOptions } from './mesh.ts';
+export { geometricMesh, type GeometricLayout, type GeometricMesh } from './geometric.ts';
 export { meshPositions, type SimBattery, type SimPosition, type SimRole } from './node-data.ts';
 export { TCP_IDLE_TIMEOUT_MS, serveDeviceOverTcp, type DeviceTcpServer, type DeviceTcpServerOptions } from './tcp-server.ts';
 export { exposeTcpAsPty, type DevicePty } from './pty.ts';

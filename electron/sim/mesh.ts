@@ -5,6 +5,7 @@ import { SimDevice, type MeshAirFrame, type SimDeviceOptions } from './device.ts
 import { RadioMedium, applyTopology, type Topology } from './medium.ts';
 import { DEFAULT_MESH_ORIGIN, meshPositions, type SimBattery, type SimPosition, type SimRole } from './node-data.ts';
 import { randomUint32, seededRandom } from './random.ts';
+import { geometricMesh, type GeometricLayout } from './geometric.ts';
 
 export type SimMeshOptions = {
   nodes: number;
@@ -35,6 +36,8 @@ export type SimMeshOptions = {
   role?: (index: number) => SimRole;
   /** The same secondary channels on every radio (index 1, 2, ...), as if set from one channel URL. */
   secondaryChannels?: SimDeviceOptions['secondaryChannels'];
+  /** Radios at random in a square, linked when in range (geometric.ts): takes the place of `topology`. */
+  geometric?: GeometricLayout;
 };
 
 /** The first radio runs on external power like a base station; the others on batteries that drain slowly. */
@@ -63,7 +66,8 @@ export function createSimMesh(options: SimMeshOptions): SimMesh {
   const topology = options.topology ?? 'full';
   // Places and batteries draw from their own sequence, so a seed's losses and backoffs stay as they were.
   const placement = seededRandom((options.seed ?? 1) ^ 0x5eed);
-  const positions = meshPositions(options.nodes, topology, options.origin ?? DEFAULT_MESH_ORIGIN, placement);
+  const layout = options.geometric && geometricMesh(options.nodes, options.geometric, options.origin ?? DEFAULT_MESH_ORIGIN, placement);
+  const positions = layout?.positions ?? meshPositions(options.nodes, topology, options.origin ?? DEFAULT_MESH_ORIGIN, placement);
   const devices = [...nodeNums].map((nodeNum, index) => {
     const battery = batteryOf(index, placement);
     return new SimDevice({
@@ -86,7 +90,9 @@ export function createSimMesh(options: SimMeshOptions): SimMesh {
       ...(options.secondaryChannels ? { secondaryChannels: options.secondaryChannels } : {}),
     });
   });
-  applyTopology(medium, [...nodeNums], topology);
+  const nums = [...nodeNums];
+  if (layout) for (const [a, b, quality] of layout.links) medium.link(nums[a]!, nums[b]!, quality);
+  else applyTopology(medium, nums, topology);
   return {
     medium,
     devices,
