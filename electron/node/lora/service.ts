@@ -26,7 +26,7 @@ import { ALERT_APP_PORT, alertTextOf, allClearTextOf, bellAlertText, isCopyOf } 
 import { keyIdOf, type Signer } from './keys.ts';
 import { FileFetcher, FileServer, nodeIdOf, type FetchEffect, type TransferView } from './transfer/index.ts';
 import { MAX_FRAME_BYTES } from './wire.ts';
-import { PeerHops, announceHopLimit } from './reach.ts';
+import { PeerHops, announceHopLimit, indexAnnounceHopLimit } from './reach.ts';
 
 const BROADCAST = 0xffffffff;
 /** Meshtastic's MeshPacket priorities (the device queue sends higher first): ALERT above all ours. */
@@ -154,9 +154,10 @@ export type LoraServiceOptions = {
 const FILE_FLOW = 'file:';
 const FILE_CONTROL_FLOW = `${FILE_FLOW}control`;
 /**
- * Key and index announces reach neighbours, and one relay when the radio knows nodes beyond them
- * (reach.ts): a flood per announce per node would fill the channel (each costs one transmission
- * per relay). Emergencies, which must verify far away, carry their author's key.
+ * Key and index announces reach neighbours, and one relay further while no Pakit node is among
+ * them and the radio knows nodes beyond (reach.ts): a flood per announce per node would fill the
+ * channel (each costs one transmission per relay). Emergencies, which must verify far away, carry
+ * their author's key.
  */
 const NEIGHBOURS_FLOW = 'neighbours';
 /** Emergency answers and repeats to one radio: as far as emergencies go. */
@@ -515,15 +516,18 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       this.#pullChunks(now);
     }
     const to = this.#destinations.get(payload) ?? BROADCAST;
+    const hopLimit = isFile ? 0 : isEmergency || flow === FAR_FLOW ? MESH_HOP_LIMIT.emergency : to !== BROADCAST ? this.#peerHops.hopLimitTo(to, this.#announceHops()) : flow === NEIGHBOURS_FLOW ? indexAnnounceHopLimit(this.#options.link.nodes(), this.#radioKeys.keys(), this.#peerHops) : MESH_HOP_LIMIT.other;
     const queued = this.#options.link.enqueue({
       messageId: `${this.#frameTags.get(payload) ?? 'lora'}#${now}-${this.#frameCounter++}`,
       to,
       payload,
       // On a broadcast, want_ack makes the device listen for a neighbour's relay and transmit
       // again (up to 3 times) when it hears none: the firmware's answer to hidden-terminal collisions.
-      // To one radio, it is the firmware's acknowledged delivery with retries.
-      wantAck: to !== BROADCAST || (!isFile && (isEmergency || trafficClass === 'control')),
-      hopLimit: isFile ? 0 : isEmergency || flow === FAR_FLOW ? MESH_HOP_LIMIT.emergency : to !== BROADCAST ? this.#peerHops.hopLimitTo(to, this.#announceHops()) : flow === NEIGHBOURS_FLOW ? this.#announceHops() : MESH_HOP_LIMIT.other,
+      // To one radio, it is the firmware's acknowledged delivery with retries; but the firmware
+      // turns want_ack with hop limit 0 into hop limit 3 (FIELD-NOTES §2), which would flood a
+      // neighbour's sync frames three hops: to a neighbour they go without (sessions repair losses).
+      wantAck: to !== BROADCAST ? hopLimit > 0 : !isFile && (isEmergency || trafficClass === 'control'),
+      hopLimit,
       priority: MESH_PRIORITY[trafficClass],
     });
     if (!queued.ok) this.#options.log('warn', `a LoRa frame was refused by the radio link: ${queued.error.message}`);
@@ -535,7 +539,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
 
   #onPacket(packet: ReceivedPacket): void {
     const now = this.#options.clock.now();
-    this.#peerHops.note(packet.from, packet.hops);
+    // A packet sent zero-hop (hop_start and hop_limit both 0) came straight from its radio.
+    this.#peerHops.note(packet.from, packet.hops ?? (packet.hopLimit === 0 ? 0 : undefined), now);
     const result = this.receiver.receive(packet.payload, packet.from, now);
     if (!result.ok) {
       // Repeats are normal (emergencies go out twice, relays echo): counted, not worth a warning.

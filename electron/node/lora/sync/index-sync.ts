@@ -46,6 +46,12 @@ export type SyncIndex = Pick<ReadonlyDagIndex, 'ids' | 'has' | 'size' | 'summary
 export type SyncLimits = {
   /** Sessions open at once, all peers together. */
   readonly maxSessions: number;
+  /**
+   * Sessions we started, open at once: the rest wait their turn. On a shared channel each node
+   * running one session at a time keeps the load per node, not per link (after one session our
+   * root has moved anyway, and the next peer's comparison is made against it).
+   */
+  readonly maxStarted: number;
   /** Peers whose state is kept for the console; the least recently active idle one goes first. */
   readonly maxPeers: number;
   /** Coded symbols per session (at most 65,536): recovers up to ~maxSymbols / 1.8 differences. */
@@ -71,6 +77,7 @@ export type SyncLimits = {
 
 export const DEFAULT_SYNC_LIMITS: SyncLimits = {
   maxSessions: 8,
+  maxStarted: 1,
   maxPeers: 256,
   maxSymbols: 4096,
   maxIdsPerSession: 1024,
@@ -401,6 +408,11 @@ export class IndexSync {
     }
     if (this.#sessions.size >= this.#limits.maxSessions) {
       record.pendingStartAt = now + this.#limits.startDelayMs;
+      record.state = 'pending';
+      return;
+    }
+    if ([...this.#sessions.values()].filter((session) => session.role === 'encoder').length >= this.#limits.maxStarted) {
+      record.pendingStartAt = now; // the next tick after a slot frees
       record.state = 'pending';
       return;
     }
