@@ -5,6 +5,7 @@ import { ContractServer } from './api/contract-server.ts';
 import { createHandlers, toIndexSyncView } from './api/handlers.ts';
 import { MeshRunner } from './api/mesh-runner.ts';
 import { loraPeersOf } from './api/mesh-view.ts';
+import { DatabaseEmergencyArchive } from './emergencies/index.ts';
 import { toMeshNodes, toRadioState } from './api/radio-view.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { DEFAULT_HISTORY_DAYS, meshNetworkOf } from './config.ts';
@@ -157,6 +158,7 @@ export class PakitNode {
       indexFile: join(options.dataDir, 'lora-mesh-index.bin'),
       reputation: this.reputation,
       seqStore: new LoraSeqStore(this.database),
+      archive: new DatabaseEmergencyArchive(this.database, (id, why) => this.log.write('warn', 'lora', `a saved emergency (${id}) could not be read back (${why}); it was left out`)),
     });
     const network = meshNetworkOf(options.mesh);
     this.gossip = options.mesh.enabled
@@ -195,7 +197,7 @@ export class PakitNode {
       listen: network.listen,
       ownPeerId: peerKeyOf(options.identity.publicKey),
       reputation: this.reputation,
-      loraPeers: () => loraPeersOf(this.radio.nodes(), this.lora.history(), (keyId) => this.lora.receiver.keys.get(keyId)),
+      loraPeers: () => loraPeersOf(this.radio.nodes(), this.lora.radioKeyIds(), this.lora.history(), (keyId) => this.lora.receiver.keys.get(keyId)),
       hub: this.hub,
       clock: this.#clock,
       log: (level, message) => this.log.write(level, 'mesh', message),

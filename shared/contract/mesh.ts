@@ -36,6 +36,9 @@ export const MeshPeer = z.object({
   radioNodeId: z.string().optional(),
   /** The radio's long name (IP peers have none). */
   name: z.string().optional(),
+  /** Its LoRa signing key id (16 hex digits) and human fingerprint: the same key as its peer id. */
+  keyId: z.string().optional(),
+  fingerprint: z.string().optional(),
   transports: z.array(PeerTransport),
   /** libp2p multiaddrs it listens on. */
   addresses: z.array(z.string()),

@@ -174,7 +174,7 @@ describe('demo radio and storage in Chromium', { timeout: 45_000 }, () => {
     await expect.poll(() => banner.textContent(), { timeout: 20_000 }).toContain('signature verified');
     await page.keyboard.press('Alt+6');
     await page.screenshot({ path: join(artifactsDir, 'console-emergency-alert.png') });
-    await banner.getByRole('button', { name: 'Acknowledge' }).click();
+    await banner.getByRole('button', { name: 'Seen — tell the sender' }).click();
     await expect.poll(() => banner.count()).toBe(0);
 
     await page.getByTestId('emergency-text').fill('Camp 2 needs water');
@@ -184,7 +184,8 @@ describe('demo radio and storage in Chromium', { timeout: 45_000 }, () => {
     // Real time on a LONG_FAST line: a collision costs the first copy; the repeat 20-30 s later repairs it.
     await expect.poll(() => neighbour.lora.history().some((record) => record.text === 'Camp 2 needs water' && record.verified), { timeout: 60_000 }).toBe(true);
     // The neighbour's ack waits for its airtime budget (LONG_FAST, in real time in the demo).
-    await expect.poll(() => page.getByTestId('acked-by').first().textContent(), { timeout: 40_000 }).toContain(neighbour.lora.sender.keyId.slice(0, 8));
+    const neighbourRow = page.locator(`[data-testid="roll-call-member"][data-node="${neighbour.radio.device!.nodeId}"]`);
+    await expect.poll(() => neighbourRow.getAttribute('data-answer'), { timeout: 40_000 }).toBe('received');
     await page.screenshot({ path: join(artifactsDir, 'console-emergency.png') });
     await neighbour.stop();
   });

@@ -79,7 +79,7 @@ describe('pakit command-line client against the demo node', { timeout: 60_000 },
     const file = join(mkdtempSync(join(tmpdir(), 'pakit-cli-export-')), 'emergencies.csv');
     const saved = await pakit(['--url', node.consoleUrl, 'export', 'emergencies', '--out', file]);
     expect(saved.stdout).toMatch(/^Saved \d+ rows? to .*emergencies\.csv\n$/);
-    expect(readFileSync(file, 'utf8').split('\r\n')[0]).toBe('time,direction,priority,text,from_node,signer,verified,hops,acked_by,acknowledged,id');
+    expect(readFileSync(file, 'utf8').split('\r\n')[0]).toBe('time,direction,priority,text,from_node,signer,verified,hops,acked_by,acknowledged,latitude,longitude,roll_call,closed_at,closed_why,id');
     const wrong = await pakit(['--url', node.consoleUrl, 'export', 'passwords']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/no table "passwords"/);

@@ -9,7 +9,7 @@ import { createSimMesh, ScaledRealTimeScheduler, serveDeviceOverTcp, type Device
 import { answerDirectMessages, StockClient, type StockText } from '../../electron/sim/stock-client.ts';
 import { createTestNode, testMeshSettings } from '../helpers/test-node.ts';
 
-describe('emergencies with a stock Meshtastic app', { timeout: 120_000 }, () => {
+describe('emergencies with a stock Meshtastic app', { timeout: 180_000 }, () => {
   const scheduler = new ScaledRealTimeScheduler(20);
   const servers: DeviceTcpServer[] = [];
   const nodes: PakitNode[] = [];
@@ -64,7 +64,8 @@ describe('emergencies with a stock Meshtastic app', { timeout: 120_000 }, () => 
     // The sender's radio has a fix: the stock text says where, as the signed message does.
     const { latitude, longitude } = nodes[0]!.radio.device!.position!;
     const alertText = `EMERGENCY (LIFE-THREATENING): Medical help needed at checkpoint 3 [at ${latitude.toFixed(5)}, ${longitude.toFixed(5)}]`;
-    await expect.poll(() => stockAlerts.map((alert) => alert.text), { timeout: 60_000 }).toContain(alertText);
+    // One broadcast two hops away can be lost; the roll-call repeats it to the stock radio as a direct message a minute later.
+    await expect.poll(() => stockAlerts.map((alert) => alert.text), { timeout: 90_000 }).toContain(alertText);
     await expect.poll(() => nodes[1]!.lora.history().filter((entry) => entry.text === 'Medical help needed at checkpoint 3').length, { timeout: 60_000 }).toBe(1);
     // The demo's stock app says on the channel that it saw the alert: what an operator sees in Messages.
     await expect

@@ -4,7 +4,9 @@ import type { MeshPeer } from '../../../shared/contract/index.ts';
 import type { PeerSummary } from '../gossip/index.ts';
 import type { EmergencyRecord } from '../lora/service.ts';
 import type { MeshNode as RadioNode } from '../radio/session.ts';
-import { isPeerId, peerKeyOf, type ReputationBook } from '../reputation/index.ts';
+import { fingerprintOf } from '../identity/index.ts';
+import { keyIdOf } from '../lora/keys.ts';
+import { isPeerId, peerKeyOf, publicKeyOfPeerId, type ReputationBook } from '../reputation/index.ts';
 
 /** A radio heard over LoRa, with the libp2p peer id of its signing key when that key is known. */
 export type LoraPeer = { radio: RadioNode; peerKey: string | undefined };
@@ -68,6 +70,9 @@ export function mergePeers(sources: PeerSources): MeshPeer[] {
 
   peers.delete(sources.ownPeerId);
   for (const peer of peers.values()) {
+    // One identity, every name it goes by: its peer id embeds the key the others derive from.
+    const publicKey = peer.peerId ? publicKeyOfPeerId(peer.peerId) : undefined;
+    if (publicKey) Object.assign(peer, { keyId: keyIdOf(publicKey), fingerprint: fingerprintOf(publicKey) });
     const { score, reasons } = sources.reputation.explain(peer.id);
     peer.reputation = { score, reasons: reasons.map((reason) => ({ ...reason })) };
     peer.filtered = score < sources.threshold;
@@ -90,17 +95,23 @@ export function selectPeers(merged: readonly MeshPeer[], maxPeers: number, inclu
 }
 
 /**
- * Radios with their identity where we can tell it: a verified emergency names the radio that put it
- * on air and the key that signed it, and the key ring gives that key's bytes.
+ * Radios with their identity where we can tell it: a radio's key-announce or its own signed messages
+ * (`radioKeyIds`), else a verified emergency naming the radio that put it on air; the key ring gives
+ * that key's bytes.
  */
-export function loraPeersOf(radios: readonly RadioNode[], emergencies: readonly EmergencyRecord[], publicKeyOf: (keyId: string) => Uint8Array | undefined): LoraPeer[] {
+export function loraPeersOf(
+  radios: readonly RadioNode[],
+  radioKeyIds: ReadonlyMap<number, string>,
+  emergencies: readonly EmergencyRecord[],
+  publicKeyOf: (keyId: string) => Uint8Array | undefined,
+): LoraPeer[] {
   const keyIdOfRadio = new Map<string, string>();
   // Oldest first, so the newest verified signer of a radio wins.
   for (const record of emergencies.toReversed()) {
     if (record.direction === 'received' && record.verified && record.fromNode) keyIdOfRadio.set(record.fromNode, record.signer);
   }
   return radios.map((radio) => {
-    const keyId = keyIdOfRadio.get(radio.nodeId);
+    const keyId = radioKeyIds.get(radio.nodeNum) ?? keyIdOfRadio.get(radio.nodeId);
     const publicKey = keyId === undefined ? undefined : publicKeyOf(keyId);
     return { radio, peerKey: publicKey ? peerKeyOf(publicKey) : undefined };
   });

@@ -75,6 +75,12 @@ const emergencyColumns: CsvColumn<EmergencyRecord>[] = [
   { header: 'hops', value: (record) => record.hops },
   { header: 'acked_by', value: (record) => record.ackedBy.join(' ') },
   { header: 'acknowledged', value: (record) => record.acknowledged },
+  { header: 'latitude', value: (record) => record.position?.latitude },
+  { header: 'longitude', value: (record) => record.position?.longitude },
+  // A roll-call in one cell: radio=answer pairs, the silent ones first.
+  { header: 'roll_call', value: (record) => record.rollCall?.members.map((member) => `${member.node}=${member.answer}`).join(' ') },
+  { header: 'closed_at', value: (record) => (record.closed ? isoTime(record.closed.at) : undefined) },
+  { header: 'closed_why', value: (record) => record.closed?.text },
   { header: 'id', value: (record) => record.id },
 ];
 

@@ -217,11 +217,11 @@ export class EmergencyInbox {
    * The author asked us again (a repeat sent to this radio): its earlier answer was lost. Answers
    * again, at most every `reanswerEveryMs`: the ack (if acks are on) and the seen-ack (if sent).
    */
-  reanswer(keyId: KeyId, seq: number, now: number): Uint8Array[] {
+  reanswer(keyId: KeyId, seq: number, now: number): { ack: Uint8Array[]; seen: Uint8Array[] } {
     const seen = this.#seen.get(emergencyIdOf(keyId, seq));
-    if (!seen?.verified || seen.closed || now - seen.lastAnsweredAt < this.#reanswerEveryMs) return [];
+    if (!seen?.verified || seen.closed || now - seen.lastAnsweredAt < this.#reanswerEveryMs) return { ack: [], seen: [] };
     seen.lastAnsweredAt = now;
-    return [...(this.#acks ? this.#ackFrames(keyId, seq, now) : []), ...(seen.seenFrames ?? [])];
+    return { ack: this.#acks ? this.#ackFrames(keyId, seq, now) : [], seen: seen.seenFrames ?? [] };
   }
 
   /** The author's all-clear: nothing is answered for it any more. True when it was open here. */

@@ -61,6 +61,19 @@ export class RollCall {
   }
 
   /**
+   * A roll-call saved before a restart: answers kept, the silent asked again from `now` on (repeats
+   * go on where they were, without a burst for the time the node was down).
+   */
+  static resume(members: readonly Omit<RollCallMember, 'nextAskAt'>[], now: number, options: RollCallOptions = {}): RollCall {
+    const call = new RollCall([], now, options);
+    for (const member of members.slice(0, call.#options.maxMembers)) {
+      const backoff = Math.min(call.#options.firstAskAfterMs * 2 ** member.asks, call.#options.maxAskIntervalMs);
+      call.#members.push({ ...member, nextAskAt: member.answer === 'silent' ? now + backoff : Infinity });
+    }
+    return call;
+  }
+
+  /**
    * Notes an answer from a radio (`node`) or a key (`keyId`), whichever is known; an answer never
    * goes down a rank. True when the view changed.
    */

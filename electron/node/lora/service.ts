@@ -60,8 +60,11 @@ const CONNECT_KEY_ANNOUNCE_MS = { min: 1_000, spread: 20_000 } as const;
 /** Answering a new neighbour's key with ours: at most this often, so a crowd arriving costs one announce. */
 const KEY_ANSWER_MIN_MS = 60_000;
 const CONNECT_INDEX_ANNOUNCE_MS = { min: 30_000, spread: 60_000 } as const;
-/** Receivers spread their acks so they do not collide with the emergency's own relays. */
-const EMERGENCY_ACK_DELAY_MS = { min: 2_000, spread: 6_000 } as const;
+/**
+ * Receivers spread their acks over most of the minute before the author asks the silent again: in a
+ * crowd they would otherwise collide with each other and with the emergency's own relays.
+ */
+const EMERGENCY_ACK_DELAY_MS = { min: 3_000, spread: 40_000 } as const;
 /** Answers to a repeat go out soon, spread a little (several silent nodes may be asked in one round). */
 const REANSWER_DELAY_MS = { min: 500, spread: 2_000 } as const;
 /** The roll-call lists the radios heard this recently when the emergency goes out. */
@@ -74,16 +77,16 @@ export type EmergencyAirState = {
   state: 'queued' | 'on_air' | 'relayed' | 'not_relayed';
   /** Broadcasts that went on air (the first, its planned copy); more than one: resent. */
   sends: number;
-  lastSentAt: number | undefined;
+  lastSentAt?: number | undefined;
 };
 
 export type RollCallMemberRecord = {
   node: string;
-  keyId: string | undefined;
+  keyId?: string | undefined;
   answer: RollCallAnswer;
-  answeredAt: number | undefined;
+  answeredAt?: number | undefined;
   asks: number;
-  nextAskAt: number | undefined;
+  nextAskAt?: number | undefined;
 };
 
 export type EmergencyRecord = {
@@ -93,10 +96,10 @@ export type EmergencyRecord = {
   priority: EmergencyPriority;
   at: number;
   /** The radio that put it on air (`!xxxxxxxx`) and the signer's key id. */
-  fromNode: string | undefined;
+  fromNode?: string | undefined;
   signer: string;
   verified: boolean;
-  hops: number | undefined;
+  hops?: number | undefined;
   /** Key ids that acknowledged one of our emergencies (claimed: acks are unsigned). */
   ackedBy: string[];
   /** The operator dismissed the alert. */
@@ -148,6 +151,16 @@ export type LoraServiceOptions = {
   reputation?: { report(peer: string, kind: EvidenceKind): void };
   /** Where the signed sequence numbers used are kept, so a quick restart never reuses one. */
   seqStore?: Pick<LoraSeqStore, 'last' | 'used'>;
+  /** Keeps the emergency history (and what our open roll-calls repeat) across restarts. */
+  archive?: EmergencyArchive;
+};
+
+/** Saved emergencies, newest first; `frames`: the signed emergency a roll-call repeats (ours only). */
+export type ArchivedEmergency = { record: EmergencyRecord; frames?: Uint8Array[] };
+export type EmergencyArchive = {
+  load(): ArchivedEmergency[];
+  /** The whole history as it is now; the archive writes what changed. Throws when it cannot write. */
+  save(entries: readonly ArchivedEmergency[]): void;
 };
 
 /** File traffic goes to radio neighbours only: a relay would double its airtime, and losses are repaired by nacks. */
@@ -178,6 +191,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   /** Our emergencies' roll-calls and the frames a repeat sends, by emergency id. */
   readonly #rollCalls = new Map<string, { rollCall: RollCall; frames: Uint8Array[] }>();
   #rollCallTimer: { handle: unknown; at: number } | undefined;
+  /** Frames sent otherwise than their class says: answers go only as far as the emergency came, some without want_ack. */
+  readonly #sendOptions = new WeakMap<Uint8Array, { hopLimit: number; wantAck: boolean }>();
   /** Frames whose fate on air is followed (messageId prefix): our emergencies and our repeats. */
   readonly #frameTags = new WeakMap<Uint8Array, string>();
   /** Device packet id of a repeat -> the emergency and radio it asked: that radio's own ack names it. */
@@ -235,6 +250,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     // Meshtastic's managed flooding already rebroadcasts every packet once per relay, within the hop
     // limit we set; a second, application-level relay would only double the airtime.
     this.#inbox = new EmergencyInbox({ sender: this.sender, relay: false });
+    this.#restoreHistory();
     options.link.on('packet', (packet) => this.#onPacket(packet));
     options.link.on('accepted', ({ messageId, packetId }) => this.#onAir(messageId, packetId));
     options.link.on('routing', (report) => this.#onRouting(report));
@@ -347,6 +363,9 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       payload: new TextEncoder().encode(alertTextOf(request.priority, request.text, position)),
       portnum: ALERT_APP_PORT,
       wantAck: true,
+      // As far and as soon as the signed message: stock apps anywhere in the mesh must hear it too.
+      hopLimit: MESH_HOP_LIMIT.emergency,
+      priority: MESH_PRIORITY.emergency,
     });
     if (!copy.ok) this.#options.log('warn', `the ALERT_APP copy for stock apps could not be queued: ${copy.error.message}`);
     this.#pump();
@@ -359,8 +378,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     if (!record || record.acknowledged) return false;
     record.acknowledged = true;
     const seen = this.#inbox.markSeen(id, this.#options.clock.now());
-    if (seen) this.#answerAuthor(record, seen);
-    this.emit('history', this.history());
+    if (seen) this.#answerAuthor(record, { seen });
+    this.#historyChanged();
     this.#pump();
     return true;
   }
@@ -386,7 +405,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     record.closed = { at: now, text: why };
     this.#updateRollCall(record);
     this.#options.log('info', `ALL CLEAR sent for "${record.text}"${why ? `: ${why}` : ''}`);
-    this.emit('history', this.history());
+    this.#historyChanged();
     this.#pump();
     return { ok: true, record: { ...record } };
   }
@@ -399,7 +418,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     if (!entry) return { ok: false, reason: 'not_ours' };
     if (entry.rollCall.stop()) {
       this.#updateRollCall(record);
-      this.emit('history', this.history());
+      this.#historyChanged();
     }
     return { ok: true, record: { ...record } };
   }
@@ -516,7 +535,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       this.#pullChunks(now);
     }
     const to = this.#destinations.get(payload) ?? BROADCAST;
-    const hopLimit = isFile ? 0 : isEmergency || flow === FAR_FLOW ? MESH_HOP_LIMIT.emergency : to !== BROADCAST ? this.#peerHops.hopLimitTo(to, this.#announceHops()) : flow === NEIGHBOURS_FLOW ? indexAnnounceHopLimit(this.#options.link.nodes(), this.#radioKeys.keys(), this.#peerHops) : MESH_HOP_LIMIT.other;
+    const override = this.#sendOptions.get(payload);
+    const hopLimit = override?.hopLimit ?? (isFile ? 0 : isEmergency || flow === FAR_FLOW ? MESH_HOP_LIMIT.emergency : to !== BROADCAST ? this.#peerHops.hopLimitTo(to, this.#announceHops()) : flow === NEIGHBOURS_FLOW ? indexAnnounceHopLimit(this.#options.link.nodes(), this.#radioKeys.keys(), this.#peerHops) : MESH_HOP_LIMIT.other);
     const queued = this.#options.link.enqueue({
       messageId: `${this.#frameTags.get(payload) ?? 'lora'}#${now}-${this.#frameCounter++}`,
       to,
@@ -526,7 +546,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       // To one radio, it is the firmware's acknowledged delivery with retries; but the firmware
       // turns want_ack with hop limit 0 into hop limit 3 (FIELD-NOTES §2), which would flood a
       // neighbour's sync frames three hops: to a neighbour they go without (sessions repair losses).
-      wantAck: to !== BROADCAST ? hopLimit > 0 : !isFile && (isEmergency || trafficClass === 'control'),
+      wantAck: override?.wantAck ?? (to !== BROADCAST ? hopLimit > 0 : !isFile && (isEmergency || trafficClass === 'control')),
       hopLimit,
       priority: MESH_PRIORITY[trafficClass],
     });
@@ -742,7 +762,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       const record = this.#history.find((entry) => entry.id === id);
       if (record && (newAcker || answered)) {
         record.ackedBy = [...this.#outbox.ackersOf(record.id)];
-        this.emit('history', this.history());
+        this.#historyChanged();
       }
       return;
     }
@@ -751,7 +771,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
         const id = emergencyIdOf(delivery.message.emergencyKeyId, delivery.message.emergencySeq);
         // Its radio is the frame's sender only if no Pakit node carried it (a bridge counts a hop).
         const radio = delivery.signer.hops === 0 ? delivery.from : VIA_IP;
-        if (this.#noteAnswer(id, radio, delivery.signer.keyId, 'seen', now)) this.emit('history', this.history());
+        if (this.#noteAnswer(id, radio, delivery.signer.keyId, 'seen', now)) this.#historyChanged();
       }
       return;
     }
@@ -768,31 +788,76 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     if (outcome.alert) this.#raise(outcome.alert, delivery, hops);
     const ack = outcome.ack;
     const record = outcome.alert && this.#history.find((entry) => entry.id === outcome.alert!.id);
-    if (ack && record) this.#answerAuthor(record, ack, EMERGENCY_ACK_DELAY_MS);
+    if (ack && record) this.#answerAuthor(record, { ack }, EMERGENCY_ACK_DELAY_MS);
     this.#pump();
   }
 
   // ---- roll-call: answers to emergencies, repeats to the silent, all-clear ----
 
-  /** Sends our answer (ack or seen-ack) to the radio that put the emergency on air, as far as emergencies go. */
-  #answerAuthor(record: EmergencyRecord, frames: Uint8Array[], delay: { min: number; spread: number } = { min: 0, spread: 1 }): void {
+  #historyChanged(): void {
+    this.emit('history', this.history());
+    try {
+      this.#options.archive?.save(this.#history.map((record) => ({ record, frames: this.#rollCalls.get(record.id)?.frames })));
+    } catch (error) {
+      this.#options.log('warn', `the emergency history could not be saved (${error instanceof Error ? error.message : String(error)}); it is kept in memory`);
+    }
+  }
+
+  /** The history of the last run; our open roll-calls go on repeating to the radios still silent. */
+  #restoreHistory(): void {
+    let saved: ArchivedEmergency[];
+    try {
+      saved = this.#options.archive?.load() ?? [];
+    } catch (error) {
+      this.#options.log('warn', `the saved emergency history could not be read (${error instanceof Error ? error.message : String(error)})`);
+      return;
+    }
+    const now = this.#options.clock.now();
+    for (const { record, frames } of saved.slice(0, HISTORY_SIZE)) {
+      this.#history.push(record);
+      if (record.direction !== 'sent' || record.closed || !record.rollCall || !frames?.length || now - record.at > ROLL_CALL_HEARD_WITHIN_MS) continue;
+      const members = record.rollCall.members.map((member) => ({
+        node: member.node === 'via IP' ? NO_RADIO : Number.parseInt(member.node.slice(1), 16),
+        keyId: member.keyId,
+        answer: member.answer,
+        answeredAt: member.answeredAt,
+        asks: member.asks,
+      }));
+      const rollCall = RollCall.resume(members, now);
+      if (!record.rollCall.repeating) rollCall.stop();
+      this.#rollCalls.set(record.id, { rollCall, frames });
+    }
+    if (this.#rollCalls.size > 0) this.#armRollCallTimer();
+  }
+
+  /**
+   * Sends our answers to the radio that put the emergency on air, only as many relays away as the
+   * emergency came (a direct message floods like a broadcast within its hop limit). A "received"
+   * goes without want_ack: in a crowd, firmware retries and their acks would fill the channel, and
+   * the author's roll-call asks again anyway. A person's "seen" is rare and worth the firmware's retries.
+   */
+  #answerAuthor(record: EmergencyRecord, answers: { ack?: Uint8Array[]; seen?: Uint8Array[] }, delay: { min: number; spread: number } = { min: 0, spread: 1 }): void {
     const to = record.fromNode && record.fromNode.startsWith('!') ? Number.parseInt(record.fromNode.slice(1), 16) : undefined;
+    const hopLimit = to === undefined ? MESH_HOP_LIMIT.emergency : Math.min(record.hops ?? MESH_HOP_LIMIT.emergency, MESH_HOP_LIMIT.emergency);
     this.#later(delay, () => {
-      for (const frame of frames) {
-        const copy = frame.slice();
-        if (to !== undefined) this.#destinations.set(copy, to);
-        this.#scheduler.enqueue(copy, 'control', FAR_FLOW);
+      for (const [frames, wantAck] of [[answers.ack ?? [], false], [answers.seen ?? [], true]] as const) {
+        for (const frame of frames) {
+          const copy = frame.slice();
+          if (to !== undefined) this.#destinations.set(copy, to);
+          this.#sendOptions.set(copy, { hopLimit, wantAck: to !== undefined && wantAck });
+          this.#scheduler.enqueue(copy, 'control', FAR_FLOW);
+        }
       }
     });
   }
 
   /** Our emergency was sent to this radio again: its answers were lost on the way back. */
   #reanswer(keyId: string, seq: number, from: number, now: number): void {
-    const frames = this.#inbox.reanswer(keyId, seq, now);
+    const answers = this.#inbox.reanswer(keyId, seq, now);
     const record = this.#history.find((entry) => entry.id === emergencyIdOf(keyId, seq));
-    if (frames.length === 0 || !record) return;
+    if (answers.ack.length + answers.seen.length === 0 || !record) return;
     this.#options.log('info', `${nodeIdOf(from)} asked again about the emergency "${record.text}": answering again`);
-    this.#answerAuthor(record, frames, REANSWER_DELAY_MS);
+    this.#answerAuthor(record, answers, REANSWER_DELAY_MS);
   }
 
   /** True when the roll-call of our emergency `id` changed. */
@@ -811,7 +876,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     record.closed = { at, text: why };
     record.acknowledged = true; // the alarm stops: nobody needs to act any more
     this.#options.log('info', `ALL CLEAR from ${record.fromNode}: "${record.text}" is over${why ? ` (${why})` : ''}`);
-    this.emit('history', this.history());
+    this.#historyChanged();
   }
 
   #updateRollCall(record: EmergencyRecord): void {
@@ -836,7 +901,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     const record = this.#history.find((entry) => entry.id === id);
     if (!record?.air) return;
     record.air = { state: record.air.state === 'queued' ? 'on_air' : record.air.state, sends: record.air.sends + 1, lastSentAt: this.#options.clock.now() };
-    this.emit('history', this.history());
+    this.#historyChanged();
   }
 
   /** The device's last word on our emergency broadcast: a relay echoed it, or none was heard. */
@@ -848,7 +913,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     const heard = delivery !== 'failed';
     if (record.air.state === 'relayed' && !heard) return; // the first copy was relayed: that stands
     record.air = { ...record.air, state: heard ? 'relayed' : 'not_relayed' };
-    this.emit('history', this.history());
+    this.#historyChanged();
   }
 
   /** A repeat's destination radio acked it itself (a relay's implicit ack comes first and says less). */
@@ -856,7 +921,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     const ask = this.#askPackets.get(report.requestId);
     if (!ask || report.error || report.from !== ask.node) return;
     this.#askPackets.delete(report.requestId);
-    if (this.#noteAnswer(ask.id, ask.node, undefined, 'delivered', this.#options.clock.now())) this.emit('history', this.history());
+    if (this.#noteAnswer(ask.id, ask.node, undefined, 'delivered', this.#options.clock.now())) this.#historyChanged();
   }
 
   #armRollCallTimer(): void {
@@ -903,7 +968,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       if (changed) this.#updateRollCall(record);
     }
     if (!changed) return;
-    this.emit('history', this.history());
+    this.#historyChanged();
     this.#pump();
   }
 
@@ -1098,7 +1163,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     const existing = this.#history.find((entry) => entry.id === alert.id);
     if (existing) {
       existing.verified = alert.auth === 'verified';
-      this.emit('history', this.history());
+      this.#historyChanged();
       return;
     }
     const record: EmergencyRecord = {
@@ -1155,6 +1220,6 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   #remember(record: EmergencyRecord): void {
     this.#history.unshift(record);
     if (this.#history.length > HISTORY_SIZE) this.#history.pop();
-    this.emit('history', this.history());
+    this.#historyChanged();
   }
 }

@@ -49,7 +49,7 @@ export function isCopyOf(
   alertText: string,
   fromNode: string,
   at: number,
-  record: { fromNode: string | undefined; signed?: boolean; at: number; priority: EmergencyPriority; text: string; position?: Position | undefined },
+  record: { fromNode?: string | undefined; signed?: boolean | undefined; at: number; priority: EmergencyPriority; text: string; position?: Position | undefined },
 ): boolean {
   if (record.fromNode !== fromNode || record.signed === false || Math.abs(record.at - at) > SAME_EVENT_MS) return false;
   return alertText === alertTextOf(record.priority, record.text, record.position);

@@ -8,4 +8,4 @@ export {
   type ReputationOptions,
   type ReputationReason,
 } from './reputation-book.ts';
-export { isPeerId, peerKeyOf } from './peer-key.ts';
+export { isPeerId, peerKeyOf, publicKeyOfPeerId } from './peer-key.ts';

@@ -17,3 +17,13 @@ export function isPeerId(text: string): boolean {
     return false;
   }
 }
+
+/** The Ed25519 public key inside a peer id (ours embed it), or undefined for anything else. */
+export function publicKeyOfPeerId(text: string): Uint8Array | undefined {
+  try {
+    const key = peerIdFromString(text).publicKey;
+    return key?.type === 'Ed25519' ? key.raw : undefined;
+  } catch {
+    return undefined;
+  }
+}

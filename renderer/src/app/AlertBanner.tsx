@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { formatTime } from '../format.ts';
 import { useT } from '../i18n/index.ts';
+import { NodeName } from '../identity/index.ts';
 import { unacknowledged, useEmergency } from '../stores/index.ts';
 
 /** A two-tone alarm from the Web Audio API: no sound file, nothing fetched. */
@@ -38,20 +39,29 @@ export function AlertBanner() {
             <strong className="alert-title">{record.signed === false ? t('alert.stockTitle') : t('alert.title', { priority: t(`priority.${record.priority}`) })}</strong>
             <div className="alert-text">{record.text}</div>
             <div className="alert-meta">
-              {t('alert.from', { node: record.fromNode ?? t('alert.unknownRadio') })} ·{' '}
+              {record.fromNode?.startsWith('!') ? (
+                <>
+                  {t('alert.from', { node: '' })}
+                  <NodeName id={record.fromNode} />
+                </>
+              ) : (
+                t('alert.from', { node: record.fromNode ?? t('alert.unknownRadio') })
+              )}{' '}
+              ·{' '}
               {record.signed === false ? (
                 <span className="unverified">{t('alert.notSigned')}</span>
               ) : (
-                <>
-                  {t('alert.signer', { signer: record.signer.slice(0, 8) })} ·{' '}
-                  <span className={record.verified ? 'verified' : 'unverified'}>{record.verified ? t('alert.verified') : t('alert.unverified')}</span>
-                </>
+                <span className={record.verified ? 'verified' : 'unverified'}>{record.verified ? t('alert.verified') : t('alert.unverified')}</span>
               )}{' '}
               · {formatTime(record.at)}
               {record.hops !== undefined ? ` · ${t('common.hops', { count: record.hops })}` : ''}
+              {record.position ? ` · ${t('alert.at', { position: `${record.position.latitude.toFixed(5)}, ${record.position.longitude.toFixed(5)}` })}` : ''}
             </div>
           </div>
-          <button type="button" onClick={() => void acknowledge(record.id)}>{t('alert.acknowledge')}</button>
+          {/* A signed emergency's author hears that a person saw it; a stock alert has nobody to tell. */}
+          <button type="button" onClick={() => void acknowledge(record.id)} data-testid="alert-seen">
+            {record.signed === false ? t('alert.acknowledge') : t('alert.seen')}
+          </button>
         </div>
       ))}
     </div>

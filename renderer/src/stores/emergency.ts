@@ -8,6 +8,9 @@ type EmergencyStore = {
   sending: boolean;
   send(text: string, priority: EmergencyPriority, confirmedAgain: boolean): Promise<boolean>;
   acknowledge(id: string): Promise<void>;
+  /** Closes one of our emergencies everywhere; false when refused (the error says why). */
+  allClear(id: string, text: string): Promise<boolean>;
+  stopRepeats(id: string): Promise<void>;
   setAcks(enabled: boolean): Promise<void>;
 };
 
@@ -27,6 +30,16 @@ export const useEmergency = create<EmergencyStore>((set) => ({
   },
   async acknowledge(id) {
     await client?.call('emergency.acknowledge', { id });
+  },
+  async allClear(id, text) {
+    if (!client) return false;
+    const result = await client.call('emergency.allClear', { id, text });
+    set({ error: result.ok ? undefined : result.error });
+    return result.ok;
+  },
+  async stopRepeats(id) {
+    const result = await client?.call('emergency.stopRepeats', { id });
+    if (result && !result.ok) set({ error: result.error });
   },
   async setAcks(enabled) {
     const result = await client?.call('emergency.settings', { acks: enabled });

@@ -1,13 +1,15 @@
 import { useState } from 'react';
-import type { EmergencyPriority } from '../../../shared/contract/index.ts';
+import { EMERGENCY_TEXT_MAX_BYTES, type EmergencyPriority, type EmergencyRecord } from '../../../shared/contract/index.ts';
 import { formatTime } from '../format.ts';
 import { useT } from '../i18n/index.ts';
+import { NodeName } from '../identity/index.ts';
 import { useEmergency, useRadio } from '../stores/index.ts';
 import { Problem } from './Problem.tsx';
+import { RollCall } from './RollCall.tsx';
 
-const templates = ['medical', 'fire', 'flood', 'missing', 'allClear'] as const;
+const templates = ['medical', 'fire', 'flood', 'missing'] as const;
 const priorities: readonly EmergencyPriority[] = ['life_threatening', 'urgent', 'advisory'];
-const MAX_BYTES = 115;
+const MAX_BYTES = EMERGENCY_TEXT_MAX_BYTES;
 
 export function Emergency() {
   const { history, acks, error, sending, send, setAcks } = useEmergency();
@@ -15,8 +17,11 @@ export function Emergency() {
   const [text, setText] = useState('');
   const [priority, setPriority] = useState<EmergencyPriority>('urgent');
   const [confirming, setConfirming] = useState(false);
+  const [shownRollCall, setShownRollCall] = useState<string | undefined>();
   const coolingDown = error?.reason === 'cooling_down';
   const t = useT();
+  // The roll-call shown: the one picked in the history, else our newest emergency.
+  const rollCallRecord = history.find((record) => record.id === shownRollCall) ?? history.find((record) => record.direction === 'sent');
 
   const confirmSend = async () => {
     const sent = await send(text.trim(), priority, coolingDown);
@@ -73,27 +78,64 @@ export function Emergency() {
         )}
         {!coolingDown ? <Problem error={error} /> : null}
       </div>
+      {rollCallRecord ? <RollCall record={rollCallRecord} /> : null}
       <div className="card">
         <table className="table" data-testid="emergency-history">
           <caption>{t('emergency.historyCaption')}</caption>
           <thead>
-            <tr><th scope="col">{t('emergency.time')}</th><th scope="col">{t('emergency.direction')}</th><th scope="col">{t('emergency.message')}</th><th scope="col">{t('emergency.from')}</th><th scope="col">{t('emergency.verified')}</th><th scope="col">{t('emergency.ackedBy')}</th></tr>
+            <tr>
+              <th scope="col">{t('emergency.time')}</th>
+              <th scope="col">{t('emergency.direction')}</th>
+              <th scope="col">{t('emergency.priority')}</th>
+              <th scope="col">{t('emergency.message')}</th>
+              <th scope="col">{t('emergency.from')}</th>
+              <th scope="col">{t('emergency.verified')}</th>
+              <th scope="col">{t('emergency.state')}</th>
+            </tr>
           </thead>
           <tbody>
             {history.map((record) => (
-              <tr key={record.id}>
+              <tr key={record.id} data-testid="emergency-row" data-id={record.id}>
                 <td>{formatTime(record.at)}</td>
                 <td>{t(`emergency.${record.direction}`)}</td>
+                <td data-testid="emergency-priority">{t(`priority.${record.priority}`)}</td>
                 <td>{record.text}</td>
-                <td>{record.fromNode ?? t('common.none')}</td>
+                <td>{record.direction === 'sent' ? t('common.none') : record.fromNode?.startsWith('!') ? <NodeName id={record.fromNode} /> : (record.fromNode ?? t('common.none'))}</td>
                 <td>{record.signed === false ? t('emergency.notSigned') : record.verified ? t('common.yes') : t('emergency.notYet')}</td>
-                <td data-testid="acked-by">{record.direction === 'sent' ? (record.ackedBy.length ? record.ackedBy.map((key) => key.slice(0, 8)).join(', ') : t('emergency.nobodyYet')) : t('common.none')}</td>
+                <td data-testid="emergency-state">
+                  <EmergencyState record={record} />
+                  {record.rollCall ? (
+                    <>
+                      {' '}
+                      <button type="button" onClick={() => setShownRollCall(record.id)} aria-pressed={rollCallRecord?.id === record.id}>
+                        {t('emergency.showRollCall')}
+                      </button>
+                    </>
+                  ) : null}
+                </td>
               </tr>
             ))}
-            {history.length === 0 ? <tr><td colSpan={6} className="muted">{t('emergency.noneYet')}</td></tr> : null}
+            {history.length === 0 ? <tr><td colSpan={7} className="muted">{t('emergency.noneYet')}</td></tr> : null}
           </tbody>
         </table>
       </div>
     </section>
+  );
+}
+
+/** One line on where an emergency stands: closed, how far our own got, or whether a person here saw it. */
+function EmergencyState({ record }: { record: EmergencyRecord }) {
+  const t = useT();
+  if (record.closed) {
+    return <>{record.closed.text ? t('emergency.closedWhy', { time: formatTime(record.closed.at), why: record.closed.text }) : t('emergency.closed', { time: formatTime(record.closed.at) })}</>;
+  }
+  if (record.direction === 'received') return <>{record.acknowledged ? t('emergency.seenHere') : t('emergency.notSeenHere')}</>;
+  const members = record.rollCall?.members ?? [];
+  const answered = members.filter((member) => member.answer !== 'silent').length;
+  return (
+    <>
+      {record.air ? t(`emergency.air.${record.air.state}`) : null}
+      {members.length > 0 ? ` · ${t('emergency.rollCallSummary', { answered, total: members.length })}` : null}
+    </>
   );
 }

@@ -2,6 +2,7 @@ import { useRef, useState, type KeyboardEvent } from 'react';
 import type { MeshPeer, PeerTransport, ReputationReason } from '../../../shared/contract/index.ts';
 import { formatBytes, formatTime } from '../format.ts';
 import { useT } from '../i18n/index.ts';
+import { NodeName } from '../identity/index.ts';
 import { useMesh, useNode } from '../stores/index.ts';
 import { Problem } from './Problem.tsx';
 
@@ -114,7 +115,7 @@ function PeerTable({ peers, threshold, filtered }: { peers: MeshPeer[]; threshol
         {peers.map((peer) => (
           <tr key={peer.id} data-testid="peer-row" data-peer-id={peer.id}>
             <td>
-              <div>{peer.name ?? shortId(peer.id)}</div>
+              <div><NodeName id={peer.id} /></div>
               <code className="cid" title={peer.id}>{peer.name ? shortId(peer.id) : peer.radioNodeId ?? ''}</code>
             </td>
             <td>

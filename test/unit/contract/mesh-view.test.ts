@@ -1,6 +1,7 @@
 // The merged peer list: one entry per identity across IP and LoRa, ordered, filtered by reputation.
 import { describe, expect, it } from 'vitest';
 import { mergePeers, loraPeersOf, selectPeers, type IpSighting, type PeerSources } from '../../../electron/node/api/mesh-view.ts';
+import { keyIdOf } from '../../../electron/node/lora/keys.ts';
 import { NodeIdentity } from '../../../electron/node/identity/index.ts';
 import type { EmergencyRecord } from '../../../electron/node/lora/service.ts';
 import { emptyNode, type MeshNode as RadioNode } from '../../../electron/node/radio/session.ts';
@@ -32,6 +33,8 @@ describe('mergePeers', () => {
         peerId: both,
         radioNodeId: '!000000a1',
         name: 'Ridge relay',
+        keyId: expect.stringMatching(/^[0-9a-f]{16}$/),
+        fingerprint: expect.stringMatching(/^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$/),
         transports: ['ip', 'lora'],
         addresses: ['/ip4/10.0.0.2/tcp/7777'],
         reputation: { score: 0.5, reasons: [] },
@@ -103,7 +106,15 @@ describe('loraPeersOf', () => {
       ackedBy: [],
       acknowledged: false,
     });
-    const peers = loraPeersOf([radio(1), radio(2), radio(3)], [record('!00000001', true), record('!00000002', false), record('!00000003', true, 'unknown')], (keyId) => keys.get(keyId));
+    const peers = loraPeersOf([radio(1), radio(2), radio(3)], new Map(), [record('!00000001', true), record('!00000002', false), record('!00000003', true, 'unknown')], (keyId) => keys.get(keyId));
     expect(peers.map((peer) => peer.peerKey)).toEqual([peerKeyOf(signer.publicKey), undefined, undefined]);
+  });
+
+  it('ties a radio to the key it announced, and lists every id of that one identity', () => {
+    const owner = NodeIdentity.generate();
+    const keyId = keyIdOf(owner.publicKey);
+    const lora = loraPeersOf([radio(2)], new Map([[2, keyId]]), [], (id) => (id === keyId ? owner.publicKey : undefined));
+    const [peer] = mergePeers(sources(new ReputationBook(clock), { lora }));
+    expect(peer).toMatchObject({ id: peerKeyOf(owner.publicKey), peerId: peerKeyOf(owner.publicKey), radioNodeId: '!00000002', keyId, fingerprint: owner.fingerprint });
   });
 });

@@ -61,6 +61,22 @@ describe('RollCall', () => {
     expect(call.view().members.every((member) => member.nextAskAt === undefined)).toBe(true);
   });
 
+  it('resumes after a restart: answers kept, the silent asked again after their backoff from now, no burst', () => {
+    const restarted = NOW + 3_600_000;
+    const call = RollCall.resume(
+      [
+        { node: 1, keyId: 'aaaaaaaaaaaaaaaa', answer: 'seen', answeredAt: NOW + 5, asks: 0 },
+        { node: 2, keyId: undefined, answer: 'silent', answeredAt: undefined, asks: 3 },
+      ],
+      restarted,
+      { firstAskAfterMs: 60_000, maxAskIntervalMs: 240_000 },
+    );
+    expect(call.view().members.map((member) => [member.node, member.answer, member.asks])).toEqual([[2, 'silent', 3], [1, 'seen', 0]]);
+    expect(call.due(restarted)).toEqual([]);
+    expect(call.wakeAt()).toBe(restarted + 240_000);
+    expect(call.due(restarted + 240_000).map((member) => member.asks)).toEqual([4]);
+  });
+
   it('is done repeating once everyone answered', () => {
     const call = new RollCall([{ node: 1, keyId: undefined }], NOW);
     call.answer({ node: 1 }, 'delivered', NOW);
@@ -131,14 +147,15 @@ describe('EmergencyInbox answers', () => {
     const [keyId, seq] = [author.keyId, Number(sent.id.split(':')[1])];
     // The same frame again is a replay: the receiver says which message it repeats.
     expect(rx.receive(sent.frames[0]!, 1, NOW + 1)).toMatchObject({ ok: false, reason: 'duplicate', keyId, repeats: { seq } });
-    expect(inbox.reanswer(keyId, seq, NOW + 1_000)).toEqual([]); // just answered
-    expect(inbox.reanswer(keyId, seq, NOW + 20_000)).toHaveLength(1);
+    const counts = (answers: { ack: Uint8Array[]; seen: Uint8Array[] }) => [answers.ack.length, answers.seen.length];
+    expect(counts(inbox.reanswer(keyId, seq, NOW + 1_000))).toEqual([0, 0]); // just answered
+    expect(counts(inbox.reanswer(keyId, seq, NOW + 20_000))).toEqual([1, 0]);
     expect(inbox.markSeen(sent.id, NOW + 21_000)).toHaveLength(1);
     expect(inbox.markSeen(sent.id, NOW + 22_000)).toBeUndefined(); // once
-    expect(inbox.reanswer(keyId, seq, NOW + 40_000)).toHaveLength(2);
+    expect(counts(inbox.reanswer(keyId, seq, NOW + 40_000))).toEqual([1, 1]);
     inbox.acks = false;
-    expect(inbox.reanswer(keyId, seq, NOW + 60_000)).toHaveLength(1); // the person's "seen" still goes
+    expect(counts(inbox.reanswer(keyId, seq, NOW + 60_000))).toEqual([0, 1]); // the person's "seen" still goes
     expect(inbox.close(sent.id)).toBe(true);
-    expect(inbox.reanswer(keyId, seq, NOW + 80_000)).toEqual([]);
+    expect(counts(inbox.reanswer(keyId, seq, NOW + 80_000))).toEqual([0, 0]);
   });
 });

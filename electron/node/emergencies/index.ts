@@ -1,0 +1,1 @@
+export { DatabaseEmergencyArchive } from './archive.ts';
