@@ -20,11 +20,13 @@ import { MeshSync, type MeshSyncStep, type MeshSyncView } from './mesh-sync.ts';
 import { LoraReceiver, type Delivery } from './receiver.ts';
 import { RELAYED_TYPES, type RelayedMessage } from './relayed.ts';
 import { DEFAULT_AIRTIME_SHARE, DEVICE_QUEUE_SLOTS, LoraScheduler, frameAirtimeMs, type TrafficClass } from './scheduler.ts';
-import { LoraSender } from './sender.ts';
+import { LoraSender, type SenderOptions } from './sender.ts';
+import type { LoraSeqStore } from './seq-store.ts';
 import { ALERT_APP_PORT, alertTextOf, allClearTextOf, bellAlertText, isCopyOf } from './stock-alerts.ts';
-import type { Signer } from './keys.ts';
+import { keyIdOf, type Signer } from './keys.ts';
 import { FileFetcher, FileServer, nodeIdOf, type FetchEffect, type TransferView } from './transfer/index.ts';
 import { MAX_FRAME_BYTES } from './wire.ts';
+import { PeerHops, announceHopLimit, indexAnnounceHopLimit } from './reach.ts';
 
 const BROADCAST = 0xffffffff;
 /** Meshtastic's MeshPacket priorities (the device queue sends higher first): ALERT above all ours. */
@@ -147,6 +149,8 @@ export type LoraServiceOptions = {
   indexFile: string;
   /** Told about peers that served bad file data (`block_corrupt`) or forged signatures (`signature_invalid`). */
   reputation?: { report(peer: string, kind: EvidenceKind): void };
+  /** Where the signed sequence numbers used are kept, so a quick restart never reuses one. */
+  seqStore?: Pick<LoraSeqStore, 'last' | 'used'>;
   /** Keeps the emergency history (and what our open roll-calls repeat) across restarts. */
   archive?: EmergencyArchive;
 };
@@ -163,9 +167,10 @@ export type EmergencyArchive = {
 const FILE_FLOW = 'file:';
 const FILE_CONTROL_FLOW = `${FILE_FLOW}control`;
 /**
- * Key and index announces go to radio neighbours only (hop limit 0): sync and file transfers run
- * between neighbours, and a flood per announce per node would fill the channel (each costs one
- * transmission per relay). Emergencies, which must verify far away, carry their author's key.
+ * Key and index announces reach neighbours, and one relay further while no Pakit node is among
+ * them and the radio knows nodes beyond (reach.ts): a flood per announce per node would fill the
+ * channel (each costs one transmission per relay). Emergencies, which must verify far away, carry
+ * their author's key.
  */
 const NEIGHBOURS_FLOW = 'neighbours';
 /** Emergency answers and repeats to one radio: as far as emergencies go. */
@@ -215,6 +220,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   readonly #delayed = new Set<unknown>();
   /** Radio node number -> the key id it announced as its own. */
   readonly #radioKeys = new Map<number, string>();
+  /** Hops each radio's packets took: sync messages to it carry that hop limit. */
+  readonly #peerHops = new PeerHops();
   readonly #random = () => randomBytes(4).readUInt32BE() / 2 ** 32;
 
   constructor(options: LoraServiceOptions) {
@@ -223,7 +230,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     const random = this.#random;
     // One registry for both directions: a registered type is sent and understood alike.
     const registry = new MessageRegistry();
-    this.sender = new LoraSender({ networkId: options.networkId, signer: options.signer, random, registry });
+    this.sender = new LoraSender({ networkId: options.networkId, signer: options.signer, random, registry, ...this.#persistedSeq(options) });
     this.receiver = new LoraReceiver({ networkId: options.networkId, registry });
     const frameIntervalMs = () => Math.ceil(frameAirtimeMs(this.#scheduler.modem, MAX_FRAME_BYTES)) / DEFAULT_AIRTIME_SHARE;
     this.#fetcher = new FileFetcher({ random, frameIntervalMs });
@@ -276,6 +283,21 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       this.#scheduler.reportDeviceQueue(DEVICE_QUEUE_SLOTS - queued);
       this.#pump();
     });
+  }
+
+  /** The sender goes on above the last sequence number recorded; a failed write is logged, the message still goes. */
+  #persistedSeq({ seqStore, signer, log }: LoraServiceOptions): Pick<SenderOptions, 'lastSeq' | 'onSeq'> {
+    if (!seqStore) return {};
+    const keyId = keyIdOf(signer.publicKey);
+    const lastSeq = seqStore.last(keyId);
+    const onSeq = (seq: number) => {
+      try {
+        seqStore.used(keyId, seq);
+      } catch (error) {
+        log('warn', `the LoRa sequence number could not be saved (${error instanceof Error ? error.message : String(error)}); a restart within the next seconds may reuse it`);
+      }
+    };
+    return lastSeq === undefined ? { onSeq } : { lastSeq, onSeq };
   }
 
   get acksEnabled(): boolean {
@@ -508,22 +530,31 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     }
     const to = this.#destinations.get(payload) ?? BROADCAST;
     const override = this.#sendOptions.get(payload);
+    const hopLimit = override?.hopLimit ?? (isFile ? 0 : isEmergency || flow === FAR_FLOW ? MESH_HOP_LIMIT.emergency : to !== BROADCAST ? this.#peerHops.hopLimitTo(to, this.#announceHops()) : flow === NEIGHBOURS_FLOW ? indexAnnounceHopLimit(this.#options.link.nodes(), this.#radioKeys.keys(), this.#peerHops) : MESH_HOP_LIMIT.other);
     const queued = this.#options.link.enqueue({
       messageId: `${this.#frameTags.get(payload) ?? 'lora'}#${now}-${this.#frameCounter++}`,
       to,
       payload,
       // On a broadcast, want_ack makes the device listen for a neighbour's relay and transmit
       // again (up to 3 times) when it hears none: the firmware's answer to hidden-terminal collisions.
-      // To one radio, it is the firmware's acknowledged delivery with retries.
-      wantAck: override?.wantAck ?? (to !== BROADCAST || (!isFile && (isEmergency || trafficClass === 'control'))),
-      hopLimit: override?.hopLimit ?? (isFile || flow === NEIGHBOURS_FLOW ? 0 : isEmergency || flow === FAR_FLOW ? MESH_HOP_LIMIT.emergency : MESH_HOP_LIMIT.other),
+      // To one radio, it is the firmware's acknowledged delivery with retries; but the firmware
+      // turns want_ack with hop limit 0 into hop limit 3 (FIELD-NOTES §2), which would flood a
+      // neighbour's sync frames three hops: to a neighbour they go without (sessions repair losses).
+      wantAck: override?.wantAck ?? (to !== BROADCAST ? hopLimit > 0 : !isFile && (isEmergency || trafficClass === 'control')),
+      hopLimit,
       priority: MESH_PRIORITY[trafficClass],
     });
     if (!queued.ok) this.#options.log('warn', `a LoRa frame was refused by the radio link: ${queued.error.message}`);
   }
 
+  #announceHops(): number {
+    return announceHopLimit(this.#options.link.nodes());
+  }
+
   #onPacket(packet: ReceivedPacket): void {
     const now = this.#options.clock.now();
+    // A packet sent zero-hop (hop_start and hop_limit both 0) came straight from its radio.
+    this.#peerHops.note(packet.from, packet.hops ?? (packet.hopLimit === 0 ? 0 : undefined), now);
     const result = this.receiver.receive(packet.payload, packet.from, now);
     if (!result.ok) {
       // Repeats are normal (emergencies go out twice, relays echo): counted, not worth a warning.
@@ -545,7 +576,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       this.#noteRadioKey(delivery);
       // Signed and verified: weak credit (capped: valid messages cost nothing to make).
       if (delivery.auth === 'verified' && delivery.signer) this.#creditKey(delivery.signer.keyId, 'message_valid');
-      if (delivery.auth === 'unverified' && hops === 0 && delivery.signer?.hops === 0) this.#requestKey(delivery.signer.keyId, now);
+      // Announces reach one relay: so does the question for the key behind one.
+      if (delivery.auth === 'unverified' && hops <= this.#announceHops() && delivery.signer?.hops === 0) this.#requestKey(delivery.signer.keyId, now);
       this.#deliver(delivery, hops);
       this.#offerToBridge(delivery);
     }
