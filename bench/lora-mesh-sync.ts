@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type { PakitNode } from '../electron/node/node.ts';
 import { createSimMesh, ScaledRealTimeScheduler, serveDeviceOverTcp } from '../electron/sim/index.ts';
 import { watchAir } from '../test/helpers/air.ts';
-import { createTestNode, scaledClock } from '../test/helpers/test-node.ts';
+import { connectNodesToRadios, scaledClock } from '../test/helpers/test-node.ts';
 
 const NODES = 20;
 const IDS_PER_NODE = 5;
@@ -73,12 +73,7 @@ export async function measureMeshSync(log: (line: string) => void, seed = 12): P
   try {
     // The radios' own NodeInfo first (within a minute of radio time): each then knows who is beyond its neighbours.
     await until(() => scheduler.now() > 70_000, 60_000, () => Date.now(), 'the radios to announce themselves');
-    for (const server of servers) {
-      const node = await createTestNode({ clock });
-      nodes.push(node);
-      const started = await node.radio.connect({ kind: 'tcp', host: '127.0.0.1', port: server.port });
-      if (!started.ok) throw new Error(`node could not connect: ${started.error.message}`);
-    }
+    await connectNodesToRadios(servers, clock, nodes);
     // Connect-time key and index announces (within 90 s) and the key requests they raise.
     await until(() => scheduler.now() > 70_000 + 150_000, 60_000, () => Date.now(), 'the connect-time announces');
     const startedAt = scheduler.now();

@@ -11,7 +11,7 @@
 //     "received" reached it within ROLL_CALL_READ_MS, repeats included.
 import type { PakitNode } from '../electron/node/node.ts';
 import { createSimMesh, ScaledRealTimeScheduler, serveDeviceOverTcp } from '../electron/sim/index.ts';
-import { createTestNode, scaledClock } from '../test/helpers/test-node.ts';
+import { connectNodesToRadios, scaledClock } from '../test/helpers/test-node.ts';
 
 const TIME_SCALE = 10;
 const RADIOS = 20;
@@ -38,12 +38,7 @@ export async function emergencyOverMesh(seed: number, log: (line: string) => voi
   const servers = await Promise.all(mesh.devices.map((device) => serveDeviceOverTcp(device)));
   const nodes: PakitNode[] = [];
   try {
-    for (const server of servers) {
-      const node = await createTestNode({ clock });
-      const started = await node.radio.connect({ kind: 'tcp', host: '127.0.0.1', port: server.port });
-      if (!started.ok) throw new Error(`node could not connect: ${started.error.message}`);
-      nodes.push(node);
-    }
+    await connectNodesToRadios(servers, clock, nodes);
     await waitRadio(clock, SETTLE_MS);
     const [sender, ...receivers] = nodes as [PakitNode, ...PakitNode[]];
     const stock: Arrival[] = [];
