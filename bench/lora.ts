@@ -40,7 +40,7 @@ import { RadioLink } from '../electron/node/radio/link.ts';
 import { contentIdFor, RAW_CODEC } from '../electron/node/storage/content-id.ts';
 import { createSimMesh, ScaledRealTimeScheduler, seededRandom, serveDeviceOverTcp, type DeviceTcpServer, type SimMesh } from '../electron/sim/index.ts';
 import { watchAir } from '../test/helpers/air.ts';
-import { createTestNode, scaledClock } from '../test/helpers/test-node.ts';
+import { connectNodesToRadios, createTestNode, scaledClock } from '../test/helpers/test-node.ts';
 import { measureSync } from './lora-sync.ts';
 
 function framesBeforeEmergency(): number {
@@ -78,12 +78,7 @@ async function deliveredOverLine(seed: number, log: (line: string) => void): Pro
   const servers = await Promise.all(mesh.devices.map((device) => serveDeviceOverTcp(device)));
   const nodes: PakitNode[] = [];
   try {
-    for (const server of servers) {
-      const node = await createTestNode({ clock });
-      const started = await node.radio.connect({ kind: 'tcp', host: '127.0.0.1', port: server.port });
-      if (!started.ok) throw new Error(`node could not connect: ${started.error.message}`);
-      nodes.push(node);
-    }
+    await connectNodesToRadios(servers, clock, nodes);
     const [sender, ...receivers] = nodes;
     const sent = sender!.lora.sendEmergency({ text: 'Benchmark: flood warning, move to high ground', priority: 'urgent', confirmedAgain: false });
     if (!sent.ok) throw new Error('the emergency was refused');
@@ -241,12 +236,7 @@ export async function ourTransfer(lossRate: number, seed: number, log: (line: st
   const nodes: PakitNode[] = [];
   const neighbours = radios === 2;
   try {
-    for (const server of [servers[0]!, servers.at(-1)!]) {
-      const node = await createTestNode({ clock });
-      nodes.push(node);
-      const started = await node.radio.connect({ kind: 'tcp', host: '127.0.0.1', port: server.port });
-      if (!started.ok) throw new Error(`node could not connect: ${started.error.message}`);
-    }
+    await connectNodesToRadios([servers[0]!, servers.at(-1)!], clock, nodes);
     const [holder, asker] = nodes as [PakitNode, PakitNode];
     // Key announces and index sync reach radio neighbours only: across a relay the manifest arrives unverified.
     if (neighbours) await until(() => nodes.every((node) => node.lora.receiver.keys.size >= 1), 10_000, 'key announcements');

@@ -22,6 +22,7 @@ import { NodeLog } from './log.ts';
 import { NodeFavorites } from './nodes/favorites.ts';
 import { FileNames } from './files/names.ts';
 import { LoraService } from './lora/service.ts';
+import { LoraSeqStore } from './lora/seq-store.ts';
 import { MessageStore, MessagesService } from './messages/index.ts';
 import { describePort, RadioLink } from './radio/link.ts';
 import { listSerialPorts } from './radio/ports.ts';
@@ -161,6 +162,7 @@ export class PakitNode {
       indexFile: join(options.dataDir, 'lora-mesh-index.bin'),
       reputation: this.reputation,
       names: this.fileNames,
+      seqStore: new LoraSeqStore(this.database),
       archive: new DatabaseEmergencyArchive(this.database, (id, why) => this.log.write('warn', 'lora', `a saved emergency (${id}) could not be read back (${why}); it was left out`)),
     });
     const network = meshNetworkOf(options.mesh);
@@ -231,7 +233,14 @@ export class PakitNode {
       // A verified emergency can tell which identity a radio is.
       this.mesh.peersChanged();
     });
-    this.lora.on('transfers', (views) => this.hub.emit('files.transfers', views));
+    const fetched = new Set<string>();
+    this.lora.on('transfers', (views) => {
+      this.hub.emit('files.transfers', views);
+      // A file fetched over LoRa is in the store now: the consoles' block counts follow.
+      const done = views.filter((view) => view.direction === 'incoming' && view.state === 'done' && !fetched.has(view.id));
+      for (const view of done) fetched.add(view.id);
+      if (done.length > 0) this.publishIndex();
+    });
     this.lora.on('sync', (view) => this.hub.emit('index.sync', toIndexSyncView(view)));
   }
 

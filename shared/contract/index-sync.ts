@@ -1,13 +1,17 @@
 import { z } from 'zod';
-import { IndexSummary } from './storage.ts';
+import { ContentId, IndexSummary } from './storage.ts';
 
 /**
  * Where index sync with one radio peer stands. idle: heard from, roots not compared yet; in_sync:
- * equal roots at its last announce; pending: this node starts a session after a delay, unless the
- * peer starts first; reconciling: a session runs; reconciled: a session finished (the peer's next
- * announce confirms the roots); failed: see the peer's `error`.
+ * equal roots at its last announce, and ours unchanged since; changed: equal at its last announce,
+ * but ours changed since (its next announce compares again); pending: this node starts a session
+ * after a delay, unless the peer starts first; reconciling: a session runs; reconciled: a session
+ * finished (the peer's next announce confirms the roots); failed: see the peer's `error`.
  */
-export const PeerSyncStatus = z.enum(['idle', 'in_sync', 'pending', 'reconciling', 'reconciled', 'failed']);
+/** Ids of a peer's last session the node lists (the count says how many more there were). */
+export const LAST_SESSION_IDS_SHOWN = 20;
+
+export const PeerSyncStatus = z.enum(['idle', 'in_sync', 'changed', 'pending', 'reconciling', 'reconciled', 'failed']);
 export type PeerSyncStatus = z.infer<typeof PeerSyncStatus>;
 
 /**
@@ -34,6 +38,10 @@ export const PeerSyncState = z.object({
   bytesOnAir: z.number().int(),
   /** Of the current or last session, counting the announce that started it. */
   roundTrips: z.number().int(),
+  /** Ids learned in the current or last session (a range plan, one range after another, counts as one). */
+  lastSessionLearned: z.number().int(),
+  /** The first ids learned in that session: what the operator can request. */
+  lastSessionIds: z.array(ContentId).max(LAST_SESSION_IDS_SHOWN),
   lastActivityAt: z.number(),
   /** Why the last session failed; `detail` is for the log and the curious operator. */
   error: z.object({ reason: SyncFailureReason, detail: z.string() }).optional(),

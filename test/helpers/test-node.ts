@@ -38,3 +38,17 @@ export function scaledClock(scheduler: ScaledRealTimeScheduler, epochMs: number)
     clearTimeout: (handle) => scheduler.clearTimer(handle as number),
   };
 }
+
+/**
+ * A fresh test node on each simulated radio (TCP), connected; each is pushed to `nodes` as soon as it
+ * exists, so the caller's cleanup stops it even when a later one fails to connect.
+ */
+export async function connectNodesToRadios(servers: readonly { port: number }[], clock: Clock, nodes: PakitNode[]): Promise<PakitNode[]> {
+  for (const server of servers) {
+    const node = await createTestNode({ clock });
+    nodes.push(node);
+    const started = await node.radio.connect({ kind: 'tcp', host: '127.0.0.1', port: server.port });
+    if (!started.ok) throw new Error(`node could not connect: ${started.error.message}`);
+  }
+  return nodes;
+}

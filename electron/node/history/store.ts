@@ -64,7 +64,7 @@ export class HistoryStore {
         insert.run(
           sample.nodeId,
           Math.floor(sample.at / MINUTE_MS),
-          sample.at,
+          Math.round(sample.at), // a scaled clock (tests, benches) gives fractional milliseconds
           sample.snr ?? null,
           sample.rssi ?? null,
           sample.batteryLevel ?? null,
@@ -87,7 +87,7 @@ export class HistoryStore {
       )
       .run(
         Math.floor(sample.at / MINUTE_MS),
-        sample.at,
+        Math.round(sample.at),
         sample.channelUtilization ?? null,
         sample.airUtilTx ?? null,
         sample.batteryLevel ?? null,

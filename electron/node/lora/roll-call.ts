@@ -33,8 +33,10 @@ export type RollCallOptions = {
   readonly firstAskAfterMs?: number;
   /** Waits double after each ask, up to this. */
   readonly maxAskIntervalMs?: number;
-  /** Asks per wake-up: each is a flood, so a crowd of silent nodes is asked a few at a time. */
+  /** Asks per round: each is a flood, so a crowd of silent nodes is asked a few at a time. */
   readonly asksPerRound?: number;
+  /** Rounds at least this far apart, so the rest of a crowd waits for the channel to clear. */
+  readonly roundGapMs?: number;
   /** Answers arriving from nodes not on the list are added, up to this many members. */
   readonly maxMembers?: number;
 };
@@ -43,6 +45,7 @@ export const DEFAULT_ROLL_CALL: Required<RollCallOptions> = {
   firstAskAfterMs: 60_000,
   maxAskIntervalMs: 8 * 60_000,
   asksPerRound: 4,
+  roundGapMs: 20_000,
   maxMembers: 64,
 };
 
@@ -52,6 +55,7 @@ export class RollCall {
   readonly #options: Required<RollCallOptions>;
   readonly #members: Member[] = [];
   #repeating = true;
+  #nextRoundAt = -Infinity;
 
   constructor(expected: readonly { node: number; keyId: KeyId | undefined }[], sentAt: number, options: RollCallOptions = {}) {
     this.#options = { ...DEFAULT_ROLL_CALL, ...options };
@@ -96,11 +100,12 @@ export class RollCall {
 
   /** The silent members to ask now (at most a round's worth, longest waiting first); each is booked for its next ask. */
   due(now: number): RollCallMember[] {
-    if (!this.#repeating) return [];
+    if (!this.#repeating || now < this.#nextRoundAt) return [];
     const due = this.#members
       .filter((member) => member.answer === 'silent' && member.nextAskAt <= now)
       .sort((a, b) => a.nextAskAt - b.nextAskAt)
       .slice(0, this.#options.asksPerRound);
+    if (due.length > 0) this.#nextRoundAt = now + this.#options.roundGapMs;
     for (const member of due) {
       member.asks += 1;
       member.nextAskAt = now + Math.min(this.#options.firstAskAfterMs * 2 ** member.asks, this.#options.maxAskIntervalMs);
@@ -112,7 +117,7 @@ export class RollCall {
   wakeAt(): number | undefined {
     if (!this.#repeating) return undefined;
     const next = Math.min(...this.#members.filter((member) => member.answer === 'silent').map((member) => member.nextAskAt));
-    return Number.isFinite(next) ? next : undefined;
+    return Number.isFinite(next) ? Math.max(next, this.#nextRoundAt) : undefined;
   }
 
   /** The operator stopped the repeats, or the emergency is closed. */

@@ -22,6 +22,8 @@ export type SenderOptions = {
   readonly random: () => number;
   /** The last sequence number used before a restart, if persisted: keeps numbers increasing. */
   readonly lastSeq?: number;
+  /** Told each signed sequence number before its message is returned: persist it for `lastSeq`. */
+  readonly onSeq?: (seq: number) => void;
 };
 
 export type EncodedMessage = {
@@ -40,6 +42,7 @@ export class LoraSender {
   readonly #signer: Signer;
   readonly #keyIdBytes: Uint8Array;
   #lastSeq: number;
+  readonly #onSeq: ((seq: number) => void) | undefined;
   #nonce: number;
 
   constructor(options: SenderOptions) {
@@ -49,6 +52,7 @@ export class LoraSender {
     this.keyId = keyIdOf(options.signer.publicKey);
     this.registry = options.registry ?? new MessageRegistry();
     this.#lastSeq = options.lastSeq ?? -1;
+    this.#onSeq = options.onSeq;
     this.#nonce = Math.floor(options.random() * 0x10000) & 0xffff;
   }
 
@@ -62,6 +66,7 @@ export class LoraSender {
     const { code, signed, body } = this.#body(message);
     if (!signed) return this.#framed(encodeUnsignedMessage(code, body));
     const seq = (this.#lastSeq = Math.max(this.#lastSeq + 1, seqForTime(now)));
+    this.#onSeq?.(seq);
     const signature = this.#signer.sign(signedPayload(this.#tag, code, this.#keyIdBytes, seq, body));
     return { ...this.#framed(encodeSignedMessage(code, 0, this.#keyIdBytes, seq, body, signature)), seq };
   }

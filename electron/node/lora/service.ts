@@ -20,11 +20,13 @@ import { MeshSync, type MeshSyncStep, type MeshSyncView } from './mesh-sync.ts';
 import { LoraReceiver, type Delivery } from './receiver.ts';
 import { RELAYED_TYPES, type RelayedMessage } from './relayed.ts';
 import { DEFAULT_AIRTIME_SHARE, DEVICE_QUEUE_SLOTS, LoraScheduler, frameAirtimeMs, type TrafficClass } from './scheduler.ts';
-import { LoraSender } from './sender.ts';
+import { LoraSender, type SenderOptions } from './sender.ts';
+import type { LoraSeqStore } from './seq-store.ts';
 import { ALERT_APP_PORT, alertTextOf, allClearTextOf, bellAlertText, isCopyOf } from './stock-alerts.ts';
-import type { Signer } from './keys.ts';
+import { keyIdOf, type Signer } from './keys.ts';
 import { DEFAULT_REQUEST_HOP_LIMIT, fileTransferCost, FileFetcher, type FileCost, type FileDescription, FileServer, nodeIdOf, type FetchEffect, type TransferView } from './transfer/index.ts';
 import { MAX_FRAME_BYTES } from './wire.ts';
+import { PeerHops, announceHopLimit, indexAnnounceHopLimit } from './reach.ts';
 
 const BROADCAST = 0xffffffff;
 /** Meshtastic's MeshPacket priorities (the device queue sends higher first): ALERT above all ours. */
@@ -149,6 +151,8 @@ export type LoraServiceOptions = {
   reputation?: { report(peer: string, kind: EvidenceKind): void };
   /** File names: manifests of files served carry them, files received keep their holder's. */
   names?: { get(contentId: string): FileDescription | undefined; set(contentId: string, name: string, mediaType?: string): void };
+  /** Where the signed sequence numbers used are kept, so a quick restart never reuses one. */
+  seqStore?: Pick<LoraSeqStore, 'last' | 'used'>;
   /** Keeps the emergency history (and what our open roll-calls repeat) across restarts. */
   archive?: EmergencyArchive;
 };
@@ -168,9 +172,10 @@ export type EmergencyArchive = {
 const FILE_FLOW = 'file:';
 const FILE_CONTROL_FLOW = `${FILE_FLOW}control`;
 /**
- * Key and index announces go to radio neighbours only (hop limit 0): sync and file transfers run
- * between neighbours, and a flood per announce per node would fill the channel (each costs one
- * transmission per relay). Emergencies, which must verify far away, carry their author's key.
+ * Key and index announces reach neighbours, and one relay further while no Pakit node is among
+ * them and the radio knows nodes beyond (reach.ts): a flood per announce per node would fill the
+ * channel (each costs one transmission per relay). Emergencies, which must verify far away, carry
+ * their author's key.
  */
 const NEIGHBOURS_FLOW = 'neighbours';
 /** Emergency answers and repeats to one radio: as far as emergencies go. */
@@ -220,6 +225,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   readonly #delayed = new Set<unknown>();
   /** Radio node number -> the key id it announced as its own. */
   readonly #radioKeys = new Map<number, string>();
+  /** Hops each radio's packets took: sync messages to it carry that hop limit. */
+  readonly #peerHops = new PeerHops();
   readonly #random = () => randomBytes(4).readUInt32BE() / 2 ** 32;
 
   constructor(options: LoraServiceOptions) {
@@ -228,7 +235,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     const random = this.#random;
     // One registry for both directions: a registered type is sent and understood alike.
     const registry = new MessageRegistry();
-    this.sender = new LoraSender({ networkId: options.networkId, signer: options.signer, random, registry });
+    this.sender = new LoraSender({ networkId: options.networkId, signer: options.signer, random, registry, ...this.#persistedSeq(options) });
     this.receiver = new LoraReceiver({ networkId: options.networkId, registry });
     const frameIntervalMs = () => this.#frameIntervalMs();
     this.#fetcher = new FileFetcher({ random, frameIntervalMs });
@@ -288,6 +295,21 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     return Math.ceil(frameAirtimeMs(this.#scheduler.modem, MAX_FRAME_BYTES)) / DEFAULT_AIRTIME_SHARE;
   }
 
+  /** The sender goes on above the last sequence number recorded; a failed write is logged, the message still goes. */
+  #persistedSeq({ seqStore, signer, log }: LoraServiceOptions): Pick<SenderOptions, 'lastSeq' | 'onSeq'> {
+    if (!seqStore) return {};
+    const keyId = keyIdOf(signer.publicKey);
+    const lastSeq = seqStore.last(keyId);
+    const onSeq = (seq: number) => {
+      try {
+        seqStore.used(keyId, seq);
+      } catch (error) {
+        log('warn', `the LoRa sequence number could not be saved (${error instanceof Error ? error.message : String(error)}); a restart within the next seconds may reuse it`);
+      }
+    };
+    return lastSeq === undefined ? { onSeq } : { lastSeq, onSeq };
+  }
+
   get acksEnabled(): boolean {
     return this.#inbox.acks;
   }
@@ -311,13 +333,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     const result = this.#outbox.send({ ...request, ...(position && { position }) }, now);
     if (!result.ok) return result;
     // The message carries its author's key: receivers verify it on arrival, nothing else has to get through.
-    const broadcast = () => {
-      for (const frame of result.frames) {
-        const copy = frame.slice(); // each send is followed on air on its own
-        this.#frameTags.set(copy, `emergency:${result.id}`);
-        this.#scheduler.enqueue(copy, 'emergency');
-      }
-    };
+    const broadcast = () => this.#broadcastEmergency(result.id, result.frames);
     broadcast();
     this.#later(EMERGENCY_REPEAT_MS, broadcast);
     const expected = this.#options.link
@@ -540,22 +556,31 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     }
     const to = this.#destinations.get(payload) ?? BROADCAST;
     const override = this.#sendOptions.get(payload);
+    const hopLimit = override?.hopLimit ?? (isFile ? 0 : isEmergency || flow === FAR_FLOW ? MESH_HOP_LIMIT.emergency : to !== BROADCAST ? this.#peerHops.hopLimitTo(to, this.#announceHops()) : flow === NEIGHBOURS_FLOW ? indexAnnounceHopLimit(this.#options.link.nodes(), this.#radioKeys.keys(), this.#peerHops) : MESH_HOP_LIMIT.other);
     const queued = this.#options.link.enqueue({
       messageId: `${this.#frameTags.get(payload) ?? 'lora'}#${now}-${this.#frameCounter++}`,
       to,
       payload,
       // On a broadcast, want_ack makes the device listen for a neighbour's relay and transmit
       // again (up to 3 times) when it hears none: the firmware's answer to hidden-terminal collisions.
-      // To one radio, it is the firmware's acknowledged delivery with retries.
-      wantAck: override?.wantAck ?? (to !== BROADCAST || (!isFile && (isEmergency || trafficClass === 'control'))),
-      hopLimit: override?.hopLimit ?? (isFile || flow === NEIGHBOURS_FLOW ? 0 : isEmergency || flow === FAR_FLOW ? MESH_HOP_LIMIT.emergency : MESH_HOP_LIMIT.other),
+      // To one radio, it is the firmware's acknowledged delivery with retries; but the firmware
+      // turns want_ack with hop limit 0 into hop limit 3 (FIELD-NOTES §2), which would flood a
+      // neighbour's sync frames three hops: to a neighbour they go without (sessions repair losses).
+      wantAck: override?.wantAck ?? (to !== BROADCAST ? hopLimit > 0 : !isFile && (isEmergency || trafficClass === 'control')),
+      hopLimit,
       priority: MESH_PRIORITY[trafficClass],
     });
     if (!queued.ok) this.#options.log('warn', `a LoRa frame was refused by the radio link: ${queued.error.message}`);
   }
 
+  #announceHops(): number {
+    return announceHopLimit(this.#options.link.nodes());
+  }
+
   #onPacket(packet: ReceivedPacket): void {
     const now = this.#options.clock.now();
+    // A packet sent zero-hop (hop_start and hop_limit both 0) came straight from its radio.
+    this.#peerHops.note(packet.from, packet.hops ?? (packet.hopLimit === 0 ? 0 : undefined), now);
     const result = this.receiver.receive(packet.payload, packet.from, now);
     if (!result.ok) {
       // Repeats are normal (emergencies go out twice, relays echo): counted, not worth a warning.
@@ -577,7 +602,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       this.#noteRadioKey(delivery);
       // Signed and verified: weak credit (capped: valid messages cost nothing to make).
       if (delivery.auth === 'verified' && delivery.signer) this.#creditKey(delivery.signer.keyId, 'message_valid');
-      if (delivery.auth === 'unverified' && hops === 0 && delivery.signer?.hops === 0) this.#requestKey(delivery.signer.keyId, now);
+      // Announces reach one relay: so does the question for the key behind one.
+      if (delivery.auth === 'unverified' && hops <= this.#announceHops() && delivery.signer?.hops === 0) this.#requestKey(delivery.signer.keyId, now);
       this.#deliver(delivery, hops);
       this.#offerToBridge(delivery);
     }
@@ -838,7 +864,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
         for (const frame of frames) {
           const copy = frame.slice();
           if (to !== undefined) this.#destinations.set(copy, to);
-          this.#sendOptions.set(copy, { hopLimit, wantAck: to !== undefined && wantAck });
+          // The firmware turns want_ack with hop limit 0 into hop limit 3: to a neighbour, no want_ack.
+          this.#sendOptions.set(copy, { hopLimit, wantAck: to !== undefined && wantAck && hopLimit > 0 });
           this.#scheduler.enqueue(copy, 'control', FAR_FLOW);
         }
       }
@@ -933,18 +960,22 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   }
 
   /**
-   * Repeats our emergencies to the radios that have not answered: a Pakit node gets the signed
-   * message again (it answers the repeat), any other the stock alert as a direct message (its
-   * radio's firmware ack says it arrived). Within the airtime budget: the scheduler paces them.
+   * Repeats our emergencies while radios stay silent. Each round floods the signed message once more
+   * (it reaches radios this node never heard, and any that lost it to a collision; those that have it
+   * drop the copy), then asks the silent directly: a Pakit node gets the signed message addressed to
+   * it (its node answers a repeat addressed to it: its answer may be what was lost), any other radio
+   * the stock alert (its firmware's ack says it arrived). The scheduler paces all of it.
    */
   #askSilent(): void {
     const now = this.#options.clock.now();
     let changed = false;
     for (const [id, { rollCall, frames }] of this.#rollCalls) {
       const record = this.#history.find((entry) => entry.id === id);
-      if (!record || record.closed) continue;
-      for (const member of rollCall.due(now)) {
-        changed = true;
+      const due = record && !record.closed ? rollCall.due(now) : [];
+      if (!record || due.length === 0) continue;
+      changed = true;
+      this.#broadcastEmergency(id, frames);
+      for (const member of due) {
         const tag = `ask:${id}@${member.node}`;
         if (member.keyId !== undefined) {
           for (const frame of frames) {
@@ -959,11 +990,20 @@ export class LoraService extends EventEmitter<ServiceEvents> {
           if (!queued.ok) this.#options.log('warn', `a repeat of the emergency to ${nodeIdOf(member.node)} could not be queued: ${queued.error.message}`);
         }
       }
-      if (changed) this.#updateRollCall(record);
+      this.#updateRollCall(record);
     }
     if (!changed) return;
     this.#historyChanged();
     this.#pump();
+  }
+
+  /** Our signed emergency on air once more, as a flood; each send is followed on air on its own. */
+  #broadcastEmergency(id: string, frames: readonly Uint8Array[]): void {
+    for (const frame of frames) {
+      const copy = frame.slice();
+      this.#frameTags.set(copy, `emergency:${id}`);
+      this.#scheduler.enqueue(copy, 'emergency');
+    }
   }
 
   // ---- file transfer: glue between the radio, the store and the cores in transfer/ ----
@@ -1203,7 +1243,14 @@ export class LoraService extends EventEmitter<ServiceEvents> {
    */
   #raiseStock(packet: TextMessage, text: string): void {
     const fromNode = nodeIdOf(packet.from);
-    if (this.#history.some((entry) => isCopyOf(text, fromNode, packet.receivedAt, entry))) return;
+    const original = this.#history.find((entry) => isCopyOf(text, fromNode, packet.receivedAt, entry));
+    if (original) {
+      // The author's roll-call asked this radio with the stock copy (it knew no key for it): our answer was lost.
+      if (packet.to === this.#options.link.device?.nodeNum && original.direction === 'received') {
+        this.#reanswer(original.signer, Number(original.id.split(':')[1]), packet.from, this.#options.clock.now());
+      }
+      return;
+    }
     const id = `alert:${fromNode}:${packet.id}`;
     if (this.#history.some((entry) => entry.id === id)) return; // the same packet again (after a reconnect)
     const record: EmergencyRecord = {

@@ -457,7 +457,7 @@ export const en = {
     learned: 'Learned from radio peers',
     meshRoot: 'Mesh index root',
     syncHelp:
-      'Radio neighbours running Pakit Mesh compare index roots and swap the block ids the other lacks. A learned id is a block another node holds: request it in Files to fetch it.',
+      'Nodes running Pakit Mesh in radio range, or one relay away, compare index roots and swap the block ids the other lacks. A learned id is a block another node holds: request it below, or in Files, to fetch it over LoRa.',
     syncCaption: 'Index sync with each radio peer, latest activity first.',
     peer: 'Peer',
     state: 'State',
@@ -473,6 +473,7 @@ export const en = {
     syncState: {
       idle: 'Heard: roots not compared yet',
       in_sync: 'In sync',
+      changed: 'Was in sync: ours changed since (its next announce compares again)',
       pending: 'Roots differ: a session starts soon',
       reconciling: 'Reconciling…',
       reconciled: 'Reconciled (its next announce confirms)',
@@ -490,6 +491,11 @@ export const en = {
     ours: 'ours: {{root}}',
     same: 'same',
     differ: 'differ',
+    lastSessionLearned: 'Learned in the last session: {{count}}',
+    andMore: 'and {{count}} more',
+    request: 'Request',
+    requestId: 'Request {{id}} over LoRa',
+    requestedState: 'Requested: {{state}} (see Files)',
   },
   peers: {
     title: 'Peers',

@@ -460,7 +460,7 @@ export const es: CatalogOf<typeof en> = {
     learned: 'Aprendidos de pares de radio',
     meshRoot: 'Raíz del índice de la malla',
     syncHelp:
-      'Los vecinos de radio con Pakit Mesh comparan las raíces de sus índices e intercambian los ids de bloque que le faltan al otro. Un id aprendido es un bloque que guarda otro nodo: pídelo en Archivos para traerlo.',
+      'Los nodos con Pakit Mesh al alcance de la radio, o a un repetidor, comparan las raíces de sus índices e intercambian los ids de bloque que le faltan al otro. Un id aprendido es un bloque que guarda otro nodo: pídelo aquí abajo, o en Archivos, para traerlo por LoRa.',
     syncCaption: 'Sincronización del índice con cada par de radio, la actividad más reciente primero.',
     peer: 'Par',
     state: 'Estado',
@@ -476,6 +476,7 @@ export const es: CatalogOf<typeof en> = {
     syncState: {
       idle: 'Oído: raíces aún sin comparar',
       in_sync: 'Sincronizado',
+      changed: 'Estaba sincronizado: el nuestro cambió desde entonces (su próximo anuncio vuelve a comparar)',
       pending: 'Las raíces difieren: pronto empieza una sesión',
       reconciling: 'Reconciliando…',
       reconciled: 'Reconciliado (su próximo anuncio lo confirma)',
@@ -493,6 +494,11 @@ export const es: CatalogOf<typeof en> = {
     ours: 'nuestra: {{root}}',
     same: 'iguales',
     differ: 'difieren',
+    lastSessionLearned: 'Aprendidos en la última sesión: {{count}}',
+    andMore: 'y {{count}} más',
+    request: 'Pedir',
+    requestId: 'Pedir {{id}} por LoRa',
+    requestedState: 'Pedido: {{state}} (ver Archivos)',
   },
   peers: {
     title: 'Pares',

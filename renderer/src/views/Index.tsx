@@ -1,7 +1,8 @@
-import type { PeerSyncState, PeerSyncStatus, SyncFailureReason } from '../../../shared/contract/index.ts';
+import { Fragment } from 'react';
+import { LORA_FILE_DEFAULT_BYTES, type PeerSyncState, type PeerSyncStatus, type SyncFailureReason } from '../../../shared/contract/index.ts';
 import { formatBytes, formatTime } from '../format.ts';
 import { t as translate, useT } from '../i18n/index.ts';
-import { useIndexSync, useNode, useRadio, useStorage } from '../stores/index.ts';
+import { useIndexSync, useNode, useRadio, useStorage, useTransfers } from '../stores/index.ts';
 import { Problem } from './Problem.tsx';
 
 export function Index() {
@@ -49,7 +50,7 @@ export function Index() {
   );
 }
 
-const stateTone: Record<PeerSyncStatus, string> = { idle: 'muted', in_sync: 'ok', pending: 'warn', reconciling: 'warn', reconciled: 'ok', failed: 'bad' };
+const stateTone: Record<PeerSyncStatus, string> = { idle: 'muted', in_sync: 'ok', changed: 'warn', pending: 'warn', reconciling: 'warn', reconciled: 'ok', failed: 'bad' };
 const failureText = (reason: SyncFailureReason) => translate(`index.failure.${reason}`);
 
 const shortHash = (hash: string) => hash.slice(0, 8);
@@ -69,6 +70,7 @@ function LoraSync() {
   const held = useStorage((store) => store.summary?.blockCount);
   const radioReady = useRadio((store) => store.state.phase === 'ready');
   const now = useNode((store) => store.status?.sampledAt);
+  const requestError = useTransfers((store) => (store.actionFor === undefined ? store.actionError : undefined));
   const peers = [...(view?.peers ?? [])].sort((a, b) => b.lastActivityAt - a.lastActivityAt);
   const t = useT();
   return (
@@ -97,7 +99,8 @@ function LoraSync() {
         </thead>
         <tbody>
           {peers.map((peer) => (
-            <tr key={peer.peer} data-testid="lora-sync-peer" data-peer={peer.peer} data-state={peer.state}>
+            <Fragment key={peer.peer}>
+            <tr data-testid="lora-sync-peer" data-peer={peer.peer} data-state={peer.state}>
               <td><code className="cid sync-peer">{peer.peer}</code></td>
               <td><SyncState peer={peer} /></td>
               <td><Roots theirs={peer.theirRoot} ours={view?.summary.rootHash ?? peer.ourRoot} /></td>
@@ -111,6 +114,8 @@ function LoraSync() {
                 </time>
               </td>
             </tr>
+            {peer.lastSessionIds.length > 0 ? <LearnedIds peer={peer} /> : null}
+            </Fragment>
           ))}
           {peers.length === 0 ? (
             <tr>
@@ -122,7 +127,44 @@ function LoraSync() {
           ) : null}
         </tbody>
       </table>
+      <Problem error={requestError} />
     </section>
+  );
+}
+
+const shortId = (id: string) => `${id.slice(0, 14)}…${id.slice(-6)}`;
+
+/** The ids the last session brought, each a block another node holds, with its request one click away. */
+function LearnedIds({ peer }: { peer: PeerSyncState }) {
+  const { transfers, request, busy } = useTransfers();
+  const t = useT();
+  const more = peer.lastSessionLearned - peer.lastSessionIds.length;
+  return (
+    <tr className="sync-learned-row" data-testid="lora-sync-learned" data-peer={peer.peer}>
+      <td colSpan={8}>
+        <div className="sync-learned">
+          <span className="muted small-text">{t('index.lastSessionLearned', { count: peer.lastSessionLearned })}</span>
+          <ul className="sync-learned-ids">
+            {peer.lastSessionIds.map((id) => {
+              const transfer = transfers.find((entry) => entry.contentId === id && entry.direction === 'incoming' && entry.state !== 'cancelled' && entry.state !== 'failed');
+              return (
+                <li key={id} data-testid="lora-sync-learned-id" data-id={id}>
+                  <code className="cid" title={id}>{shortId(id)}</code>
+                  {transfer ? (
+                    <span className="muted small-text" data-testid="lora-sync-requested">{t('index.requestedState', { state: t(`files.state.${transfer.state}`) })}</span>
+                  ) : (
+                    <button type="button" className="small" disabled={busy} onClick={() => void request(id, LORA_FILE_DEFAULT_BYTES)} aria-label={t('index.requestId', { id })}>
+                      {t('index.request')}
+                    </button>
+                  )}
+                </li>
+              );
+            })}
+            {more > 0 ? <li className="muted small-text">{t('index.andMore', { count: more })}</li> : null}
+          </ul>
+        </div>
+      </td>
+    </tr>
   );
 }
 

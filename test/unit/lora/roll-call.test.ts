@@ -42,15 +42,17 @@ describe('RollCall', () => {
 
   it('asks the silent again with doubling pauses, a few per round, until they answer or it is stopped', () => {
     const many = Array.from({ length: 6 }, (_, index) => ({ node: index + 1, keyId: undefined }));
-    const call = new RollCall(many, NOW, { firstAskAfterMs: 60_000, maxAskIntervalMs: 240_000, asksPerRound: 4 });
+    const call = new RollCall(many, NOW, { firstAskAfterMs: 60_000, maxAskIntervalMs: 240_000, asksPerRound: 4, roundGapMs: 20_000 });
     expect(call.due(NOW + 59_999)).toEqual([]);
     expect(call.wakeAt()).toBe(NOW + 60_000);
     expect(call.due(NOW + 60_000).map((member) => member.node)).toEqual([1, 2, 3, 4]);
-    expect(call.due(NOW + 60_001).map((member) => member.node)).toEqual([5, 6]); // the rest of the crowd next
-    call.answer({ node: 1 }, 'received', NOW + 61_000);
+    expect(call.due(NOW + 60_001)).toEqual([]); // the rest of the crowd after the round gap
+    expect(call.wakeAt()).toBe(NOW + 80_000);
+    expect(call.due(NOW + 80_000).map((member) => member.node)).toEqual([5, 6]);
+    call.answer({ node: 1 }, 'received', NOW + 81_000);
     // Next asks 120 s after the first, then 240 s (the cap), then 240 s again.
     expect(call.due(NOW + 180_000).map((member) => member.node)).toEqual([2, 3, 4]);
-    expect(call.due(NOW + 180_001).map((member) => member.node)).toEqual([5, 6]);
+    expect(call.due(NOW + 200_000).map((member) => member.node)).toEqual([5, 6]);
     expect(call.due(NOW + 419_999)).toEqual([]);
     expect(call.due(NOW + 420_000).map((member) => [member.node, member.asks])).toEqual([[2, 3], [3, 3], [4, 3]]);
     expect(call.view().repeating).toBe(true);

@@ -265,13 +265,15 @@ describe('sync payloads', () => {
   const samples: SyncPayload[] = [
     { kind: 'symbols', format: FORMAT, start: 62, extras: true, symbols: Uint8Array.from({ length: 21 }, (_, i) => i) },
     { kind: 'more', start: 62, count: 31 },
-    { kind: 'ids', format: { idBytes: 6, checkBytes: 2 }, ids, requests: [Uint8Array.of(1, 2, 3, 4, 5, 6)], continued: true },
-    { kind: 'reply', format: FORMAT, answers: [null, { dagCbor: true, tail: new Uint8Array(27).fill(7) }, null], extras: ids.slice(0, 2), continued: false },
+    { kind: 'ids', format: { idBytes: 6, checkBytes: 2 }, ids, requests: [Uint8Array.of(1, 2, 3, 4, 5, 6)], requestStart: 120, continued: true },
+    { kind: 'reply', format: FORMAT, answers: [null, { dagCbor: true, tail: new Uint8Array(27).fill(7) }, null], answerStart: 3, extras: ids.slice(0, 2), continued: false },
     { kind: 'abort', reason: 'busy' },
+    { kind: 'symbols', format: FORMAT, start: 0, extras: false, symbols: new Uint8Array(7), range: { first: 0x1000, last: 0x1fff, count: 0 } },
+    { kind: 'whole' },
   ];
 
   for (const payload of samples) {
-    it(`${payload.kind} round-trips`, () => {
+    it(`${payload.kind}${'range' in payload ? ' (range)' : ''} round-trips`, () => {
       expect(decodeSyncPayload(encodeSyncPayload(payload))).toEqual(payload);
     });
   }
@@ -289,7 +291,7 @@ describe('sync payloads', () => {
 
   it('names what is wrong', () => {
     expect(decodeSyncPayload(new Uint8Array(0))).toMatchObject({ reason: 'malformed', detail: 'empty payload' });
-    expect(decodeSyncPayload(Uint8Array.of(0xe0))).toMatchObject({ reason: 'malformed', detail: 'unknown payload kind 7' });
+    expect(decodeSyncPayload(Uint8Array.of(0x00))).toMatchObject({ reason: 'malformed', detail: 'unknown payload kind 0' });
     const ids = encodeSyncPayload(samples[2]!);
     expect(decodeSyncPayload(ids.subarray(0, ids.length - 1))).toMatchObject({ reason: 'malformed' });
     expect(decodeSyncPayload(Uint8Array.of(0x40, 0, 0, 0, 0))).toMatchObject({ detail: 'asking for no symbols' });
@@ -318,6 +320,22 @@ describe('IndexSync over real frames', () => {
     expect(seenByA).toMatchObject({ state: 'reconciled', learned: 10, sent: 10, roundTrips: 2 });
     // The console's byte count is the frames' (all but the announce, which IndexSync did not send).
     expect(seenByA.bytesOnAir).toBe(channel.bytes - channel.trace[0]!.bytes);
+  });
+
+  it('the console sees which ids the last session brought, and "in sync" turns to "changed" once our root moves', () => {
+    const random = seededRandom(24);
+    const common = randomIds(random, 300);
+    const onlyA = randomIds(random, 30);
+    const channel = reconcile(common, onlyA, []);
+    const seenByB = channel.b.sync.peer('node-1')!;
+    expect(seenByB.lastSessionLearned).toBe(30);
+    expect(seenByB.lastSessionIds).toHaveLength(20);
+    for (const id of seenByB.lastSessionIds) expect(onlyA).toContain(id);
+    channel.announce(channel.a);
+    channel.run();
+    expect(channel.b.sync.peer('node-1')).toMatchObject({ state: 'in_sync' });
+    channel.b.index.merge(randomIds(random, 1));
+    expect(channel.b.sync.peer('node-1')).toMatchObject({ state: 'changed' });
   });
 
   it('d = 200 converges, asking for more symbols as needed', () => {
@@ -479,7 +497,7 @@ describe('IndexSync bounds', () => {
     channel.announce(channel.a);
     channel.step();
     const session = (channel.queue[0]!.message as { session: number }).session;
-    const flood = encodeSyncPayload({ kind: 'ids', format: FORMAT, ids: randomIds(seededRandom(33), 5).map(idPartsOf), requests: [], continued: false });
+    const flood = encodeSyncPayload({ kind: 'ids', format: FORMAT, ids: randomIds(seededRandom(33), 5).map(idPartsOf), requests: [], requestStart: 0, continued: false });
     const output = channel.b.sync.onSync('node-1', { type: 'sync', session, payload: flood }, channel.now);
     expect(output.learned).toEqual([]);
     expect(decodeSyncPayload(output.send[0]!.message.payload)).toEqual({ kind: 'abort', reason: 'limits' });
@@ -531,6 +549,7 @@ describe('IndexSync bounds', () => {
           format: fc.constant(format),
           ids: fc.array(idArb, { maxLength: 6 }),
           requests: fc.array(fc.uint8Array({ minLength: format.idBytes, maxLength: format.idBytes }), { maxLength: 6 }),
+          requestStart: fc.integer({ min: 0, max: 10 }),
           continued: fc.boolean(),
         }),
       ),
@@ -539,11 +558,13 @@ describe('IndexSync bounds', () => {
           kind: fc.constant('reply' as const),
           format: fc.constant(format),
           answers: fc.array(fc.option(fc.record({ dagCbor: fc.boolean(), tail: fc.uint8Array({ minLength: 32 - format.idBytes, maxLength: 32 - format.idBytes }) }), { nil: null }), { maxLength: 6 }),
+          answerStart: fc.integer({ min: 0, max: 10 }),
           extras: fc.array(idArb, { maxLength: 3 }),
           continued: fc.boolean(),
         }),
       ),
       fc.record({ kind: fc.constant('abort' as const), reason: fc.constantFrom('busy' as const, 'limits' as const, 'protocol' as const) }),
+      fc.constant({ kind: 'whole' as const }),
     );
     fc.assert(
       fc.property(fc.array(payloadArb, { minLength: 1, maxLength: 6 }), (payloads) => {
@@ -567,7 +588,7 @@ describe('IndexSync bounds', () => {
 
   it('out-of-turn messages are typed rejections', () => {
     const sync = new IndexSync({ index: new DagIndex(), random: seededRandom(3) });
-    const reply = encodeSyncPayload({ kind: 'reply', format: FORMAT, answers: [], extras: [], continued: false });
+    const reply = encodeSyncPayload({ kind: 'reply', format: FORMAT, answers: [], answerStart: 0, extras: [], continued: false });
     expect(sync.onSync('p', { type: 'sync', session: 5, payload: reply }, NOW).rejected).toEqual([expect.objectContaining({ reason: 'unknown_session' })]);
   });
 });

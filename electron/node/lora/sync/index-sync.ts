@@ -11,12 +11,15 @@
 //
 // Every session is bounded (symbols, ids, round trips, idle time) and at most `maxSessions` run
 // at once, so a lying or silent peer costs a slot until its timeout, never unbounded memory.
+import { LAST_SESSION_IDS_SHOWN } from '../../../../shared/contract/index.ts';
 import type { ReadonlyDagIndex } from '../../storage/dag-index.ts';
 import { DEFAULT_RECEIVER_LIMITS } from '../receiver.ts';
 import type { IndexAnnounceMessage, SyncMessage } from '../messages.ts';
 import { SYNC_MESSAGE_OVERHEAD_BYTES, framesFor, payloadCapacity, syncFrameBytes } from './frames.ts';
 import {
+  FULL_PREFIX_RANGE,
   IDS_HEADER_BYTES,
+  RANGE_BYTES,
   MAX_SYMBOL_INDEX,
   REPLY_HEADER_BYTES,
   SYMBOLS_HEADER_BYTES,
@@ -29,6 +32,7 @@ import {
   type ReplyPayload,
   type SymbolsPayload,
   type SyncPayload,
+  type SyncRange,
   type SyncRejection,
 } from './payload.ts';
 import { CodedSymbols, PeelingDecoder } from './riblt.ts';
@@ -42,6 +46,12 @@ export type SyncIndex = Pick<ReadonlyDagIndex, 'ids' | 'has' | 'size' | 'summary
 export type SyncLimits = {
   /** Sessions open at once, all peers together. */
   readonly maxSessions: number;
+  /**
+   * Sessions we started, open at once: the rest wait their turn. On a shared channel each node
+   * running one session at a time keeps the load per node, not per link (after one session our
+   * root has moved anyway, and the next peer's comparison is made against it).
+   */
+  readonly maxStarted: number;
   /** Peers whose state is kept for the console; the least recently active idle one goes first. */
   readonly maxPeers: number;
   /** Coded symbols per session (at most 65,536): recovers up to ~maxSymbols / 1.8 differences. */
@@ -58,10 +68,16 @@ export type SyncLimits = {
   readonly retryAfterFailureMs: number;
   /** Largest sync message the peer's receiver reassembles. */
   readonly maxMessageBytes: number;
+  /**
+   * Differences one range session is sized for. Beyond this (by the block counts, or after a session
+   * ran out of bounds) the id space is split into ranges reconciled one after the other.
+   */
+  readonly rangeDifferences: number;
 };
 
 export const DEFAULT_SYNC_LIMITS: SyncLimits = {
   maxSessions: 8,
+  maxStarted: 1,
   maxPeers: 256,
   maxSymbols: 4096,
   maxIdsPerSession: 1024,
@@ -71,13 +87,17 @@ export const DEFAULT_SYNC_LIMITS: SyncLimits = {
   startDelayMs: 30_000,
   retryAfterFailureMs: 120_000,
   maxMessageBytes: DEFAULT_RECEIVER_LIMITS.maxMessageBytes,
+  rangeDifferences: 256,
 };
 
 /**
- * idle: heard from, roots not compared yet; in_sync: equal roots at the last announce; pending: we
- * start after the delay; reconciled: a session finished (their next announce confirms the roots).
+ * idle: heard from, roots not compared yet; in_sync: equal roots at the last announce, and ours has
+ * not changed since; changed: equal at its last announce, ours changed since (the next announce
+ * compares again); pending: we start after the delay; reconciled: a session finished (their next
+ * announce confirms the roots).
  */
-export type PeerSyncStatus = 'idle' | 'in_sync' | 'pending' | 'reconciling' | 'reconciled' | 'failed';
+export type PeerSyncStatus = 'idle' | 'in_sync' | 'changed' | 'pending' | 'reconciling' | 'reconciled' | 'failed';
+
 
 export type SyncFailureReason =
   /** The peer went silent mid-session. */
@@ -103,6 +123,9 @@ export type PeerSyncState = {
   readonly bytesOnAir: number;
   /** Of the current or last session, counting the announce that started it. */
   readonly roundTrips: number;
+  /** Ids learned in the current or last session (a range plan counts as one), and the first of them. */
+  readonly lastSessionLearned: number;
+  readonly lastSessionIds: ContentId[];
   readonly lastActivityAt: number;
   readonly error?: { readonly reason: SyncFailureReason; readonly detail: string };
 };
@@ -142,6 +165,8 @@ type SessionBase = {
   readonly peer: string;
   readonly id: number;
   readonly snapshot: Snapshot;
+  /** Set in a range session: the prefixes it covers and the encoder's id count there. */
+  readonly range: SyncRange | undefined;
   lastActivityAt: number;
   legs: number;
   lastDirection: 'in' | 'out' | undefined;
@@ -151,7 +176,8 @@ type EncoderSession = SessionBase & {
   readonly role: 'encoder';
   readonly symbols: CodedSymbols;
   moreServed: number;
-  readonly answers: ({ dagCbor: boolean; tail: Uint8Array } | null)[];
+  /** By request position; a position whose ids message was lost stays empty and is answered as not held. */
+  readonly answers: ({ dagCbor: boolean; tail: Uint8Array } | null | undefined)[];
 };
 type DecoderSession = SessionBase & {
   readonly role: 'decoder';
@@ -160,6 +186,8 @@ type DecoderSession = SessionBase & {
   extras: boolean;
   moreAsked: number;
   requested: [number, number][];
+  /** Requests answered, by position. */
+  answeredAt: boolean[];
   answered: number;
 };
 type Session = EncoderSession | DecoderSession;
@@ -174,11 +202,21 @@ type PeerRecord = {
   sent: number;
   bytesOnAir: number;
   roundTrips: number;
+  lastSessionLearned: number;
+  lastSessionIds: ContentId[];
   lastActivityAt: number;
   error: { reason: SyncFailureReason; detail: string } | undefined;
   pendingStartAt: number | undefined;
   failedAt: number | undefined;
+  /** Ranges we reconcile with this peer one session each, in order; `next` survives a failed session. */
+  plan: RangePlan | undefined;
+  /** The last whole-set session ran out of bounds: the next one is split into ranges. */
+  splitNext: boolean;
+  /** The peer runs range sessions with us until about then: we do not start our own meanwhile. */
+  peerPlanUntil: number;
 };
+
+type RangePlan = { ranges: { first: number; last: number }[]; next: number; differencesPerRange: number };
 
 const PACKED_ID_BYTES = 1 + DIGEST_BYTES;
 const CHECK_BYTES = 2;
@@ -226,9 +264,11 @@ export class IndexSync {
       record.state = 'in_sync';
       record.pendingStartAt = undefined;
       record.error = undefined;
+      record.plan = undefined;
+      record.splitNext = false;
       return out;
     }
-    if (this.#sessions.has(peer)) return out;
+    if (this.#sessions.has(peer) || now < record.peerPlanUntil) return out;
     // Deterministic tie-break: the lower root starts now, the higher one only if nothing came.
     const ownTurn = record.ourRoot < announce.rootHash ? now : now + this.#limits.startDelayMs;
     const startAt = Math.max(ownTurn, record.failedAt === undefined ? now : record.failedAt + this.#limits.retryAfterFailureMs);
@@ -262,8 +302,10 @@ export class IndexSync {
       case 'reply':
         return ours.role === 'decoder' && ours.stage === 'reply' ? this.#onReply(ours, payload, now, out) : this.#outOfTurn(ours, payload, out);
       case 'abort':
-        this.#fail(ours, 'aborted', `peer aborted: ${payload.reason}`, now);
+        this.#fail(ours, 'aborted', `peer aborted: ${payload.reason}`, now, payload.reason === 'limits');
         return out;
+      case 'whole':
+        return ours.role === 'encoder' && ours.range ? this.#onWhole(ours, now, out) : this.#outOfTurn(ours, payload, out);
     }
   }
 
@@ -294,12 +336,13 @@ export class IndexSync {
   }
 
   peers(): PeerSyncState[] {
-    return [...this.#peers.values()].map((record) => this.#view(record));
+    const root = this.#index.summary().root_hash;
+    return [...this.#peers.values()].map((record) => this.#view(record, root));
   }
 
   peer(peer: string): PeerSyncState | undefined {
     const record = this.#peers.get(peer);
-    return record && this.#view(record);
+    return record && this.#view(record, this.#index.summary().root_hash);
   }
 
   /** Sessions open now (for bounds checks and the console). */
@@ -307,9 +350,12 @@ export class IndexSync {
     return this.#sessions.size;
   }
 
-  #view(record: PeerRecord): PeerSyncState {
-    const { peer, state, ourRoot, theirRoot, learned, sent, bytesOnAir, roundTrips, lastActivityAt, error } = record;
-    return error ? { peer, state, ourRoot, theirRoot, learned, sent, bytesOnAir, roundTrips, lastActivityAt, error } : { peer, state, ourRoot, theirRoot, learned, sent, bytesOnAir, roundTrips, lastActivityAt };
+  #view(record: PeerRecord, root: string): PeerSyncState {
+    const { peer, theirRoot, learned, sent, bytesOnAir, roundTrips, lastSessionLearned, lastActivityAt, error } = record;
+    // "In sync" is a claim about now: it holds while our root is still the one they announced.
+    const state = record.state === 'in_sync' && theirRoot !== root ? 'changed' : record.state;
+    const view = { peer, state, ourRoot: record.ourRoot, theirRoot, learned, sent, bytesOnAir, roundTrips, lastSessionLearned, lastSessionIds: [...record.lastSessionIds], lastActivityAt };
+    return error ? { ...view, error } : view;
   }
 
   #record(peer: string, now: number): PeerRecord {
@@ -326,10 +372,15 @@ export class IndexSync {
         sent: 0,
         bytesOnAir: 0,
         roundTrips: 0,
+        lastSessionLearned: 0,
+        lastSessionIds: [],
         lastActivityAt: now,
         error: undefined,
         pendingStartAt: undefined,
         failedAt: undefined,
+        plan: undefined,
+        splitNext: false,
+        peerPlanUntil: -Infinity,
       };
     }
     record.lastActivityAt = now;
@@ -352,6 +403,7 @@ export class IndexSync {
     record.ourRoot = this.#index.summary().root_hash;
     if (record.ourRoot === record.theirRoot) {
       record.state = 'in_sync';
+      record.plan = undefined;
       return;
     }
     if (this.#sessions.size >= this.#limits.maxSessions) {
@@ -359,20 +411,75 @@ export class IndexSync {
       record.state = 'pending';
       return;
     }
+    if ([...this.#sessions.values()].filter((session) => session.role === 'encoder').length >= this.#limits.maxStarted) {
+      record.pendingStartAt = now; // the next tick after a slot frees
+      record.state = 'pending';
+      return;
+    }
     const ourCount = this.#index.size;
     const atLeast = Math.abs((record.theirCount ?? ourCount) - ourCount);
+    if (record.plan === undefined && (record.splitNext || atLeast > this.#limits.rangeDifferences)) {
+      record.plan = this.#plan(Math.max(atLeast, record.splitNext ? this.#limits.maxIdsPerSession : 0));
+      record.splitNext = false;
+    }
+    if (record.plan) {
+      this.#startRange(record, record.plan, now, out);
+      return;
+    }
     if (atLeast * SYMBOLS_PER_DIFFERENCE > this.#limits.maxSymbols || atLeast > this.#limits.maxIdsPerSession) {
       this.#failRecord(record, 'too_many_differences', `the block counts alone differ by ${atLeast}`, now);
       return;
     }
+    forgetLastSession(record);
+    const session = this.#openEncoder(record, undefined, now);
+    const keyBytes = session.snapshot.scheme.keyBytes;
+    const wanted = Math.ceil(atLeast * SYMBOLS_PER_DIFFERENCE) + SYMBOLS_MARGIN;
+    const frames = Math.max(FIRST_BATCH_FRAMES, framesFor(SYMBOLS_HEADER_BYTES + wanted * keyBytes));
+    this.#sendSymbols(session, 0, this.#symbolsIn(frames, keyBytes), now, out);
+  }
+
+  /** Equal slices of the prefix space, each expected to hold at most `rangeDifferences` of the differences. */
+  #plan(differences: number): RangePlan {
+    const count = Math.min(FULL_PREFIX_RANGE.last + 1, Math.max(2, Math.ceil(differences / this.#limits.rangeDifferences)));
+    const width = (FULL_PREFIX_RANGE.last + 1) / count;
+    const ranges = Array.from({ length: count }, (_, i) => ({ first: Math.round(i * width), last: Math.round((i + 1) * width) - 1 }));
+    return { ranges, next: 0, differencesPerRange: differences / count };
+  }
+
+  /** The plan's next range as one session: a sketch sized for its share of the differences. */
+  #startRange(record: PeerRecord, plan: RangePlan, now: number, out: Outbox): void {
+    const { first, last } = plan.ranges[plan.next]!;
+    if (plan.next === 0) forgetLastSession(record);
+    const session = this.#openEncoder(record, { first, last }, now);
+    const range = session.range!;
+    const keyBytes = session.snapshot.scheme.keyBytes;
+    // A peer that announced no ids answers `whole` at once: one symbol is all it needs to see.
+    const wanted = record.theirCount === 0 || range.count === 0 ? 1 : Math.ceil(plan.differencesPerRange * SYMBOLS_PER_DIFFERENCE) + SYMBOLS_MARGIN;
+    const frames = wanted === 1 ? 1 : Math.max(FIRST_BATCH_FRAMES, framesFor(SYMBOLS_HEADER_BYTES + RANGE_BYTES + wanted * keyBytes));
+    this.#sendSymbols(session, 0, Math.min(wanted, this.#symbolsIn(frames, keyBytes, RANGE_BYTES)), now, out);
+  }
+
+  /** After a range session finished: the next range, or the plan is done. */
+  #continuePlan(session: EncoderSession, now: number, out: Outbox): void {
+    const record = this.#peers.get(session.peer)!;
+    const plan = record.plan;
+    if (!session.range || !plan) return;
+    plan.next += 1;
+    if (plan.next < plan.ranges.length) this.#startRange(record, plan, now, out);
+    else record.plan = undefined;
+  }
+
+  #openEncoder(record: PeerRecord, prefixes: { first: number; last: number } | undefined, now: number): EncoderSession {
+    const ourCount = this.#index.size;
     const format = this.#keyFormat ?? { idBytes: Math.max(ourCount, record.theirCount ?? 0) > 0x10000 ? 6 : 5, checkBytes: CHECK_BYTES };
     const id = Math.floor(this.#random() * 0x1_0000_0000) >>> 0;
-    const snapshot = this.#snapshot(new ShortIdScheme({ ...format, salt: id }));
+    const snapshot = this.#snapshot(new ShortIdScheme({ ...format, salt: id }), prefixes);
     const session: EncoderSession = {
       role: 'encoder',
       peer: record.peer,
       id,
       snapshot,
+      range: prefixes && { ...prefixes, count: Math.min(0xffff, snapshotSize(snapshot)) },
       symbols: new CodedSymbols(snapshot.keysHi, snapshot.keysLo, id),
       lastActivityAt: now,
       legs: 1,
@@ -384,16 +491,21 @@ export class IndexSync {
     this.#sessions.set(record.peer, session);
     record.state = 'reconciling';
     record.error = undefined;
-    const keyBytes = snapshot.scheme.keyBytes;
-    const wanted = Math.ceil(atLeast * SYMBOLS_PER_DIFFERENCE) + SYMBOLS_MARGIN;
-    const frames = Math.max(FIRST_BATCH_FRAMES, framesFor(SYMBOLS_HEADER_BYTES + wanted * keyBytes));
-    this.#sendSymbols(session, 0, this.#symbolsIn(frames, keyBytes), now, out);
+    return session;
+  }
+
+  /**
+   * Ids travel in whole-frame messages in range sessions: those carry most of a join's ids, and a
+   * lost frame then costs its own few ids, not the whole message's (ids are useful one by one).
+   */
+  #idsPayloadLimit(session: Session): number {
+    return session.range ? payloadCapacity(1) : this.#maxPayload;
   }
 
   /** Symbols that fit `frames` frames (all of one message when undefined). */
-  #symbolsIn(frames: number | undefined, keyBytes: number): number {
+  #symbolsIn(frames: number | undefined, keyBytes: number, rangeBytes = 0): number {
     const capacity = frames === undefined ? this.#maxPayload : Math.min(payloadCapacity(frames), this.#maxPayload);
-    return Math.floor((capacity - SYMBOLS_HEADER_BYTES) / keyBytes);
+    return Math.floor((capacity - SYMBOLS_HEADER_BYTES - rangeBytes) / keyBytes);
   }
 
   #sendSymbols(session: EncoderSession, start: number, count: number, now: number, out: Outbox): void {
@@ -402,7 +514,8 @@ export class IndexSync {
     const scheme = session.snapshot.scheme;
     const symbols = new Uint8Array((end - start) * scheme.keyBytes);
     for (let index = start; index < end; index++) scheme.writeKey(session.symbols.hiAt(index), session.symbols.loAt(index), symbols, (index - start) * scheme.keyBytes);
-    this.#send(session, { kind: 'symbols', format: formatOf(scheme), start, extras: session.snapshot.colliding.length > 0, symbols }, now, out);
+    const payload: SymbolsPayload = { kind: 'symbols', format: formatOf(scheme), start, extras: session.snapshot.colliding.length > 0, symbols };
+    this.#send(session, session.range ? { ...payload, range: session.range } : payload, now, out);
   }
 
   #onMore(session: EncoderSession, start: number, count: number, now: number, out: Outbox): SyncOutput {
@@ -412,7 +525,7 @@ export class IndexSync {
       return out;
     }
     session.moreServed += 1;
-    this.#sendSymbols(session, start, Math.min(count, this.#symbolsIn(undefined, session.snapshot.scheme.keyBytes)), now, out);
+    this.#sendSymbols(session, start, Math.min(count, this.#symbolsIn(undefined, session.snapshot.scheme.keyBytes, session.range ? RANGE_BYTES : 0)), now, out);
     return out;
   }
 
@@ -420,42 +533,50 @@ export class IndexSync {
     const scheme = session.snapshot.scheme;
     if (!sameFormat(payload.format, scheme)) return this.#outOfTurn(session, payload, out);
     session.idsAccepted += payload.ids.length + payload.requests.length;
-    if (session.idsAccepted > this.#limits.maxIdsPerSession) {
+    if (session.idsAccepted > this.#limits.maxIdsPerSession || payload.requestStart + payload.requests.length > this.#limits.maxIdsPerSession) {
       this.#abort(session, 'limits', now, out);
       this.#fail(session, 'too_many_differences', `peer sent or asked for over ${this.#limits.maxIdsPerSession} ids`, now);
       return out;
     }
     this.#learn(session.peer, payload.ids, out);
-    for (const request of payload.requests) {
+    payload.requests.forEach((request, i) => {
       const [hi, lo] = scheme.readIdentity(request, 0);
       const at = session.snapshot.byIdentity.get(scheme.identityOf(hi, lo));
-      if (at < 0) session.answers.push(null);
-      else {
-        const parts = partsAt(session.snapshot.packed, at);
-        session.answers.push({ dagCbor: parts.dagCbor, tail: scheme.tailOf(parts) });
-      }
-    }
+      const parts = at < 0 ? undefined : partsAt(session.snapshot.packed, at);
+      session.answers[payload.requestStart + i] = parts ? { dagCbor: parts.dagCbor, tail: scheme.tailOf(parts) } : null;
+    });
     if (payload.continued) return out;
     const extras = session.snapshot.colliding;
     if (session.answers.length > 0 || extras.length > 0) this.#sendReply(session, extras, now, out);
     this.#complete(session, now);
+    this.#continuePlan(session, now, out);
+    return out;
+  }
+
+  /** The peer holds nothing in this range: all our ids there go whole. */
+  #onWhole(session: EncoderSession, now: number, out: Outbox): SyncOutput {
+    if (session.answers.length > 0) return this.#outOfTurn(session, { kind: 'whole' }, out);
+    this.#sendReply(session, allParts(session.snapshot), now, out);
+    this.#complete(session, now);
+    this.#continuePlan(session, now, out);
     return out;
   }
 
   #sendReply(session: EncoderSession, extras: readonly IdParts[], now: number, out: Outbox): void {
     const format = formatOf(session.snapshot.scheme);
     const tailBytes = DIGEST_BYTES - format.idBytes;
-    const capacity = this.#maxPayload - REPLY_HEADER_BYTES;
+    const capacity = this.#idsPayloadLimit(session) - REPLY_HEADER_BYTES;
     const answers = session.answers;
     let answerAt = 0;
     let extraAt = 0;
     let continued: boolean;
     do {
       let budget = capacity;
-      const batch: typeof answers = [];
+      const answerStart = answerAt;
+      const batch: ({ dagCbor: boolean; tail: Uint8Array } | null)[] = [];
       // Each answer costs its bitmap bits, each found one its tail; keep a byte spare per bitmap.
       while (answerAt < answers.length && budget >= tailBytes + 2) {
-        const answer = answers[answerAt++]!;
+        const answer = answers[answerAt++] ?? null;
         batch.push(answer);
         budget -= answer ? tailBytes : 0;
         if (batch.length % 8 === 1) budget -= 2;
@@ -467,7 +588,7 @@ export class IndexSync {
         if (extraBatch.length % 8 === 1) budget -= 1;
       }
       continued = answerAt < answers.length || extraAt < extras.length;
-      this.#send(session, { kind: 'reply', format, answers: batch, extras: extraBatch, continued }, now, out);
+      this.#send(session, { kind: 'reply', format, answers: batch, answerStart, extras: extraBatch, continued }, now, out);
       this.#peers.get(session.peer)!.sent += batch.filter(Boolean).length + extraBatch.length;
     } while (continued);
   }
@@ -486,13 +607,14 @@ export class IndexSync {
       record.bytesOnAir += syncFrameBytes(abort.length);
       return this.#rejected(out, record.peer, syncReject('busy', `${this.#sessions.size} sessions open`));
     }
-    const snapshot = this.#snapshot(new ShortIdScheme({ ...payload.format, salt: id }));
+    const snapshot = this.#snapshot(new ShortIdScheme({ ...payload.format, salt: id }), payload.range);
     const own = new CodedSymbols(snapshot.keysHi, snapshot.keysLo, id);
     const session: DecoderSession = {
       role: 'decoder',
       peer: record.peer,
       id,
       snapshot,
+      range: payload.range,
       decoder: new PeelingDecoder(snapshot.scheme, own, (identity) => snapshot.byIdentity.has(identity)),
       lastActivityAt: now,
       legs: 0,
@@ -502,20 +624,33 @@ export class IndexSync {
       extras: false,
       moreAsked: 0,
       requested: [],
+      answeredAt: [],
       answered: 0,
     };
     this.#sessions.set(record.peer, session);
     record.state = 'reconciling';
     record.error = undefined;
     record.pendingStartAt = undefined;
+    // The peer's range sessions, one after another, are one session for the console.
+    if (!payload.range || now >= record.peerPlanUntil) forgetLastSession(record);
     this.#leg(session, 'in', now);
-    return this.#onSymbols(session, payload, now, out);
+    if (!payload.range) return this.#onSymbols(session, payload, now, out);
+    // The peer walks the id space range by range: its plan, not ours, until it goes quiet.
+    record.peerPlanUntil = now + this.#limits.sessionTimeoutMs;
+    // Either side empty in this range: no sketch to peel, the ids go whole.
+    if (payload.range.count === 0) this.#sendIds(session, allParts(snapshot), [], now, out);
+    else if (snapshotSize(snapshot) === 0) {
+      session.stage = 'reply';
+      session.extras = true;
+      this.#send(session, { kind: 'whole' }, now, out);
+    } else this.#onSymbols(session, payload, now, out);
+    return out;
   }
 
   #onSymbols(session: DecoderSession, payload: SymbolsPayload, now: number, out: Outbox): SyncOutput {
     const scheme = session.snapshot.scheme;
     const decoder = session.decoder;
-    if (session.stage !== 'symbols' || !sameFormat(payload.format, scheme) || payload.start !== decoder.length) {
+    if (session.stage !== 'symbols' || !sameFormat(payload.format, scheme) || payload.start !== decoder.length || !sameRange(payload.range, session.range)) {
       return this.#rejected(out, session.peer, syncReject('out_of_turn', `symbols from ${payload.start}, expected ${decoder.length}`));
     }
     const count = payload.symbols.length / scheme.keyBytes;
@@ -530,7 +665,7 @@ export class IndexSync {
     for (let i = 0; i < count; i++) [hi[i], lo[i]] = scheme.readKey(payload.symbols, i * scheme.keyBytes);
     decoder.add(hi, lo);
     if (decoder.complete) {
-      this.#sendIds(session, now, out);
+      this.#sendDecoded(session, now, out);
       return out;
     }
     const room = this.#limits.maxSymbols - decoder.length;
@@ -549,7 +684,8 @@ export class IndexSync {
     return out;
   }
 
-  #sendIds(session: DecoderSession, now: number, out: Outbox): void {
+  /** The peeled difference: our ids the peer lacks go whole, its ids we lack are asked for by identity. */
+  #sendDecoded(session: DecoderSession, now: number, out: Outbox): void {
     const { scheme, packed, byIdentity, colliding } = session.snapshot;
     const format = formatOf(scheme);
     const ids: IdParts[] = [...colliding];
@@ -563,12 +699,17 @@ export class IndexSync {
         session.requested.push([key.hi, key.lo]);
       }
     }
+    this.#sendIds(session, ids, requests, now, out);
+  }
+
+  #sendIds(session: DecoderSession, ids: readonly IdParts[], requests: readonly Uint8Array[], now: number, out: Outbox): void {
+    const format = formatOf(session.snapshot.scheme);
     if (ids.length + requests.length > this.#limits.maxIdsPerSession) {
       this.#abort(session, 'limits', now, out);
       this.#fail(session, 'too_many_differences', `${ids.length + requests.length} ids differ`, now);
       return;
     }
-    const capacity = this.#maxPayload - IDS_HEADER_BYTES;
+    const capacity = this.#idsPayloadLimit(session) - IDS_HEADER_BYTES;
     let idAt = 0;
     let requestAt = 0;
     do {
@@ -579,13 +720,14 @@ export class IndexSync {
         budget -= DIGEST_BYTES;
         if (idBatch.length % 8 === 1) budget -= 1;
       }
+      const requestStart = requestAt;
       const requestBatch: Uint8Array[] = [];
       while (idAt >= ids.length && requestAt < requests.length && budget >= format.idBytes) {
         requestBatch.push(requests[requestAt++]!);
         budget -= format.idBytes;
       }
       const continued = idAt < ids.length || requestAt < requests.length;
-      this.#send(session, { kind: 'ids', format, ids: idBatch, requests: requestBatch, continued }, now, out);
+      this.#send(session, { kind: 'ids', format, ids: idBatch, requests: requestBatch, requestStart, continued }, now, out);
       this.#peers.get(session.peer)!.sent += idBatch.length;
     } while (idAt < ids.length || requestAt < requests.length);
     if (requests.length === 0 && !session.extras) this.#complete(session, now);
@@ -594,7 +736,7 @@ export class IndexSync {
 
   #onReply(session: DecoderSession, payload: ReplyPayload, now: number, out: Outbox): SyncOutput {
     const scheme = session.snapshot.scheme;
-    if (!sameFormat(payload.format, scheme) || session.answered + payload.answers.length > session.requested.length) return this.#outOfTurn(session, payload, out);
+    if (!sameFormat(payload.format, scheme) || payload.answerStart + payload.answers.length > session.requested.length) return this.#outOfTurn(session, payload, out);
     // Answers are bounded by our own requests; extras only by this.
     session.idsAccepted += payload.extras.length;
     if (session.idsAccepted > this.#limits.maxIdsPerSession) {
@@ -602,8 +744,12 @@ export class IndexSync {
       return out;
     }
     const ids: IdParts[] = [...payload.extras];
-    for (const answer of payload.answers) {
-      const [hi, lo] = session.requested[session.answered++]!;
+    for (const [i, answer] of payload.answers.entries()) {
+      const at = payload.answerStart + i;
+      if (session.answeredAt[at]) continue;
+      session.answeredAt[at] = true;
+      session.answered += 1;
+      const [hi, lo] = session.requested[at]!;
       if (answer) ids.push(scheme.partsFromTail(hi, lo, answer.dagCbor, answer.tail));
     }
     this.#learn(session.peer, ids, out);
@@ -616,8 +762,10 @@ export class IndexSync {
 
   // ---- shared ----
 
-  #snapshot(scheme: ShortIdScheme): Snapshot {
-    const ids = this.#index.ids();
+  /** Our ids (those whose digest prefix is in `prefixes`, when given) as this session keys them. */
+  #snapshot(scheme: ShortIdScheme, prefixes?: { first: number; last: number }): Snapshot {
+    let ids = this.#index.ids();
+    if (prefixes) ids = ids.filter((id) => inPrefixes(contentIdBytes(id), prefixes));
     const packed = new Uint8Array(ids.length * PACKED_ID_BYTES);
     const allHi = new Uint32Array(ids.length);
     const allLo = new Uint32Array(ids.length);
@@ -661,7 +809,10 @@ export class IndexSync {
     const ids = [...new Set(parts.map(contentIdOfParts))].filter((id) => !this.#index.has(id));
     if (ids.length === 0) return;
     out.learned.push({ peer, ids });
-    this.#peers.get(peer)!.learned += ids.length;
+    const record = this.#peers.get(peer)!;
+    record.learned += ids.length;
+    record.lastSessionLearned += ids.length;
+    record.lastSessionIds.push(...ids.slice(0, LAST_SESSION_IDS_SHOWN - record.lastSessionIds.length));
   }
 
   #send(session: Session, payload: SyncPayload, now: number, out: Outbox): void {
@@ -692,9 +843,30 @@ export class IndexSync {
     record.lastActivityAt = now;
   }
 
-  #fail(session: Session, reason: SyncFailureReason, detail: string, now: number): void {
+  /** `outOfBounds`: the peer said the differences exceed its bounds (an abort for limits). */
+  #fail(session: Session, reason: SyncFailureReason, detail: string, now: number, outOfBounds = false): void {
     this.#sessions.delete(session.peer);
-    this.#failRecord(this.#peers.get(session.peer)!, reason, detail, now);
+    const record = this.#peers.get(session.peer)!;
+    this.#failRecord(record, reason, detail, now);
+    if (session.role !== 'encoder' || (reason !== 'too_many_differences' && !outOfBounds)) {
+      // A plan goes on where it stopped once the retry delay is over, without waiting for an announce.
+      if (record.plan) record.pendingStartAt = now + this.#limits.retryAfterFailureMs;
+      return;
+    }
+    const plan = record.plan;
+    if (!session.range || !plan) {
+      record.splitNext = true;
+      return;
+    }
+    // The range held more than a session carries: halve it and go on at once.
+    const { first, last } = plan.ranges[plan.next]!;
+    if (first < last) {
+      const middle = first + Math.floor((last - first) / 2);
+      plan.ranges.splice(plan.next, 1, { first, last: middle }, { first: middle + 1, last });
+      plan.differencesPerRange /= 2;
+    }
+    record.failedAt = undefined;
+    record.pendingStartAt = now;
   }
 
   #failRecord(record: PeerRecord, reason: SyncFailureReason, detail: string, now: number): void {
@@ -719,6 +891,29 @@ function formatOf(scheme: ShortIdScheme): KeyFormat {
 
 function sameFormat(format: KeyFormat, scheme: ShortIdScheme): boolean {
   return format.idBytes === scheme.params.idBytes && format.checkBytes === scheme.params.checkBytes;
+}
+
+function forgetLastSession(record: PeerRecord): void {
+  record.lastSessionLearned = 0;
+  record.lastSessionIds = [];
+}
+
+function sameRange(a: SyncRange | undefined, b: SyncRange | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.first === b.first && a.last === b.last && a.count === b.count);
+}
+
+function inPrefixes(idBytes: Uint8Array, prefixes: { first: number; last: number }): boolean {
+  const at = idBytes.length - DIGEST_BYTES;
+  const prefix = (idBytes[at]! << 8) | idBytes[at + 1]!;
+  return prefix >= prefixes.first && prefix <= prefixes.last;
+}
+
+function snapshotSize(snapshot: Snapshot): number {
+  return snapshot.packed.length / PACKED_ID_BYTES;
+}
+
+function allParts(snapshot: Snapshot): IdParts[] {
+  return Array.from({ length: snapshotSize(snapshot) }, (_, at) => partsAt(snapshot.packed, at));
 }
 
 function partsAt(packed: Uint8Array, at: number): IdParts {

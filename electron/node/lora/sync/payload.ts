@@ -3,16 +3,25 @@
 import { ByteReader, ByteWriter } from '../bytes.ts';
 import { DIGEST_BYTES, validParams, type IdParts } from './short-ids.ts';
 
-export const PAYLOAD_KINDS = ['symbols', 'more', 'ids', 'reply', 'abort'] as const;
+export const PAYLOAD_KINDS = ['symbols', 'more', 'ids', 'reply', 'abort', 'whole'] as const;
 export type PayloadKind = (typeof PAYLOAD_KINDS)[number];
-const KIND_CODES: Readonly<Record<PayloadKind, number>> = { symbols: 1, more: 2, ids: 3, reply: 4, abort: 5 };
-const KIND_BY_CODE = new Map(Object.entries(KIND_CODES).map(([kind, code]) => [code, kind as PayloadKind]));
+const KIND_CODES: Readonly<Record<PayloadKind, number>> = { symbols: 1, more: 2, ids: 3, reply: 4, abort: 5, whole: 7 };
+/** Symbols of a range session: the range travels in front of the start index. */
+const RANGE_SYMBOLS_CODE = 6;
+const KIND_BY_CODE = new Map<number, PayloadKind>([...Object.entries(KIND_CODES).map(([kind, code]) => [code, kind as PayloadKind] as const), [RANGE_SYMBOLS_CODE, 'symbols']]);
 
 export const ABORT_REASONS = ['busy', 'limits', 'protocol'] as const;
 /** busy: no session slot free; limits: the peer asked beyond our bounds; protocol: out of turn. */
 export type AbortReason = (typeof ABORT_REASONS)[number];
 
 export type KeyFormat = { readonly idBytes: number; readonly checkBytes: number };
+
+/**
+ * A slice of the id space: ids whose digest starts with a 16-bit prefix in first..last (inclusive),
+ * and how many of them the encoder holds (what lets the decoder skip the sketch when either side has none).
+ */
+export type SyncRange = { readonly first: number; readonly last: number; readonly count: number };
+export const FULL_PREFIX_RANGE = { first: 0, last: 0xffff } as const;
 
 /** A run of coded symbols starting at `start`, each `idBytes + checkBytes` bytes. */
 export type SymbolsPayload = {
@@ -22,6 +31,8 @@ export type SymbolsPayload = {
   /** The sender left ids out of the sketch (colliding short ids) and will send them with its reply. */
   readonly extras: boolean;
   readonly symbols: Uint8Array;
+  /** Set in a range session: the sketch covers only these ids. */
+  readonly range?: SyncRange;
 };
 export type MorePayload = { readonly kind: 'more'; readonly start: number; readonly count: number };
 /** The decoder's result: ids the encoder lacks, and identities of the encoder's ids it wants. */
@@ -30,6 +41,8 @@ export type IdsPayload = {
   readonly format: KeyFormat;
   readonly ids: readonly IdParts[];
   readonly requests: readonly Uint8Array[];
+  /** Position of the first request among all of the session's (a lost message must not shift the answers). */
+  readonly requestStart: number;
   /** More ids messages follow in this session. */
   readonly continued: boolean;
 };
@@ -38,11 +51,15 @@ export type ReplyPayload = {
   readonly kind: 'reply';
   readonly format: KeyFormat;
   readonly answers: readonly ({ readonly dagCbor: boolean; readonly tail: Uint8Array } | null)[];
+  /** Which request the first answer is for. */
+  readonly answerStart: number;
   readonly extras: readonly IdParts[];
   readonly continued: boolean;
 };
 export type AbortPayload = { readonly kind: 'abort'; readonly reason: AbortReason };
-export type SyncPayload = SymbolsPayload | MorePayload | IdsPayload | ReplyPayload | AbortPayload;
+/** The decoder holds no id of the session's range: the encoder sends all of its own there whole (as reply extras). */
+export type WholePayload = { readonly kind: 'whole' };
+export type SyncPayload = SymbolsPayload | MorePayload | IdsPayload | ReplyPayload | AbortPayload | WholePayload;
 
 /** malformed: does not parse; unknown_session: no such session with that peer; out_of_turn: not now; busy: no slot. */
 export type SyncRejectReason = 'malformed' | 'unknown_session' | 'out_of_turn' | 'busy';
@@ -57,12 +74,14 @@ const CHECK_BYTES_NARROW = 2;
 const CHECK_BYTES_WIDE = 3;
 /** Header byte, plus start index for symbols. */
 export const SYMBOLS_HEADER_BYTES = 3;
-export const IDS_HEADER_BYTES = 5;
-export const REPLY_HEADER_BYTES = 5;
+/** First and last prefix, encoder count. */
+export const RANGE_BYTES = 6;
+export const IDS_HEADER_BYTES = 7;
+export const REPLY_HEADER_BYTES = 7;
 export const MAX_SYMBOL_INDEX = 0xffff;
 
-function header(kind: PayloadKind, format: KeyFormat | undefined, flag: boolean): number {
-  let byte = KIND_CODES[kind] << 5;
+function header(kind: PayloadKind, format: KeyFormat | undefined, flag: boolean, code = KIND_CODES[kind]): number {
+  let byte = code << 5;
   if (format) {
     if (!validParams(format.idBytes, format.checkBytes) || (format.checkBytes !== CHECK_BYTES_NARROW && format.checkBytes !== CHECK_BYTES_WIDE)) {
       throw new RangeError(`keys of ${format.idBytes} + ${format.checkBytes} bytes cannot be sent`);
@@ -103,7 +122,14 @@ export function encodeSyncPayload(payload: SyncPayload): Uint8Array {
       const keyBytes = payload.format.idBytes + payload.format.checkBytes;
       if (payload.symbols.length === 0 || payload.symbols.length % keyBytes !== 0) throw new RangeError(`symbols must be a non-empty run of ${keyBytes}-byte keys`);
       checkCount(payload.start + payload.symbols.length / keyBytes - 1, MAX_SYMBOL_INDEX, 'last symbol index');
-      return out.u8(header('symbols', payload.format, payload.extras)).u16(payload.start).bytes(payload.symbols).finish();
+      const range = payload.range;
+      if (!range) return out.u8(header('symbols', payload.format, payload.extras)).u16(payload.start).bytes(payload.symbols).finish();
+      checkCount(range.first, 0xffff, 'range start');
+      checkCount(range.last, 0xffff, 'range end');
+      checkCount(range.count, 0xffff, 'range id count');
+      if (range.last < range.first) throw new RangeError('a range ends before it starts');
+      out.u8(header('symbols', payload.format, payload.extras, RANGE_SYMBOLS_CODE)).u16(range.first).u16(range.last).u16(range.count);
+      return out.u16(payload.start).bytes(payload.symbols).finish();
     }
     case 'more':
       checkCount(payload.start, MAX_SYMBOL_INDEX, 'start index');
@@ -113,7 +139,8 @@ export function encodeSyncPayload(payload: SyncPayload): Uint8Array {
     case 'ids': {
       checkCount(payload.ids.length, 0xffff, 'id count');
       checkCount(payload.requests.length, 0xffff, 'request count');
-      out.u8(header('ids', payload.format, payload.continued)).u16(payload.ids.length).u16(payload.requests.length);
+      checkCount(payload.requestStart, 0xffff, 'first request position');
+      out.u8(header('ids', payload.format, payload.continued)).u16(payload.ids.length).u16(payload.requests.length).u16(payload.requestStart);
       out.bytes(bitmap(payload.ids.map((id) => id.dagCbor)));
       for (const id of payload.ids) out.bytes(digestOf(id));
       for (const request of payload.requests) {
@@ -125,8 +152,9 @@ export function encodeSyncPayload(payload: SyncPayload): Uint8Array {
     case 'reply': {
       checkCount(payload.answers.length, 0xffff, 'answer count');
       checkCount(payload.extras.length, 0xffff, 'extra id count');
+      checkCount(payload.answerStart, 0xffff, 'first answer position');
       const found = payload.answers.filter((answer) => answer !== null);
-      out.u8(header('reply', payload.format, payload.continued)).u16(payload.answers.length).u16(payload.extras.length);
+      out.u8(header('reply', payload.format, payload.continued)).u16(payload.answers.length).u16(payload.extras.length).u16(payload.answerStart);
       out.bytes(bitmap(payload.answers.map((answer) => answer !== null)));
       out.bytes(bitmap([...found.map((answer) => answer.dagCbor), ...payload.extras.map((id) => id.dagCbor)]));
       const tailBytes = DIGEST_BYTES - payload.format.idBytes;
@@ -139,6 +167,8 @@ export function encodeSyncPayload(payload: SyncPayload): Uint8Array {
     }
     case 'abort':
       return out.u8(header('abort', undefined, false)).u8(ABORT_REASONS.indexOf(payload.reason)).finish();
+    case 'whole':
+      return out.u8(header('whole', undefined, false)).finish();
   }
 }
 
@@ -156,7 +186,8 @@ export function decodeSyncPayload(bytes: Uint8Array): SyncPayload | SyncRejectio
   const input = new ByteReader(bytes);
   const head = input.u8();
   if (input.truncated) return syncReject('malformed', 'empty payload');
-  const kind = KIND_BY_CODE.get(head >>> 5);
+  const code = head >>> 5;
+  const kind = KIND_BY_CODE.get(code);
   if (kind === undefined) return syncReject('malformed', `unknown payload kind ${head >>> 5}`);
   const idBytes = (head >>> 2) & 7;
   const checkBytes = head & 2 ? CHECK_BYTES_WIDE : CHECK_BYTES_NARROW;
@@ -172,13 +203,15 @@ export function decodeSyncPayload(bytes: Uint8Array): SyncPayload | SyncRejectio
   };
   switch (kind) {
     case 'symbols': {
+      const range = code === RANGE_SYMBOLS_CODE ? { first: input.u16(), last: input.u16(), count: input.u16() } : undefined;
+      if (range && !input.truncated && range.last < range.first) return syncReject('malformed', `range ${range.first}..${range.last} ends before it starts`);
       const start = input.u16();
       const symbols = Uint8Array.from(input.rest());
       const keyBytes = idBytes + checkBytes;
       if (input.truncated || symbols.length === 0) return syncReject('malformed', 'symbols payload without symbols');
       if (symbols.length % keyBytes !== 0) return syncReject('malformed', `${symbols.length} symbol bytes are not a run of ${keyBytes}-byte keys`);
       if (start + symbols.length / keyBytes - 1 > MAX_SYMBOL_INDEX) return syncReject('malformed', 'symbol index beyond 65535');
-      return done({ kind, format, start, extras: flag, symbols });
+      return done(range ? { kind, format, start, extras: flag, symbols, range } : { kind, format, start, extras: flag, symbols });
     }
     case 'more': {
       const start = input.u16();
@@ -189,6 +222,7 @@ export function decodeSyncPayload(bytes: Uint8Array): SyncPayload | SyncRejectio
     case 'ids': {
       const idCount = input.u16();
       const requestCount = input.u16();
+      const requestStart = input.u16();
       if (input.truncated) return syncReject('malformed', 'ids header cut short');
       if (input.remaining !== Math.ceil(idCount / 8) + idCount * DIGEST_BYTES + requestCount * idBytes) {
         return syncReject('malformed', `${idCount} ids and ${requestCount} requests do not fill ${input.remaining} bytes`);
@@ -197,11 +231,12 @@ export function decodeSyncPayload(bytes: Uint8Array): SyncPayload | SyncRejectio
       if (!dagCbor) return syncReject('malformed', 'codec bitmap padding is not zero');
       const ids = readIds(input, dagCbor);
       const requests = Array.from({ length: requestCount }, () => Uint8Array.from(input.bytes(idBytes)));
-      return done({ kind, format, ids, requests, continued: flag });
+      return done({ kind, format, ids, requests, requestStart, continued: flag });
     }
     case 'reply': {
       const answerCount = input.u16();
       const extraCount = input.u16();
+      const answerStart = input.u16();
       const found = readBitmap(input, answerCount);
       if (input.truncated) return syncReject('malformed', 'reply header cut short');
       if (!found) return syncReject('malformed', 'answer bitmap padding is not zero');
@@ -215,12 +250,14 @@ export function decodeSyncPayload(bytes: Uint8Array): SyncPayload | SyncRejectio
       let next = 0;
       const answers = found.map((held) => (held ? { dagCbor: dagCbor[next++]!, tail: Uint8Array.from(input.bytes(tailBytes)) } : null));
       const extras = readIds(input, dagCbor.slice(foundCount));
-      return done({ kind, format, answers, extras, continued: flag });
+      return done({ kind, format, answers, answerStart, extras, continued: flag });
     }
     case 'abort': {
       const reason = ABORT_REASONS[input.u8()];
       if (!input.truncated && reason === undefined) return syncReject('malformed', 'unknown abort reason');
       return done({ kind, reason: reason ?? 'protocol' });
     }
+    case 'whole':
+      return done({ kind });
   }
 }
