@@ -43,6 +43,8 @@ const SWITCH_ON_SPACING_MS = 3_000;
 const ANNOUNCED_MARGIN_MS = 2_000;
 /** After that, the stock app greets: the node has connected (a TCP handshake, no airtime) and heard the others. */
 const GREETING_AFTER_MS = 4_000;
+/** How long the far node's operator takes to read an alert and press "Seen". */
+const DEMO_READER_MS = 15_000;
 export const DEMO_GREETING = 'Hello from the far end of the demo mesh! I am a stock Meshtastic app. Send me a direct message and I will answer.';
 
 /**
@@ -91,7 +93,8 @@ export async function startDemoMesh(options: { networkId: string; version: strin
   const files = demoFiles();
   const pakitPlans = [
     { radio: RADIO.relay, hopsAway: 0, plan: { name: 'Pakit relay', port: tcpPort(RADIO.relay), files: [files.waterPoints] } },
-    { radio: RADIO.farNode, hopsAway: 1, plan: { name: 'Pakit far node', port: tcpPort(RADIO.farNode), files: [files.report, files.sketch] } },
+    // Someone at the far node reads the operator's emergencies: the roll-call shows "seen by a person".
+    { radio: RADIO.farNode, hopsAway: 1, plan: { name: 'Pakit far node', port: tcpPort(RADIO.farNode), files: [files.report, files.sketch], seesAlertsAfterMs: DEMO_READER_MS } },
   ];
   const pakitNodes = await startDemoPakitNodes({ networkId: options.networkId, version: options.version, plans: pakitPlans.map((entry) => entry.plan) });
   void announced.then(() => pakitNodes.connect());

@@ -13,7 +13,13 @@ import { PakitNode } from '../node/node.ts';
 import { BlockStore } from '../node/storage/index.ts';
 
 export type DemoFile = { name: string; type: string; bytes: Uint8Array };
-export type DemoNodePlan = { name: string; port: RadioPort; files: DemoFile[] };
+export type DemoNodePlan = {
+  name: string;
+  port: RadioPort;
+  files: DemoFile[];
+  /** Someone at this node reads a signed emergency's banner and presses "Seen" this long after it arrives. */
+  seesAlertsAfterMs?: number;
+};
 export type DemoStoredFile = { name: string; type: string; contentId: string; size: number };
 export type DemoPakitNode = { name: string; node: PakitNode; files: DemoStoredFile[] };
 
@@ -30,6 +36,7 @@ const LORA_ONLY = { ...defaultMeshSettings, enabled: false, mdns: false };
 export async function startDemoPakitNodes(options: { networkId: string; version: string; plans: DemoNodePlan[] }): Promise<DemoPakitNodes> {
   const dir = mkdtempSync(join(tmpdir(), 'pakit-demo-nodes-'));
   const nodes: DemoPakitNode[] = [];
+  const readers = new Set<NodeJS.Timeout>();
   for (const [index, plan] of options.plans.entries()) {
     const dataDir = join(dir, `node-${index + 1}`);
     const node = new PakitNode({
@@ -47,6 +54,17 @@ export async function startDemoPakitNodes(options: { networkId: string; version:
       node.fileNames.set(contentId, file.name, file.type);
       files.push({ name: file.name, type: file.type, contentId, size: file.bytes.length });
     }
+    const after = plan.seesAlertsAfterMs;
+    if (after !== undefined) {
+      node.lora.on('alert', (record) => {
+        if (record.signed === false) return; // a stock alert has nobody to tell
+        const reader = setTimeout(() => {
+          readers.delete(reader);
+          node.lora.acknowledge(record.id);
+        }, after);
+        readers.add(reader);
+      });
+    }
     nodes.push({ name: plan.name, node, files });
   }
   return {
@@ -60,6 +78,7 @@ export async function startDemoPakitNodes(options: { networkId: string; version:
       );
     },
     async close() {
+      for (const reader of readers) clearTimeout(reader);
       for (const { node } of nodes) await node.stop();
       rmSync(dir, { recursive: true, force: true });
     },
