@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { Fragment, useEffect, useRef, useState, type FormEvent } from 'react';
 import { FileRequest, LORA_FILE_DEFAULT_BYTES, LORA_FILE_MAX_BYTES, LORA_MAX_HOP_LIMIT, type FileTransfer, type TransferState } from '../../../shared/contract/index.ts';
 import { formatBytes, formatTime } from '../format.ts';
 import { t as translate, useT } from '../i18n/index.ts';
+import { NodeName } from '../identity/index.ts';
 import { useNode, useStorage, useTransfers } from '../stores/index.ts';
 import { Problem } from './Problem.tsx';
 
@@ -249,7 +250,13 @@ function Peers({ transfer }: { transfer: FileTransfer }) {
     <div className="small-text">
       {transfer.peers.length > 0 ? (
         <div>
-          {transfer.direction === 'incoming' ? t('files.fromPeers') : t('files.toPeers')} <code className="cid">{transfer.peers.join(', ')}</code>
+          {transfer.direction === 'incoming' ? t('files.fromPeers') : t('files.toPeers')}{' '}
+          {transfer.peers.map((peer, index) => (
+            <Fragment key={peer}>
+              {index > 0 ? ', ' : null}
+              <NodeName id={peer} />
+            </Fragment>
+          ))}
         </div>
       ) : null}
       {transfer.badPeers.length > 0 ? (
