@@ -1274,7 +1274,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
 
   #remember(record: EmergencyRecord): void {
     this.#history.unshift(record);
-    if (this.#history.length > HISTORY_SIZE) this.#history.pop();
+    const forgotten = this.#history.length > HISTORY_SIZE ? this.#history.pop() : undefined;
+    if (forgotten) this.#rollCalls.delete(forgotten.id);
     this.#historyChanged();
   }
 }
