@@ -3,6 +3,8 @@
 // each. Pure: times are passed in, names come from an optional lookup. Bounded: the newest
 // `maxEntries` ids (by last news of them) are kept; a flood of announcements pushes out the oldest.
 
+import { CATALOGUE_MAX_ENTRIES } from '../../../shared/contract/catalogue.ts';
+
 export type HolderTransport = 'lora' | 'ip';
 
 /** Who said they hold an id: a radio (`!xxxxxxxx`, learned by index sync) or an IP peer (libp2p peer id, announced). */
@@ -30,7 +32,7 @@ export type CatalogueQuery = { query?: string; limit: number; offset: number };
 
 export type CataloguePage = { total: number; entries: CatalogueEntry[] };
 
-export const DEFAULT_MAX_ENTRIES = 5000;
+export const DEFAULT_MAX_ENTRIES = CATALOGUE_MAX_ENTRIES;
 /** Holders kept per id; the most recently seen stay. */
 export const MAX_HOLDERS_PER_ENTRY = 16;
 
