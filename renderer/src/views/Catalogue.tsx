@@ -15,7 +15,7 @@ export function Catalogue() {
   return (
     <section className="view">
       <h1>{t('catalogue.title')}</h1>
-      <p className="muted">{t('catalogue.explain', { max: CATALOGUE_MAX_ENTRIES })}</p>
+      <p className="muted">{t('catalogue.explain', { max: CATALOGUE_MAX_ENTRIES.toLocaleString() })}</p>
       <div className="toolbar">
         <label className="catalogue-search">
           {t('catalogue.search')}{' '}

@@ -1,0 +1,45 @@
+// catalogue.list through the contract server of a real node (real store): files stored and removed
+// show and go as "held here", the event tells consoles, a bad query is refused with its field.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PakitNode } from '../../../electron/node/node.ts';
+import { createTestNode } from '../../helpers/test-node.ts';
+
+const nodes: PakitNode[] = [];
+afterEach(async () => {
+  for (const node of nodes.splice(0)) await node.stop();
+});
+
+describe('catalogue.list', () => {
+  it('lists what the store holds, searches it, follows removals and says when it changed', async () => {
+    const node = await createTestNode();
+    nodes.push(node);
+    const changes: number[] = [];
+    node.hub.subscribe((name, payload) => {
+      if (name === 'catalogue.changed') changes.push((payload as { known: number }).known);
+    });
+    expect(await node.api.call('catalogue.list', {})).toEqual({ ok: true, value: { total: 0, known: 0, entries: [] } });
+
+    const upload = async (text: string) => {
+      const stored = await node.api.call('storage.upload', { name: 'a.txt', dataBase64: Buffer.from(text).toString('base64') });
+      if (!stored.ok) throw new Error(stored.error.message);
+      return (stored.value as { id: string }).id;
+    };
+    const first = await upload('first file');
+    const second = await upload('the second file');
+    expect(changes).toEqual([1, 2]);
+    const listed = await node.api.call('catalogue.list', {});
+    expect(listed).toMatchObject({ ok: true, value: { total: 2, known: 2 } });
+    expect(listed.ok && listed.value.entries.map((entry) => entry.contentId)).toEqual([second, first]);
+    expect(listed.ok && listed.value.entries[0]).toEqual({ contentId: second, size: 15, sizeClaimed: false, holders: [], heldHere: true, lastSeen: expect.any(Number) });
+
+    const found = await node.api.call('catalogue.list', { query: first.slice(-10).toUpperCase() });
+    expect(found.ok && found.value.entries.map((entry) => entry.contentId)).toEqual([first]);
+    expect(await node.api.call('catalogue.list', { limit: 1, offset: 1 })).toMatchObject({ ok: true, value: { total: 2, entries: [{ contentId: first }] } });
+
+    await node.api.call('storage.delete', { id: first });
+    expect(await node.api.call('catalogue.list', {})).toMatchObject({ ok: true, value: { total: 1, entries: [{ contentId: second }] } });
+    expect(changes.at(-1)).toBe(1);
+
+    expect(await node.api.call('catalogue.list', { limit: 0 })).toMatchObject({ ok: false, error: { code: 'invalid_input', issues: [{ path: 'limit' }] } });
+  });
+});
