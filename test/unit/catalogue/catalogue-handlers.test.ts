@@ -1,6 +1,7 @@
 // catalogue.list through the contract server of a real node (real store): files stored and removed
 // show and go as "held here", the event tells consoles, a bad query is refused with its field.
 import { afterEach, describe, expect, it } from 'vitest';
+import type { CataloguePage } from '../../../shared/contract/index.ts';
 import type { PakitNode } from '../../../electron/node/node.ts';
 import { createTestNode } from '../../helpers/test-node.ts';
 
@@ -27,13 +28,17 @@ describe('catalogue.list', () => {
     const first = await upload('first file');
     const second = await upload('the second file');
     expect(changes).toEqual([1, 2]);
-    const listed = await node.api.call('catalogue.list', {});
-    expect(listed).toMatchObject({ ok: true, value: { total: 2, known: 2 } });
-    expect(listed.ok && listed.value.entries.map((entry) => entry.contentId)).toEqual([second, first]);
-    expect(listed.ok && listed.value.entries[0]).toEqual({ contentId: second, size: 15, sizeClaimed: false, holders: [], heldHere: true, lastSeen: expect.any(Number) });
+    const list = async (request: object) => {
+      const answer = await node.api.call('catalogue.list', request);
+      if (!answer.ok) throw new Error(answer.error.message);
+      return answer.value as CataloguePage;
+    };
+    const listed = await list({});
+    expect(listed).toMatchObject({ total: 2, known: 2 });
+    expect(listed.entries.map((entry) => entry.contentId)).toEqual([second, first]);
+    expect(listed.entries[0]).toEqual({ contentId: second, size: 15, sizeClaimed: false, holders: [], heldHere: true, lastSeen: expect.any(Number) });
 
-    const found = await node.api.call('catalogue.list', { query: first.slice(-10).toUpperCase() });
-    expect(found.ok && found.value.entries.map((entry) => entry.contentId)).toEqual([first]);
+    expect((await list({ query: first.slice(-10).toUpperCase() })).entries.map((entry) => entry.contentId)).toEqual([first]);
     expect(await node.api.call('catalogue.list', { limit: 1, offset: 1 })).toMatchObject({ ok: true, value: { total: 2, entries: [{ contentId: first }] } });
 
     await node.api.call('storage.delete', { id: first });
