@@ -50,6 +50,8 @@ export class Catalogue {
   readonly #maxEntries: number;
   /** Insertion order is oldest news first: an update re-inserts, trimming drops from the front. */
   readonly #records = new Map<string, Record>();
+  /** The store's ids at the last `syncHeld`. */
+  #held = new Set<string>();
 
   constructor(options: { maxEntries?: number } = {}) {
     this.#maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
@@ -83,23 +85,28 @@ export class Catalogue {
   }
 
   /**
-   * Brings "held here" in line with the store's ids: new ones are added as news at `at`, ids no
-   * longer held lose the mark (and go when nobody else holds them). Returns whether anything changed.
+   * Brings "held here" in line with the store's ids: ids newly stored are news at `at`, ids no longer
+   * held lose the mark (and go when nobody else holds them). Only changes since the last call count,
+   * so a store larger than the bound does not push the same ids in again each time. Returns whether
+   * anything changed.
    */
   syncHeld(heldIds: Iterable<string>, sizeOf: (contentId: string) => number | undefined, at: number): boolean {
     const held = new Set(heldIds);
     let changed = false;
-    for (const [id, record] of this.#records) {
-      if (!record.heldHere || held.has(id)) continue;
+    for (const id of this.#held) {
+      if (held.has(id)) continue;
       changed = true;
+      const record = this.#records.get(id);
+      if (!record) continue;
       record.heldHere = false;
       if (record.holders.size === 0) this.#records.delete(id);
     }
     for (const id of held) {
-      if (this.#records.get(id)?.heldHere) continue;
+      if (this.#held.has(id)) continue;
       changed = true;
       this.noteHeld(id, sizeOf(id) ?? 0, at);
     }
+    this.#held = held;
     return changed;
   }
 

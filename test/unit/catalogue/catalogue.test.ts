@@ -74,6 +74,14 @@ describe('Catalogue', () => {
     expect(catalogue.list(all).entries.map((entry) => entry.contentId)).toEqual([id(5), id(2), id(4)]);
   });
 
+  it('a store larger than the bound fills it once, not again at each sync', () => {
+    const catalogue = new Catalogue({ maxEntries: 2 });
+    expect(catalogue.syncHeld([A, B, C], () => 1, 1)).toBe(true);
+    expect(catalogue.size).toBe(2);
+    expect(catalogue.syncHeld([A, B, C], () => 1, 2)).toBe(false);
+    expect(catalogue.list(all).entries.map((entry) => entry.lastSeen)).toEqual([1, 1]);
+  });
+
   it('is bounded at 5,000 ids by default under a flood of announcements', () => {
     const catalogue = new Catalogue();
     for (let i = 0; i < 6000; i++) catalogue.noteAnnounced(`bafkrei${i.toString(32).padStart(52, 'a')}`, 'flooder', 1, i);
