@@ -241,6 +241,7 @@ export class PakitNode {
     });
     this.lora.on('sync', (view) => this.hub.emit('index.sync', toIndexSyncView(view)));
     this.catalogue = new CatalogueService({ clock: this.#clock, hub: this.hub, store: this.store });
+    this.catalogue.learnedEarlier(this.lora.learnedIds());
     this.lora.on('learned', (batches) => this.catalogue.learned(batches));
     this.gossip?.onAnnouncement((message) => this.catalogue.announced(message));
   }

@@ -25,6 +25,8 @@ export const CatalogueEntry = z.object({
   /** Newest first. */
   holders: z.array(CatalogueHolder),
   heldHere: z.boolean(),
+  /** Learned from radio peers by index sync; before a restart, `holders` may not say which radio. */
+  learnedOverLora: z.boolean(),
   lastSeen: z.number(),
 });
 export type CatalogueEntry = z.infer<typeof CatalogueEntry>;

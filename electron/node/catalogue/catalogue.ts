@@ -21,6 +21,8 @@ export type CatalogueEntry = {
   /** Newest first. */
   holders: CatalogueHolder[];
   heldHere: boolean;
+  /** Learned from radio peers by index sync (this run, or before a restart when `holders` may not say who). */
+  learnedOverLora: boolean;
   /** Last news of this id (ms). */
   lastSeen: number;
 };
@@ -41,6 +43,7 @@ type Record = {
   sizeClaimed: boolean;
   holders: Map<string, CatalogueHolder>;
   heldHere: boolean;
+  learnedOverLora: boolean;
   lastSeen: number;
 };
 
@@ -71,7 +74,14 @@ export class Catalogue {
 
   /** A radio peer has the id in its index (learned by index sync). */
   noteLearned(contentId: string, radioId: string, at: number): void {
-    this.#addHolder(this.#touch(contentId, at), { transport: 'lora', nodeId: radioId, lastSeen: at });
+    const record = this.#touch(contentId, at);
+    record.learnedOverLora = true;
+    this.#addHolder(record, { transport: 'lora', nodeId: radioId, lastSeen: at });
+  }
+
+  /** An id in the LoRa mesh index learned before this run: which radio sent it was not kept. */
+  noteLearnedEarlier(contentId: string, at: number): void {
+    this.#touch(contentId, at).learnedOverLora = true;
   }
 
   /** An IP peer announced it holds the id, with the size it claims when the announcement says. */
@@ -99,7 +109,7 @@ export class Catalogue {
       const record = this.#records.get(id);
       if (!record) continue;
       record.heldHere = false;
-      if (record.holders.size === 0) this.#records.delete(id);
+      if (record.holders.size === 0 && !record.learnedOverLora) this.#records.delete(id);
     }
     for (const id of held) {
       if (this.#held.has(id)) continue;
@@ -139,6 +149,7 @@ export class Catalogue {
       ...(known?.type ? { type: known.type } : {}),
       holders: [...record.holders.values()].sort((a, b) => b.lastSeen - a.lastSeen),
       heldHere: record.heldHere,
+      learnedOverLora: record.learnedOverLora,
       lastSeen: record.lastSeen,
     };
   }
@@ -146,7 +157,7 @@ export class Catalogue {
   #touch(contentId: string, at: number): Record {
     let record = this.#records.get(contentId);
     if (record) this.#records.delete(contentId);
-    else record = { size: undefined, sizeClaimed: false, holders: new Map(), heldHere: false, lastSeen: at };
+    else record = { size: undefined, sizeClaimed: false, holders: new Map(), heldHere: false, learnedOverLora: false, lastSeen: at };
     record.lastSeen = Math.max(record.lastSeen, at);
     this.#records.set(contentId, record);
     while (this.#records.size > this.#maxEntries) this.#records.delete(this.#records.keys().next().value!);

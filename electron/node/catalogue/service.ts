@@ -27,6 +27,13 @@ export class CatalogueService {
     this.#catalogue.syncHeld(options.store.list(), (id) => options.store.sizeOf(id), options.clock.now());
   }
 
+  /** Ids in the LoRa mesh index from before this run (which radio sent each was not kept). */
+  learnedEarlier(ids: readonly string[]): void {
+    const now = this.#options.clock.now();
+    for (const id of ids) this.#catalogue.noteLearnedEarlier(id, now);
+    if (ids.length > 0) this.#changed();
+  }
+
   /** Ids radio peers sent by index sync: each peer holds them. */
   learned(batches: ReadonlyArray<{ peer: string; ids: readonly string[] }>): void {
     const now = this.#options.clock.now();

@@ -58,6 +58,11 @@ export class MeshSync {
     return this.#step(this.#sync.tick(now));
   }
 
+  /** Ids learned from radio peers, this run or before (the catalogue lists them after a restart). */
+  learnedIds(): ContentId[] {
+    return this.#meshIndex.learnedIds();
+  }
+
   view(): MeshSyncView {
     this.#meshIndex.includeOwn(this.#ownIds());
     return { summary: this.#meshIndex.summary(), learned: this.#meshIndex.learnedCount, peers: this.#sync.peers() };

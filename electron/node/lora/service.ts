@@ -692,6 +692,11 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     return this.#meshSync.view();
   }
 
+  /** Ids learned from radio peers by index sync, this run or before. */
+  learnedIds(): string[] {
+    return this.#meshSync.learnedIds();
+  }
+
   #announceIndex(force: boolean): void {
     const now = this.#options.clock.now();
     if (this.#options.link.state.status !== 'ready' || (!force && now - this.#lastIndexAnnounce < INDEX_ANNOUNCE_EVERY_MS)) return;

@@ -45,6 +45,7 @@ export const en = {
     claimed: '(claimed)',
     typeUnknown: 'unknown',
     noHolders: 'no other holder known',
+    learnedEarlier: 'a radio peer (learned before the node restarted)',
     transport: { lora: 'LoRa', ip: 'IP' },
     empty: 'No ids known yet. Files stored here, ids learned by index sync and blocks announced by IP peers appear here.',
     noMatch: 'No known id or name contains this.',

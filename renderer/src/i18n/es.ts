@@ -48,6 +48,7 @@ export const es: CatalogOf<typeof en> = {
     claimed: '(declarado)',
     typeUnknown: 'desconocido',
     noHolders: 'no se conoce otro que lo tenga',
+    learnedEarlier: 'un par de radio (aprendido antes de reiniciar el nodo)',
     transport: { lora: 'LoRa', ip: 'IP' },
     empty: 'Aún no se conoce ningún id. Aquí aparecen los archivos guardados en este nodo, los ids aprendidos por sincronización del índice y los bloques anunciados por pares IP.',
     noMatch: 'Ningún id ni nombre conocido contiene esto.',

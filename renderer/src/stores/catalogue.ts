@@ -29,7 +29,8 @@ let client: ContractClient | undefined;
 export function requestVia(entry: CatalogueEntry): 'ip' | 'lora' | undefined {
   if (entry.heldHere) return undefined;
   if (entry.holders.some((holder) => holder.transport === 'ip')) return 'ip';
-  if (entry.holders.some((holder) => holder.transport === 'lora')) return 'lora';
+  // Learned over LoRa before a restart: the request asks the radio neighbours, whoever holds it.
+  if (entry.learnedOverLora) return 'lora';
   return undefined;
 }
 

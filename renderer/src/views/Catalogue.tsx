@@ -74,7 +74,7 @@ function Row({ entry }: { entry: CatalogueEntry }) {
             <NodeName id={holder.nodeId} />
           </span>
         ))}
-        {entry.holders.length === 0 ? <span className="muted">{t('catalogue.noHolders')}</span> : null}
+        {entry.holders.length === 0 ? <span className="muted">{entry.learnedOverLora ? t('catalogue.learnedEarlier') : t('catalogue.noHolders')}</span> : null}
       </td>
       <td>{entry.heldHere ? <span className="sync-ok">{t('common.yes')}</span> : <span className="muted">{t('common.no')}</span>}</td>
       <td data-testid="catalogue-action"><RequestAction entry={entry} /></td>

@@ -49,6 +49,17 @@ describe('Catalogue', () => {
     expect(catalogue.get(B)).toMatchObject({ heldHere: false, holders: [{ nodeId: '!00000002' }] });
   });
 
+  it('an id learned over LoRa before a restart stays listed without a holder, and stays when a held copy is removed', () => {
+    const catalogue = new Catalogue();
+    catalogue.noteLearnedEarlier(A, 1);
+    expect(catalogue.get(A)).toMatchObject({ learnedOverLora: true, holders: [], heldHere: false });
+    catalogue.syncHeld([A], () => 5, 2);
+    catalogue.syncHeld([], () => undefined, 3);
+    expect(catalogue.get(A)).toMatchObject({ learnedOverLora: true, heldHere: false });
+    catalogue.noteAnnounced(B, 'peer', 1, 4);
+    expect(catalogue.get(B)!.learnedOverLora).toBe(false);
+  });
+
   it('searches by a part of the id or the name, in any case, and pages', () => {
     const catalogue = new Catalogue();
     catalogue.noteLearned(A, '!1', 1);
