@@ -25,7 +25,7 @@ export function Catalogue() {
       </div>
       <Problem error={error} />
       <div className="card">
-        <table className="table" data-testid="catalogue-table">
+        <table className="table catalogue-table" data-testid="catalogue-table">
           <caption>{t('catalogue.caption', { total })}</caption>
           <thead>
             <tr>
