@@ -96,7 +96,7 @@ describe('Catalogue view: ids from LoRa and IP with their holders, each one clic
   it('one click fetches the IP one over IP, verified and stored here', async () => {
     await row(overIp).getByTestId('catalogue-request').click();
     await expect.poll(() => row(overIp).getAttribute('data-held'), { timeout: 30_000 }).toBe('yes');
-    expect(await row(overIp).getByTestId('catalogue-action').textContent()).toBe('Held here');
+    expect(await row(overIp).getByTestId('catalogue-action').textContent()).toBe('Fetched over IP, verified and stored');
     // Held here, the size is the stored one, no longer a claim.
     expect(await row(overIp).textContent()).not.toContain('(claimed)');
   });
@@ -109,7 +109,7 @@ describe('Catalogue view: ids from LoRa and IP with their holders, each one clic
     expect(await outcome.textContent()).toMatch(/^Over LoRa: /);
     await page.screenshot({ path: join(artifactsDir, 'catalogue-requested.png'), fullPage: true });
     await expect.poll(() => row(wanted).getAttribute('data-held'), { timeout: 120_000, interval: 1_000 }).toBe('yes');
-    expect(await row(wanted).getByTestId('catalogue-action').textContent()).toBe('Held here');
+    await expect.poll(() => row(wanted).getByTestId('catalogue-action').textContent(), { timeout: 5_000 }).toBe('Over LoRa: Done');
     await page.screenshot({ path: join(artifactsDir, 'catalogue-done.png'), fullPage: true });
   });
 });

@@ -89,12 +89,12 @@ function RequestAction({ entry }: { entry: CatalogueEntry }) {
   const transfer = useTransfers((store) => (outcome?.state === 'asked' ? store.transfers.find((view) => view.id === outcome.transferId) : undefined));
   const t = useT();
   const via = requestVia(entry);
-  if (entry.heldHere) return <span className="muted">{t('catalogue.alreadyHere')}</span>;
   if (outcome?.state === 'fetching') return <span data-testid="catalogue-outcome">{t('catalogue.fetchingIp')}</span>;
   if (outcome?.state === 'stored') return <span data-testid="catalogue-outcome" className="sync-ok">{t('catalogue.storedIp')}</span>;
   if (outcome?.state === 'asked' && transfer?.state !== 'failed' && transfer?.state !== 'cancelled') {
     return <span data-testid="catalogue-outcome">{t('catalogue.askedLora', { state: t(`files.state.${transfer?.state ?? 'requesting'}`) })}</span>;
   }
+  if (entry.heldHere) return <span className="muted">{t('catalogue.alreadyHere')}</span>;
   return (
     <>
       {via ? (
