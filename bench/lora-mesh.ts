@@ -1,6 +1,10 @@
-// LoRa at mesh scale (issue 12): real nodes, each on its own simulated radio over TCP, on a random
-// geometric mesh of 20 radios (LONG_FAST, EU_868, 5 % random loss per reception), node and radio
-// time both TIME_SCALE times the wall clock.
+// LoRa at mesh scale (issue 12), `npm run bench -- lora-mesh --json FILE`: every figure the issue
+// names, each measured against a baseline in the same run. The parts run alone too:
+// `lora-mesh-relay` (a file over two hops), `lora-mesh-sync` (index sync on the mesh) and
+// `lora-sync-join` (an empty node joins a 10,000-id index); the emergency part is here.
+// Emergencies: real nodes, each on its own simulated radio over TCP, on a random geometric mesh of
+// 20 radios (LONG_FAST, EU_868, 5 % random loss per reception), node and radio time both TIME_SCALE
+// times the wall clock.
 //   lora.mesh.emergency_reach: share of the 19 other nodes that show the emergency, verified, within
 //     EMERGENCY_DEADLINE_MS of radio time; over the seeds.
 //   lora.mesh.emergency_p95_s: 95th percentile of the radio time from the send until a node shows it.
@@ -12,6 +16,9 @@
 import type { PakitNode } from '../electron/node/node.ts';
 import { createSimMesh, ScaledRealTimeScheduler, serveDeviceOverTcp } from '../electron/sim/index.ts';
 import { connectNodesToRadios, scaledClock } from '../test/helpers/test-node.ts';
+import { fileAcrossRelay } from './lora-mesh-relay.ts';
+import { measureMeshSync } from './lora-mesh-sync.ts';
+import { measureJoin } from './lora-sync-join.ts';
 
 const TIME_SCALE = 10;
 const RADIOS = 20;
@@ -29,7 +36,7 @@ const ROLL_CALL_READ_MS = 10 * 60_000;
 type Arrival = { node: number; radioMs: number };
 type MeshRun = { receivers: number; pakit: Arrival[]; stock: Arrival[]; answered: number; listed: number; hopsAcross: number };
 
-export async function emergencyOverMesh(seed: number, log: (line: string) => void): Promise<MeshRun> {
+async function emergencyOverMesh(seed: number, log: (line: string) => void): Promise<MeshRun> {
   const scheduler = new ScaledRealTimeScheduler(TIME_SCALE);
   const epochMs = Date.now();
   const clock = scaledClock(scheduler, epochMs);
@@ -93,6 +100,10 @@ function p95(values: readonly number[]): number {
 }
 
 export async function run(log: (line: string) => void): Promise<Record<string, number>> {
+  return { ...(await emergencyFigures(log)), ...(await fileAcrossRelay(log)), ...(await measureMeshSync(log)), ...measureJoin(log) };
+}
+
+async function emergencyFigures(log: (line: string) => void): Promise<Record<string, number>> {
   const runs: MeshRun[] = [];
   for (const seed of SEEDS) runs.push(await emergencyOverMesh(seed, log));
   const receivers = runs.reduce((sum, one) => sum + one.receivers, 0);

@@ -63,10 +63,11 @@ export async function sendEmergency(client: ContractClient, output: Output, opti
   output.out(`Emergency ${record.id} broadcast (${record.priority}): “${record.text}”`);
 }
 
-export async function requestFile(client: ContractClient, output: Output, options: { contentId: string; maxBytes: number | undefined; json: boolean }): Promise<void> {
-  const transfer = value(await client.call('files.request', { contentId: options.contentId, ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }) }));
+export async function requestFile(client: ContractClient, output: Output, options: { contentId: string; maxBytes: number | undefined; hopLimit: number | undefined; json: boolean }): Promise<void> {
+  const request = { contentId: options.contentId, ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }), ...(options.hopLimit === undefined ? {} : { hopLimit: options.hopLimit }) };
+  const transfer = value(await client.call('files.request', request));
   if (options.json) return json(output, transfer);
-  output.out(`Transfer ${transfer.id}: ${transfer.state} ${transfer.contentId} over LoRa (follow it in the console's Files view).`);
+  output.out(`Transfer ${transfer.id}: ${transfer.state} ${transfer.contentId} over LoRa within ${transfer.hopLimit ?? '?'} hops (follow it in the console's Files view).`);
 }
 
 export async function sendMessage(client: ContractClient, output: Output, options: { text: string; to: string | undefined; channel: number | undefined; json: boolean }): Promise<void> {

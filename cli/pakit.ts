@@ -17,7 +17,7 @@ usage: pakit [--url URL] [--token TOKEN] [--json] COMMAND
                                  broadcast a signed emergency to the whole mesh (--again: within the cool-down)
   messages send TEXT [--to !xxxxxxxx] [--channel N]
                                  a text to a channel (default the primary) or one node, as the Meshtastic apps send it
-  files request CONTENT_ID [--max-bytes N]
+  files request CONTENT_ID [--max-bytes N] [--hops N]
                                  ask radio neighbours for a small file over LoRa
   watch health [--count N]       print mesh health samples as they come (every 2 s)
   export nodes|history|messages|emergencies|log [--node !xxxxxxxx] [--out FILE]
@@ -45,6 +45,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, io: Io): Promi
         priority: { type: 'string', default: 'urgent' },
         again: { type: 'boolean', default: false },
         'max-bytes': { type: 'string' },
+        hops: { type: 'string' },
         count: { type: 'string' },
         to: { type: 'string' },
         channel: { type: 'string' },
@@ -93,7 +94,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, io: Io): Promi
   }
 }
 
-type Options = { json: boolean; filtered: boolean; priority: string; again: boolean; 'max-bytes'?: string | undefined; count?: string | undefined; to?: string | undefined; channel?: string | undefined; node?: string | undefined; out?: string | undefined };
+type Options = { json: boolean; filtered: boolean; priority: string; again: boolean; 'max-bytes'?: string | undefined; hops?: string | undefined; count?: string | undefined; to?: string | undefined; channel?: string | undefined; node?: string | undefined; out?: string | undefined };
 type Action = (client: Awaited<ReturnType<typeof connect>>, io: Io) => Promise<void>;
 
 /** Checks the command line before any connection is made, so a typo never reaches the node. */
@@ -124,10 +125,12 @@ function actionFor(command: string, rest: string[], options: Options): Action {
       return (client, io) => sendMessage(client, io, { text: rest[1]!, to: options.to, channel, json: options.json });
     }
     case 'files': {
-      expect(3, 'files request CONTENT_ID [--max-bytes N]');
+      expect(3, 'files request CONTENT_ID [--max-bytes N] [--hops N]');
       if (rest[0] !== 'request') throw new UsageError(`unknown files command "${rest[0]}": use "pakit files request CONTENT_ID"`);
       const maxBytes = wholeNumber(options['max-bytes'], '--max-bytes');
-      return (client, io) => requestFile(client, io, { contentId: rest[1]!, maxBytes, json: options.json });
+      // Relays the request may cross (default: the radio's own hop limit); asking again widens it.
+      const hopLimit = wholeNumber(options.hops, '--hops');
+      return (client, io) => requestFile(client, io, { contentId: rest[1]!, maxBytes, hopLimit, json: options.json });
     }
     case 'watch': {
       expect(2, 'watch health [--count N] [--json]');

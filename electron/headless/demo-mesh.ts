@@ -1,24 +1,29 @@
 // The demo's mesh, all in this process: simulated radios, each served on loopback TCP exactly like a
-// Wi-Fi node's port 4403 (the node connects through its real radio link), and libp2p peers on
+// Wi-Fi node's port 4403 (the node connects through its real radio link), two other full Pakit nodes
+// on those radios (demo-nodes.ts), a stock Meshtastic app on another, and libp2p peers on
 // loopback that gossip like real nodes: two honest ones, and one that forges its signatures so the
 // console shows a peer being filtered.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MeshSettings, RadioPortInfo } from '../../shared/contract/index.ts';
+import type { MeshSettings, RadioPort, RadioPortInfo } from '../../shared/contract/index.ts';
 import { defaultMeshSettings } from '../node/config.ts';
 import { GossipService } from '../node/gossip/index.ts';
 import { NodeIdentity } from '../node/identity/index.ts';
 import { nodeIdOf } from '../node/radio/session.ts';
 import { BlockStore } from '../node/storage/index.ts';
 import { createSimMesh, ScaledRealTimeScheduler, serveDeviceOverTcp, type DeviceTcpServer } from '../sim/index.ts';
+import { LINE_SPACING_M, offsetPosition } from '../sim/node-data.ts';
 import { answerDirectMessages, StockClient } from '../sim/stock-client.ts';
+import { demoFiles, startDemoPakitNodes, type DemoStoredFile } from './demo-nodes.ts';
 
 export type DemoMesh = {
   ports: RadioPortInfo[];
   /** Multiaddrs of the demo's IP peers, for the node's bootstrap list. */
   gossipPeers: string[];
+  /** The files the demo's other Pakit nodes hold, and where they stand from the operator's radio. */
+  files: DemoHeldFile[];
   /**
    * The radios have announced themselves. The node connects after this: its own first frames
    * would otherwise meet the far radio's announcement at the middle of the line.
@@ -26,6 +31,8 @@ export type DemoMesh = {
   announced: Promise<void>;
   close(): Promise<void>;
 };
+
+export type DemoHeldFile = DemoStoredFile & { holder: string; hopsAway: number };
 
 /** Each demo peer announces every few seconds, so the health charts and the peer list move. */
 const ANNOUNCE_EVERY_MS = 4000;
@@ -36,22 +43,33 @@ const SWITCH_ON_SPACING_MS = 3_000;
 const ANNOUNCED_MARGIN_MS = 2_000;
 /** After that, the stock app greets: the node has connected (a TCP handshake, no airtime) and heard the others. */
 const GREETING_AFTER_MS = 4_000;
+/** How long the far node's operator takes to read an alert and press "Seen". */
+const DEMO_READER_MS = 15_000;
 export const DEMO_GREETING = 'Hello from the far end of the demo mesh! I am a stock Meshtastic app. Send me a direct message and I will answer.';
 
-export async function startDemoMesh(options: { networkId: string; radios?: number }): Promise<DemoMesh> {
+/**
+ * The demo's radios, by index. A line (operator – relay – stock app) with a branch: the far Pakit
+ * node hears only the relay, so it and the stock app are both two hops (one relay) from the operator.
+ */
+const RADIO = { operator: 0, relay: 1, stockApp: 2, farNode: 3 } as const;
+const RADIOS = 4;
+/** The branch leaves the relay at this bearing (the line runs at 70°), 4 km like the line's spacing. */
+const BRANCH_BEARING_DEG = 160;
+
+export async function startDemoMesh(options: { networkId: string; version: string }): Promise<DemoMesh> {
   const scheduler = new ScaledRealTimeScheduler(1);
-  const radios = options.radios ?? 3;
   const mesh = createSimMesh({
-    nodes: radios,
+    nodes: RADIOS,
     scheduler,
     preset: 'LONG_FAST',
     region: 'EU_868',
     topology: 'line',
     epochMs: Date.now(),
-    // Switched on 3 s apart from the far end of the line, so the node's radio hears both others
-    // within about 7 s (announcing together, the line's ends would collide at the middle).
+    // Switched on 3 s apart from the far end, so the node's radio hears all others within about
+    // 10 s (announcing together, the ends would collide at the relay, which hears them all).
     announceWithinMs: 200,
-    switchedOnAtMs: (index) => (radios - 1 - index) * SWITCH_ON_SPACING_MS,
+    switchedOnAtMs: (index) => (RADIOS - 1 - index) * SWITCH_ON_SPACING_MS,
+    placeAt: (index, placed) => (index === RADIO.farNode ? offsetPosition(placed[RADIO.relay]!, LINE_SPACING_M, BRANCH_BEARING_DEG) : undefined),
     // Exact positions, as on a private channel, so the table's distances and the map are true to
     // the metre; the node's own radio (the first) has one, like a T-Beam with a GPS fix.
     positionPrecisionBits: 32,
@@ -59,21 +77,33 @@ export async function startDemoMesh(options: { networkId: string; radios?: numbe
     // broadcast lost to a collision is made good within minutes, not the firmware defaults' hour.
     positionIntervalMs: 3 * 60_000,
     telemetryIntervalMs: 3 * 60_000,
-    // Both ends of the line are CLIENT_MUTE: an end's rebroadcast reaches only the middle radio, which
-    // already has the packet, and while the node's radio sends that useless copy it cannot hear the
-    // middle radio's own broadcasts (half duplex), whose telemetry then waits an hour for its next turn.
-    role: (index) => (radios > 2 && (index === 0 || index === radios - 1) ? 'CLIENT_MUTE' : 'CLIENT'),
+    // Every radio but the relay is an end, CLIENT_MUTE: an end's rebroadcast reaches only the relay,
+    // which already has the packet, and while the node's radio sends that useless copy it cannot hear
+    // the relay's own broadcasts (half duplex), whose telemetry then waits an hour for its next turn.
+    role: (index) => (index === RADIO.relay ? 'CLIENT' : 'CLIENT_MUTE'),
   });
-  const announced = new Promise<void>((resolve) => scheduler.setTimer((radios - 1) * SWITCH_ON_SPACING_MS + ANNOUNCED_MARGIN_MS, resolve));
+  const nodeNum = (index: number) => mesh.devices[index]!.nodeNum;
+  // The line gave the far node's radio a link to the stock app's; the branch hangs off the relay instead.
+  mesh.medium.unlink(nodeNum(RADIO.stockApp), nodeNum(RADIO.farNode));
+  mesh.medium.link(nodeNum(RADIO.relay), nodeNum(RADIO.farNode));
+  const announced = new Promise<void>((resolve) => scheduler.setTimer((RADIOS - 1) * SWITCH_ON_SPACING_MS + ANNOUNCED_MARGIN_MS, resolve));
   const servers: DeviceTcpServer[] = [];
   for (const device of mesh.devices) servers.push(await serveDeviceOverTcp(device, { host: '127.0.0.1', port: 0 }));
+  const tcpPort = (index: number): RadioPort => ({ kind: 'tcp', host: servers[index]!.host, port: servers[index]!.port });
+  const files = demoFiles();
+  const pakitPlans = [
+    { radio: RADIO.relay, hopsAway: 0, plan: { name: 'Pakit relay', port: tcpPort(RADIO.relay), files: [files.waterPoints] } },
+    // Someone at the far node reads the operator's emergencies: the roll-call shows "seen by a person".
+    { radio: RADIO.farNode, hopsAway: 1, plan: { name: 'Pakit far node', port: tcpPort(RADIO.farNode), files: [files.report, files.sketch], seesAlertsAfterMs: DEMO_READER_MS } },
+  ];
+  const pakitNodes = await startDemoPakitNodes({ networkId: options.networkId, version: options.version, plans: pakitPlans.map((entry) => entry.plan) });
+  void announced.then(() => pakitNodes.connect());
   const gossip = await startDemoGossip(options.networkId);
-  // A stock Meshtastic app on the far radio: someone to chat with, through the middle radio's relay.
-  const chatServer = servers.at(-1);
+  // A stock Meshtastic app on the far radio: someone to chat with, through the relay.
+  const chatServer = servers[RADIO.stockApp]!;
   let stockApp: StockClient | undefined;
   let closing = false;
-  const greeting = scheduler.setTimer((radios - 1) * SWITCH_ON_SPACING_MS + ANNOUNCED_MARGIN_MS + GREETING_AFTER_MS, () => {
-    if (radios < 2 || !chatServer) return;
+  const greeting = scheduler.setTimer((RADIOS - 1) * SWITCH_ON_SPACING_MS + ANNOUNCED_MARGIN_MS + GREETING_AFTER_MS, () => {
     void StockClient.connect(chatServer).then(
       (client) => {
         if (closing) return client.close();
@@ -84,18 +114,25 @@ export async function startDemoMesh(options: { networkId: string; radios?: numbe
       () => undefined, // the demo goes on without its chat partner
     );
   });
+  const userOf = (index: number): string | undefined => {
+    if (index === RADIO.stockApp) return 'a stock Meshtastic app is using it';
+    const pakit = pakitPlans.find((entry) => entry.radio === index);
+    return pakit && `the demo’s ${pakit.plan.name} is using it`;
+  };
   return {
     ports: servers.map((server, index) => ({
       port: { kind: 'tcp', host: server.host, port: server.port },
-      label: `Sim node ${index + 1} ${nodeIdOf(mesh.devices[index]?.nodeNum ?? 0)} — ${server.host}:${server.port}${server === chatServer && radios > 1 ? ' (a stock Meshtastic app is using it)' : ''}`,
+      label: `Sim node ${index + 1} ${nodeIdOf(nodeNum(index))} — ${server.host}:${server.port}${userOf(index) ? ` (${userOf(index)})` : ''}`,
       simulated: true,
     })),
     gossipPeers: gossip.addresses,
+    files: pakitNodes.nodes.flatMap((node, index) => node.files.map((file) => ({ ...file, holder: node.name, hopsAway: pakitPlans[index]!.hopsAway }))),
     announced,
     async close() {
       closing = true;
       scheduler.clearTimer(greeting);
       stockApp?.close();
+      await pakitNodes.close();
       await gossip.close();
       await Promise.all(servers.map((server) => server.close()));
       scheduler.stop();

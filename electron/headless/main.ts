@@ -11,7 +11,7 @@ import { identityKeyFile, openNodeState, type NodeState } from '../node/node-sta
 import { PakitNode } from '../node/node.ts';
 import { StorageError } from '../node/storage/index.ts';
 import { HelpRequested, parseHeadlessConfig, type HeadlessConfig } from './config.ts';
-import { demoNodeMesh, startDemoMesh, type DemoMesh } from './demo-mesh.ts';
+import { demoNodeMesh, startDemoMesh, type DemoHeldFile, type DemoMesh } from './demo-mesh.ts';
 import { HttpHost } from './http-host.ts';
 import { withSecretFiles } from './secret-files.ts';
 
@@ -75,7 +75,7 @@ try {
 }
 
 const storeStep = shutdownSteps.push(() => state.store.close()) - 1;
-const demoMesh: DemoMesh | undefined = config.demo ? await startDemoMesh({ networkId: config.mesh.networkId }) : undefined;
+const demoMesh: DemoMesh | undefined = config.demo ? await startDemoMesh({ networkId: config.mesh.networkId, version }) : undefined;
 if (demoMesh) shutdownSteps.push(() => demoMesh.close());
 const node = new PakitNode({
   host: 'headless',
@@ -112,17 +112,23 @@ const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.a
 const base = `http://${shownHost}:${address.port}`;
 process.stdout.write(
   [
-    `Pakit Mesh ${version} headless node${config.demo ? ' (demo: simulated mesh of 3 radios, 3 IP peers on loopback)' : ''}`,
+    `Pakit Mesh ${version} headless node${config.demo ? ' (demo: simulated mesh of 4 radios with 2 other Pakit nodes, 3 IP peers on loopback)' : ''}`,
     `  console:  ${base}/#token=${config.tokenFromEnv ? '<PAKIT_API_TOKEN>' : config.token}`,
     `  health:   ${base}/api/health`,
     `  identity: ${state.identity.fingerprint}`,
     `  data:     ${dataDir}`,
     `  mesh:     ${meshLine}`,
     `  network:  ${config.mesh.networkId}${config.mesh.enabled ? '' : ' (mesh disabled)'}`,
+    ...(demoMesh ? ['  files the demo\'s other Pakit nodes hold (request them over LoRa in Files):', ...demoMesh.files.map(describeDemoFile)] : []),
     '',
   ].join('\n'),
 );
 
+
+function describeDemoFile(file: DemoHeldFile): string {
+  const where = file.hopsAway === 0 ? 'a radio neighbour' : `${file.hopsAway + 1} hops away`;
+  return `    ${file.name.padEnd(16)} ${file.contentId}  ${file.size} B, ${file.holder} (${where})`;
+}
 
 async function keyPassphrase(dir: string): Promise<string> {
   const fromEnv = env.PAKIT_KEY_PASSPHRASE;

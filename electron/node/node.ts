@@ -21,6 +21,7 @@ import type { HostFiles } from './host-files.ts';
 import type { NodeIdentity, ProtectionLevel } from './identity/index.ts';
 import { NodeLog } from './log.ts';
 import { NodeFavorites } from './nodes/favorites.ts';
+import { FileNames } from './files/names.ts';
 import { LoraService } from './lora/service.ts';
 import { LoraSeqStore } from './lora/seq-store.ts';
 import { MessageStore, MessagesService } from './messages/index.ts';
@@ -93,6 +94,8 @@ export class PakitNode {
   /** `pakit.db` in the data folder: messages, node history and other records; each service owns its tables. */
   readonly database: NodeDatabase;
   readonly favorites: NodeFavorites;
+  /** The names and media types of stored files (the store keys bytes by content id only). */
+  readonly fileNames: FileNames;
   /** The map's tile file, when one was given; a file that cannot be used says why. */
   readonly tiles: TileService;
   /** Where each node has been (the map's trails), in `database`. */
@@ -123,6 +126,7 @@ export class PakitNode {
     this.database = opened.database;
     this.#damagedDatabase = opened.damaged;
     this.favorites = new NodeFavorites(this.database, this.#clock);
+    this.fileNames = new FileNames(this.database, () => this.#clock.now());
     this.#tileChoice = new TileChoice(this.database);
     this.tiles = new TileService(options.tiles ?? this.#tileChoice.get());
     this.positions = new PositionStore(this.database);
@@ -160,6 +164,7 @@ export class PakitNode {
       transferDir: join(options.dataDir, 'lora-transfers'),
       indexFile: join(options.dataDir, 'lora-mesh-index.bin'),
       reputation: this.reputation,
+      names: this.fileNames,
       seqStore: new LoraSeqStore(this.database),
       archive: new DatabaseEmergencyArchive(this.database, (id, why) => this.log.write('warn', 'lora', `a saved emergency (${id}) could not be read back (${why}); it was left out`)),
     });

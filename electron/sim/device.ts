@@ -446,8 +446,9 @@ export class SimDevice {
     if (regionRules(this.region).mayTransmit) this.scheduler.setTimer(this.random() * 5_000, () => this.announce());
   }
 
-  private loraConfig(): { region: number; modemPreset: number; usePreset: boolean; bandwidth: number; spreadFactor: number; codingRate: number } {
+  private loraConfig(): { region: number; modemPreset: number; usePreset: boolean; bandwidth: number; spreadFactor: number; codingRate: number; hopLimit: number } {
     return {
+      hopLimit: DEFAULT_HOP_LIMIT, // the firmware's default config (HOP_RELIABLE)
       region: Config.Config_LoRaConfig_RegionCode[this.region as keyof typeof Config.Config_LoRaConfig_RegionCode],
       modemPreset: MODEM_PRESETS[this.modemPreset].wireValue,
       usePreset: true,

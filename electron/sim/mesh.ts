@@ -27,6 +27,8 @@ export type SimMeshOptions = {
   switchedOnAtMs?: (index: number) => number;
   /** Where the first radio stands; the others are placed to match the topology (a line: 4 km apart). */
   origin?: SimPosition;
+  /** Moves radios from the place the topology gave them (a mesh whose links the caller changes). */
+  placeAt?: (index: number, placed: readonly SimPosition[]) => SimPosition | undefined;
   /** Bits of position the radios share on their channel (firmware default 13, about 3 km; 32 exact). */
   positionPrecisionBits?: number;
   /** Position and telemetry broadcast intervals of every radio (the firmware's defaults when absent). */
@@ -81,7 +83,7 @@ export function createSimMesh(options: SimMeshOptions): SimMesh {
       ...(options.epochMs === undefined ? {} : { epochMs: options.epochMs }),
       ...(options.announceWithinMs === undefined ? {} : { announceWithinMs: options.announceWithinMs }),
       announceAfterMs: options.switchedOnAtMs?.(index) ?? 0,
-      position: positions[index]!,
+      position: options.placeAt?.(index, positions) ?? positions[index]!,
       ...(options.positionPrecisionBits === undefined ? {} : { positionPrecisionBits: options.positionPrecisionBits }),
       role: options.role?.(index) ?? 'CLIENT',
       ...(options.positionIntervalMs === undefined ? {} : { positionIntervalMs: options.positionIntervalMs }),

@@ -11,7 +11,7 @@ import { SetChannelRequest, SetOwnerRequest, SetRegionRequest } from './radio-ad
 import { NodeFavorite, TableNodeId } from './nodes.ts';
 import { LogEntry, NodeInfo, NodeStatus } from './schemas.ts';
 import { ContentId, IdentityInfo, IndexSummary, MAX_TRANSFER_BYTES, StorageStats, StoredBlock } from './storage.ts';
-import { FileRequest, FileTransfer, TransferRef } from './transfers.ts';
+import { FileEstimate, FileEstimateRequest, FileRequest, FileTransfer, TransferRef } from './transfers.ts';
 
 /** A request the console can make: one schema for the input, one for the output. */
 export type MethodSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> = {
@@ -92,7 +92,8 @@ export const methods = {
   'storage.download': method({
     summary: 'A stored file’s bytes, verified, for the console to save.',
     input: z.object({ id: ContentId }).strict(),
-    output: z.object({ id: ContentId, size: z.number().int(), dataBase64: z.string() }),
+    /** `name`: what the file was called when stored (or by its LoRa holder); absent when unknown. */
+    output: z.object({ id: ContentId, size: z.number().int(), dataBase64: z.string(), name: z.string().optional() }),
   }),
   'storage.exportToDisk': method({
     summary: 'Desktop app: writes a stored file where the operator chooses; null when cancelled.',
@@ -231,6 +232,11 @@ export const methods = {
   'files.cancel': method({ summary: 'Stops a LoRa transfer under way, in either direction.', input: TransferRef, output: FileTransfer }),
   'files.resume': method({ summary: 'Starts a failed incoming LoRa transfer again, keeping the chunks it has.', input: TransferRef, output: FileTransfer }),
   'files.transfers': method({ summary: 'LoRa file transfers, incoming and outgoing, newest first.', input: noInput, output: z.array(FileTransfer) }),
+  'files.estimate': method({
+    summary: 'What a LoRa file of up to this size costs before asking: frames, radio time on air per hop, time at the holder’s pace, the radio’s hop limit.',
+    input: FileEstimateRequest,
+    output: FileEstimate,
+  }),
   'messages.send': method({
     summary: 'Sends a text on TEXT_MESSAGE_APP like the Meshtastic apps: to a channel, or to one node (`to`, acknowledged); long text goes as several parts.',
     input: SendMessageRequest,

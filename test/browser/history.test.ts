@@ -52,9 +52,9 @@ describe('History view in Chromium against the demo', { timeout: 240_000 }, () =
     expect(nodes.name).toMatch(/^pakit-nodes-\d{4}-\d\d-\d\dT\d{4}Z\.csv$/);
     const lines = nodes.text.split('\r\n');
     expect(lines[0]).toMatch(/^node_id,long_name,short_name,role,/);
-    expect(lines.filter((line) => line.startsWith('!'))).toHaveLength(2); // the two other radios of the demo's line
+    expect(lines.filter((line) => line.startsWith('!'))).toHaveLength(3); // the three other radios of the demo
     expect(nodes.text.endsWith('\r\n')).toBe(true);
-    await expect.poll(() => page.getByTestId('export-saved').textContent()).toMatch(/^Saved pakit-nodes-.*\(2 rows\)\.$/);
+    await expect.poll(() => page.getByTestId('export-saved').textContent()).toMatch(/^Saved pakit-nodes-.*\(3 rows\)\.$/);
 
     const history = await download(page, 'History (this node)');
     const selected = await page.getByRole('combobox', { name: 'Node' }).inputValue();

@@ -16,7 +16,10 @@ import { solidPng, tileOf, writeMbtiles, type Rgb, type TestTile } from '../help
 
 /** Positions are broadcast 45 s after switch-on, then every 3 min (see the Nodes test): all in by ~4 min at worst. */
 const POSITIONS_WITHIN_MS = 260_000;
-/** The demo's line: its first radio (the node's own) in an alpine valley, the others 4 and 8 km east-north-east. */
+/**
+ * The demo's radios: the first (the node's own) in an alpine valley, the line's others 4 and 8 km
+ * east-north-east, and a branch 4 km from the relay at a right angle (5.7 km at 115°).
+ */
 const DEMO_ORIGIN = { latitude: 46.6863, longitude: 7.8632 };
 
 /** A checkerboard of two colours, so the test can tell which tile is drawn where. */
@@ -98,22 +101,26 @@ describe('Map view in Chromium against the demo', { timeout: 420_000 }, () => {
     expect(await page.getByTestId('map-tile-status').getAttribute('data-available')).toBe('false');
     expect(await page.getByTestId('map-tile-status').textContent()).toContain('No tile file');
 
-    // The own radio has a GPS fix from the start; the two others appear once they broadcast.
+    // The own radio has a GPS fix from the start; the three others appear once they broadcast.
     await page.locator('.map-marker[data-own="true"]').waitFor();
-    await expect.poll(() => markers(page).count(), { timeout: POSITIONS_WITHIN_MS, interval: 1_000 }).toBe(3);
+    await expect.poll(() => markers(page).count(), { timeout: POSITIONS_WITHIN_MS, interval: 1_000 }).toBe(4);
     expect(await page.locator('[data-testid="map-tiles"] image').count()).toBe(0);
     expect(await page.locator('[data-testid="map-grid"] line').count()).toBeGreaterThan(4);
     expect(await page.getByTestId('map-scale').textContent()).toMatch(/^(1|2|5|10|20|50|100|200|500) (m|km)$/);
 
-    // On screen as on the ground: the others east-north-east of the own radio, the far one twice as far.
+    // On screen as on the ground: the line east-north-east of the own radio, its far end twice as far
+    // as the relay, and the branch √2 as far at a right angle.
     const ownId = (await page.locator('.map-marker[data-own="true"]').getAttribute('data-node-id'))!;
     const otherIds = (await markers(page).evaluateAll((elements) => elements.map((element) => element.getAttribute('data-node-id')))).filter((id): id is string => !!id && id !== ownId);
     const own = await centreOf(page, ownId);
     const offsets = await Promise.all(otherIds.map(async (id) => ({ id, ...(await centreOf(page, id)) })));
     const pixels = offsets.map((point) => ({ id: point.id, dx: point.x - own.x, dy: point.y - own.y, length: Math.hypot(point.x - own.x, point.y - own.y) })).sort((a, b) => a.length - b.length);
-    const [near, far] = pixels as [(typeof pixels)[0], (typeof pixels)[0]];
+    const [near, branch, far] = pixels as [(typeof pixels)[0], (typeof pixels)[0], (typeof pixels)[0]];
     expect(far.length / near.length).toBeCloseTo(2, 1);
-    for (const { dx, dy } of pixels) expect((Math.atan2(dx, -dy) * 180) / Math.PI).toBeCloseTo(70, 0); // screen bearing: up is north
+    expect(branch.length / near.length).toBeCloseTo(Math.SQRT2, 1);
+    const screenBearing = ({ dx, dy }: { dx: number; dy: number }) => (Math.atan2(dx, -dy) * 180) / Math.PI; // up is north
+    for (const point of [near, far]) expect(screenBearing(point)).toBeCloseTo(70, 0);
+    expect(screenBearing(branch)).toBeCloseTo(115, 0);
 
     // The node keeps each radio's positions in its database for the trails: one place each so far.
     const trails = await callNode(plain, 'map.trails', {});
@@ -173,7 +180,7 @@ describe('Map view in Chromium against the demo', { timeout: 420_000 }, () => {
     await openMap(page, tiled);
     await expect.poll(() => page.getByTestId('map-tile-status').getAttribute('data-available')).toBe('true');
     expect(await page.getByTestId('map-tile-status').textContent()).toBe('Tiles: Demo valley (test tiles) (zoom 10–14), served by this node.');
-    await expect.poll(() => markers(page).count(), { timeout: POSITIONS_WITHIN_MS, interval: 1_000 }).toBe(3);
+    await expect.poll(() => markers(page).count(), { timeout: POSITIONS_WITHIN_MS, interval: 1_000 }).toBe(4);
     await expect.poll(() => page.locator('[data-testid="map-tiles"] image').count(), { timeout: 10_000 }).toBeGreaterThan(3);
 
     expect(tileRequests.length).toBeGreaterThan(3);
@@ -225,7 +232,7 @@ describe('Map view in Chromium against the demo', { timeout: 420_000 }, () => {
     await page.locator('nav a[href="#/map"]').click();
     await expect.poll(() => page.getByTestId('map-tile-status').getAttribute('data-available')).toBe('true');
     await expect.poll(() => page.locator('[data-testid="map-tiles"] image').count(), { timeout: 10_000 }).toBeGreaterThan(3);
-    expect(await markers(page).count()).toBe(3);
+    expect(await markers(page).count()).toBe(4);
     await page.close();
   });
 });

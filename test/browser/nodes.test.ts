@@ -35,8 +35,8 @@ describe('Nodes view in Chromium against the demo', { timeout: 360_000 }, () => 
     await page.locator('nav a[href="#/nodes"]').click();
     await page.getByRole('heading', { name: 'Nodes' }).waitFor();
 
-    // The two other radios of the demo's line, each with every field the simulator reports.
-    await expect.poll(() => radioRows(page).count(), { timeout: 30_000 }).toBe(2);
+    // The three other radios of the demo, each with every field the simulator reports.
+    await expect.poll(() => radioRows(page).count(), { timeout: 30_000 }).toBe(3);
     const filled = async () => {
       const texts = await radioRows(page).evaluateAll((rows) =>
         rows.map((row) => ['snr', 'rssi', 'battery', 'voltage', 'channel', 'distance', 'role'].map((column) => row.querySelector(`td[data-column="${column}"]`)?.textContent ?? '')),
@@ -49,14 +49,15 @@ describe('Nodes view in Chromium against the demo', { timeout: 360_000 }, () => 
       expect(await cell(row, 'rssi').textContent()).toMatch(/^-\d+ dBm$/);
       expect(await cell(row, 'battery').textContent()).toMatch(/^\d{1,3} %$/); // the demo's other radios run on batteries
       expect(await cell(row, 'voltage').textContent()).toMatch(/^[34]\.\d\d V$/);
-      expect(await cell(row, 'distance').textContent()).toMatch(/^[48]\.0 km [NESW]+$/); // 4 km apart on a line
+      // 4 km apart on a line, and the branch 4 km from the relay at a right angle to the line.
+      expect(await cell(row, 'distance').textContent()).toMatch(/^(4\.0|5\.7|8\.0) km [NESW]+$/);
       expect(await cell(row, 'transports').textContent()).toContain('LoRa');
     }
     expect(await page.locator('[data-testid="node-table"] tbody tr[data-node-id^="!"] td[data-column="role"]').allTextContents()).toEqual(
       expect.arrayContaining(['CLIENT', 'CLIENT_MUTE']),
     );
     // The demo's IP peers are rows too, with their reputation.
-    expect(await shownIds(page)).toHaveLength(5);
+    expect(await shownIds(page)).toHaveLength(6);
     await page.screenshot({ path: join(artifactsDir, 'console-nodes.png') });
 
     // Sorting by distance: nearest first, then the other way round; aria-sort follows.
@@ -74,10 +75,10 @@ describe('Nodes view in Chromium against the demo', { timeout: 360_000 }, () => 
     // The filter narrows the rows: by transport, then by role.
     const filter = page.getByTestId('node-filter');
     await filter.fill('lora');
-    await expect.poll(() => shownIds(page)).toHaveLength(2);
+    await expect.poll(() => shownIds(page)).toHaveLength(3);
     await filter.fill('mute');
-    await expect.poll(() => shownIds(page)).toHaveLength(1);
-    expect(await page.getByTestId('node-count').textContent()).toBe('1 of 5 nodes');
+    await expect.poll(() => shownIds(page)).toHaveLength(2);
+    expect(await page.getByTestId('node-count').textContent()).toBe('2 of 6 nodes');
 
     // "x s ago", with the full date on hover.
     const heard = radioRows(page).first().locator('td[data-column="lastHeard"] time');

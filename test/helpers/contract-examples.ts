@@ -62,5 +62,6 @@ export function exampleInputs(id: string): Record<MethodName, unknown> {
     'files.transfers': {},
     'files.cancel': { id: 'none' },
     'files.resume': { id: 'none' },
+    'files.estimate': { maxBytes: 20_000 },
   };
 }

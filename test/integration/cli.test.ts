@@ -54,7 +54,10 @@ describe('pakit command-line client against the demo node', { timeout: 60_000 },
     const requested = await pakit(['--url', node.consoleUrl, 'files', 'request', 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku']);
     expect(requested.code).toBe(0);
     // Requesting, or paused while the demo's radio is still connecting.
-    expect(requested.stdout).toMatch(/^Transfer \S+: (requesting|paused) bafkrei/);
+    expect(requested.stdout).toMatch(/^Transfer \S+: (requesting|paused) bafkrei\S+ over LoRa within 3 hops/);
+    // Asked again, further: the same transfer, its request widened to 5 hops.
+    const widened = await pakit(['--url', node.consoleUrl, 'files', 'request', 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku', '--hops', '5', '--json']);
+    expect(JSON.parse(widened.stdout)).toMatchObject({ hopLimit: 5, contentId: 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku' });
 
     const bad = await pakit(['--url', node.consoleUrl, 'files', 'request', 'not-a-content-id']);
     expect(bad.code).toBe(1);

@@ -34,6 +34,7 @@ export const toIndexSyncView = ({ summary, learned, peers }: MeshSyncView): Inde
 export function createHandlers(node: PakitNode): Handlers {
   const stored = async (bytes: Uint8Array, name: string): Promise<StoredBlock> => {
     const id = await node.store.store(bytes);
+    node.fileNames.set(id, name);
     node.log.info('storage', `stored "${name}" (${bytes.length} bytes) as ${id}`);
     node.publishIndex();
     return { id, size: bytes.length };
@@ -68,11 +69,12 @@ export function createHandlers(node: PakitNode): Handlers {
     },
     'storage.download': async ({ id }) => {
       const bytes = await node.store.readFile(id);
-      return { id, size: bytes.length, dataBase64: Buffer.from(bytes).toString('base64') };
+      const name = node.fileNames.get(id)?.name;
+      return { id, size: bytes.length, dataBase64: Buffer.from(bytes).toString('base64'), ...(name === undefined ? {} : { name }) };
     },
     'storage.exportToDisk': async ({ id }) => {
       if (!node.options.hostFiles) throw onlyInDesktopApp('Saving a file to disk');
-      const path = await node.options.hostFiles.saveFile(`${id}.bin`, await node.store.readFile(id));
+      const path = await node.options.hostFiles.saveFile(node.fileNames.get(id)?.name ?? `${id}.bin`, await node.store.readFile(id));
       return path ? { path } : null;
     },
     'storage.delete': async ({ id }) => {
@@ -189,8 +191,8 @@ export function createHandlers(node: PakitNode): Handlers {
       return { id: cid, size };
     },
 
-    'files.request': ({ contentId, maxBytes }) => {
-      const outcome = node.lora.requestFile({ contentId, maxBytes });
+    'files.request': ({ contentId, maxBytes, hopLimit }) => {
+      const outcome = node.lora.requestFile({ contentId, maxBytes, ...(hopLimit === undefined ? {} : { hopLimit }) });
       if (outcome.ok) return outcome.transfer;
       throw fileRequestRefusal(outcome.reason, outcome.message);
     },
@@ -207,6 +209,7 @@ export function createHandlers(node: PakitNode): Handlers {
       return transferOf(node, id);
     },
     'files.transfers': () => node.lora.transfers(),
+    'files.estimate': ({ maxBytes }) => node.lora.estimateFile(maxBytes),
 
     'messages.send': (request) => {
       const outcome = node.messages.send(request);

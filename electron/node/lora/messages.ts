@@ -51,6 +51,30 @@ const MIN_CHUNK_BYTES = 2 * CHUNK_HASH_BYTES;
 /** Signers a file-request can ask not to answer (holders already caught serving bad chunks). */
 export const MAX_EXCLUDED_SIGNERS = 8;
 const ROOT_HASH_BYTES = 32;
+/** The manifest's file-description extension after the top hashes: version u8 (1) · media type code u8 · name UTF-8 (the rest). */
+const MANIFEST_EXTENSION_V1 = 1;
+const MANIFEST_EXTENSION_FIXED_BYTES = 2;
+/** A file name in a manifest is at most this long (UTF-8 bytes)... */
+export const MAX_MANIFEST_NAME_BYTES = 64;
+/** ...and kept at least this long even when it then needs a second frame (a file of ~20 KB: 12 top hashes). */
+export const MIN_MANIFEST_NAME_BYTES = 20;
+/** Media types a manifest names by code (its index; 0: not said). Append only: the codes are on the wire. */
+export const MANIFEST_MEDIA_TYPES = [
+  '',
+  'text/plain',
+  'text/csv',
+  'image/png',
+  'image/jpeg',
+  'application/pdf',
+  'application/json',
+  'image/webp',
+  'application/geo+json',
+  'application/gpx+xml',
+  'text/markdown',
+  'application/zip',
+  'audio/ogg',
+  'application/octet-stream',
+] as const;
 const CHUNK_BITMAP_FIXED_BYTES = 1 + 4 + 2;
 /** Widest span of chunk indices one ack or nack can describe (its bitmap fills one frame). */
 export const MAX_BITMAP_SPAN = (MAX_SINGLE_FRAME_MESSAGE_BYTES - CHUNK_BITMAP_FIXED_BYTES) * 8;
@@ -106,6 +130,9 @@ export type FileManifestMessage = {
   readonly firstPosition: number;
   /** CHUNK_HASH_BYTES of SHA-256 per chunk of the tree's top level (per group of file chunks for a file without a tree), in order. */
   readonly topHashes: readonly Uint8Array[];
+  /** What the holder calls the file (see fitManifestName), and its media type when MANIFEST_MEDIA_TYPES has it. */
+  readonly name?: string;
+  readonly mediaType?: string;
 };
 /** `endOfRound`: the sender has nothing else to send for this transfer until it hears back. */
 export type FileChunkMessage = { readonly type: 'file-chunk'; readonly position: number; readonly endOfRound: boolean; readonly data: Uint8Array };
@@ -184,6 +211,45 @@ export function hashTreeLevels(size: number, chunkSize: number): number[] | unde
   const levels = [Math.ceil(size / chunkSize)];
   while (topHashCount(levels) > MAX_MANIFEST_HASHES) levels.unshift(Math.ceil(topHashCount(levels) / fanout));
   return levels.reduce((sum, count) => sum + count, 0) <= MAX_TRANSFER_CHUNKS ? levels : undefined;
+}
+
+/**
+ * A manifest's file description: a later version is skipped (the transfer works without it), and a
+ * name that could be a path or holds control characters is dropped rather than shown.
+ */
+function fileDescriptionOf(extension: Uint8Array): { name?: string; mediaType?: string } {
+  if (extension.length < MANIFEST_EXTENSION_FIXED_BYTES || extension[0] !== MANIFEST_EXTENSION_V1) return {};
+  const mediaType = MANIFEST_MEDIA_TYPES[extension[1]!] || undefined;
+  let name: string | undefined;
+  try {
+    name = new TextDecoder('utf-8', { fatal: true }).decode(extension.subarray(MANIFEST_EXTENSION_FIXED_BYTES)) || undefined;
+  } catch {
+    name = undefined;
+  }
+  const safeName = name !== undefined && name.length <= MAX_MANIFEST_NAME_BYTES && isPlainFileName(name) ? name : undefined;
+  return { ...(safeName === undefined ? {} : { name: safeName }), ...(mediaType === undefined ? {} : { mediaType }) };
+}
+
+/** No path separators, no control characters, not "." or "..": a name to show and save as, nothing else. */
+export function isPlainFileName(name: string): boolean {
+  return name !== '.' && name !== '..' && !/[\\/\u0000-\u001f\u007f]/.test(name);
+}
+
+/**
+ * The name a manifest carries: whole when the manifest stays one frame, else cut (the extension kept)
+ * to what fits, but never below MIN_MANIFEST_NAME_BYTES (the manifest then takes two frames).
+ */
+export function fitManifestName(name: string, topHashes: number): string {
+  const room = MAX_SINGLE_FRAME_MESSAGE_BYTES - SIGNED_OVERHEAD_BYTES - MANIFEST_FIXED_BYTES - topHashes * CHUNK_HASH_BYTES - MANIFEST_EXTENSION_FIXED_BYTES;
+  const budget = Math.min(MAX_MANIFEST_NAME_BYTES, Math.max(MIN_MANIFEST_NAME_BYTES, room));
+  const encoder = new TextEncoder();
+  if (encoder.encode(name).length <= budget) return name;
+  const dot = name.lastIndexOf('.');
+  const extension = dot > 0 && name.length - dot <= 8 ? name.slice(dot) : '';
+  const marker = '…';
+  let stem = [...name.slice(0, name.length - extension.length)];
+  while (stem.length > 0 && encoder.encode(stem.join('') + marker + extension).length > budget) stem = stem.slice(0, -1);
+  return stem.join('') + marker + extension;
 }
 
 /** Hashes the manifest carries for a tree of these levels: one per top chunk, or per group of file chunks when no tree is needed. */
@@ -288,6 +354,10 @@ export function encodeBuiltinBody(message: BuiltinMessage): Uint8Array {
         if (hash.length !== CHUNK_HASH_BYTES) throw new RangeError(`chunk hashes are ${CHUNK_HASH_BYTES} bytes`);
         out.bytes(hash);
       }
+      const mediaCode = Math.max(0, MANIFEST_MEDIA_TYPES.indexOf((message.mediaType ?? '') as (typeof MANIFEST_MEDIA_TYPES)[number]));
+      const name = new TextEncoder().encode(message.name ?? '');
+      if (name.length > MAX_MANIFEST_NAME_BYTES) throw new RangeError(`a manifest's file name is at most ${MAX_MANIFEST_NAME_BYTES} bytes`);
+      if (mediaCode > 0 || name.length > 0) out.u8(MANIFEST_EXTENSION_V1).u8(mediaCode).bytes(name);
       return out.finish();
     }
     case 'file-chunk':
@@ -405,10 +475,11 @@ export function decodeBuiltinBody(type: BuiltinType, body: Uint8Array): BuiltinM
       const levels = hashTreeLevels(size, chunkSize);
       if (!levels) return reject('bad_field', `size ${size} in chunks of ${chunkSize} is not a transfer`);
       const count = topHashCount(levels);
-      if (input.remaining !== count * CHUNK_HASH_BYTES) return reject('bad_length', `${count} top hashes need ${count * CHUNK_HASH_BYTES} bytes, got ${input.remaining}`);
-      const hashes = Uint8Array.from(input.rest());
+      const extensionBytes = input.remaining - count * CHUNK_HASH_BYTES;
+      if (extensionBytes < 0 || extensionBytes === 1) return reject('bad_length', `${count} top hashes need ${count * CHUNK_HASH_BYTES} bytes, got ${input.remaining}`);
+      const hashes = Uint8Array.from(input.bytes(count * CHUNK_HASH_BYTES));
       const topHashes = Array.from({ length: count }, (_, i) => hashes.subarray(i * CHUNK_HASH_BYTES, (i + 1) * CHUNK_HASH_BYTES));
-      return done({ type, transferId, contentId, size, chunkSize, firstPosition, topHashes });
+      return done({ type, transferId, contentId, size, chunkSize, firstPosition, topHashes, ...fileDescriptionOf(input.rest()) });
     }
     case 'file-chunk': {
       const position = input.u16();

@@ -54,6 +54,8 @@ export type QueuedFrame = {
   readonly trafficClass: TrafficClass;
   readonly flow: string;
   readonly airtimeMs: number;
+  /** Transmissions of it the mesh makes (ours, and each relay's): our channel share pays for all of them. */
+  readonly copies: number;
 };
 
 export type EnqueueResult = { readonly ok: true; readonly id: number } | { readonly ok: false; readonly reason: 'queue_full' | 'too_large' };
@@ -145,12 +147,17 @@ export class LoraScheduler {
     }
   }
 
-  enqueue(payload: Uint8Array, trafficClass: TrafficClass, flow = DEFAULT_FLOW): EnqueueResult {
+  /**
+   * `copies`: how many times the mesh puts the frame on air (1 + the relays it crosses). Our share of
+   * the channel pays for every copy, so a frame crossing a relay leaves twice the gap after it and the
+   * relay's copy does not meet our next frame; the region's duty cycle counts our own transmission only.
+   */
+  enqueue(payload: Uint8Array, trafficClass: TrafficClass, flow = DEFAULT_FLOW, copies = 1): EnqueueResult {
     if (payload.length > MAX_FRAME_BYTES) return { ok: false, reason: 'too_large' };
     if (this.#state.queued >= this.#maxQueued) return { ok: false, reason: 'queue_full' };
     // Whole milliseconds, rounded up: keeps the duty-cycle arithmetic exact.
     const airtimeMs = Math.ceil(frameAirtimeMs(this.#modem, payload.length));
-    const frame: QueuedFrame = { id: this.#nextId++, payload, trafficClass, flow, airtimeMs };
+    const frame: QueuedFrame = { id: this.#nextId++, payload, trafficClass, flow, airtimeMs, copies: Math.max(1, copies) };
     const flows = this.#state.queues[trafficClass];
     const queue = flows.get(flow);
     if (queue) queue.push(frame);
@@ -224,7 +231,8 @@ export class LoraScheduler {
     const tokens = this.#tokensAt(state, now);
     // An emergency may overdraw our own share (the debt delays what follows), never the region's limit.
     // A full bucket always pays for one frame, so a bucket smaller than a frame cannot stall.
-    const cost = Math.min(frame.airtimeMs, this.#bucketMs);
+    const shareMs = frame.airtimeMs * frame.copies;
+    const cost = Math.min(shareMs, this.#bucketMs);
     if (frame.trafficClass !== 'emergency' && tokens < cost) {
       return { kind: 'wait', until: now + Math.max(1, Math.ceil((cost - tokens) / this.#share)), reason: 'airtime_budget' };
     }
@@ -232,7 +240,7 @@ export class LoraScheduler {
     flows.delete(flow);
     if (queue.length > 0) flows.set(flow, queue); // to the back of the rotation
     state.queued -= 1;
-    state.tokensMs = tokens - frame.airtimeMs;
+    state.tokensMs = tokens - shareMs;
     state.tokensAt = now;
     state.radioBusyUntil = now + frame.airtimeMs;
     state.deviceFree -= 1;

@@ -24,7 +24,7 @@ import { LoraSender, type SenderOptions } from './sender.ts';
 import type { LoraSeqStore } from './seq-store.ts';
 import { ALERT_APP_PORT, alertTextOf, allClearTextOf, bellAlertText, isCopyOf } from './stock-alerts.ts';
 import { keyIdOf, type Signer } from './keys.ts';
-import { FileFetcher, FileServer, nodeIdOf, type FetchEffect, type TransferView } from './transfer/index.ts';
+import { DEFAULT_REQUEST_HOP_LIMIT, fileTransferCost, FileFetcher, type FileCost, type FileDescription, FileServer, nodeIdOf, type FetchEffect, type TransferView } from './transfer/index.ts';
 import { MAX_FRAME_BYTES } from './wire.ts';
 import { PeerHops, announceHopLimit, indexAnnounceHopLimit } from './reach.ts';
 
@@ -124,7 +124,7 @@ export type EmergencyActionOutcome = { ok: true; record: EmergencyRecord } | { o
 
 export type FileRequestOutcome =
   | { ok: true; transfer: TransferView }
-  | { ok: false; reason: 'bad_content_id' | 'bad_max_bytes' | 'too_many' | 'already_stored'; message: string };
+  | { ok: false; reason: 'bad_content_id' | 'bad_max_bytes' | 'bad_hop_limit' | 'too_many' | 'already_stored'; message: string };
 
 type ServiceEvents = {
   alert: [EmergencyRecord];
@@ -151,6 +151,8 @@ export type LoraServiceOptions = {
   indexFile: string;
   /** Told about peers that served bad file data (`block_corrupt`) or forged signatures (`signature_invalid`). */
   reputation?: { report(peer: string, kind: EvidenceKind): void };
+  /** File names: manifests of files served carry them, files received keep their holder's. */
+  names?: { get(contentId: string): FileDescription | undefined; set(contentId: string, name: string, mediaType?: string): void };
   /** Where the signed sequence numbers used are kept, so a quick restart never reuses one. */
   seqStore?: Pick<LoraSeqStore, 'last' | 'used'>;
   /** Keeps the emergency history (and what our open roll-calls repeat) across restarts. */
@@ -165,7 +167,10 @@ export type EmergencyArchive = {
   save(entries: readonly ArchivedEmergency[]): void;
 };
 
-/** File traffic goes to radio neighbours only: a relay would double its airtime, and losses are repaired by nacks. */
+/**
+ * File traffic crosses only the relays between asker and holder (each relay doubles its airtime):
+ * requests go as far as the device's hop limit, answers and chunks as far as the asker is.
+ */
 const FILE_FLOW = 'file:';
 const FILE_CONTROL_FLOW = `${FILE_FLOW}control`;
 /**
@@ -234,7 +239,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     const registry = new MessageRegistry();
     this.sender = new LoraSender({ networkId: options.networkId, signer: options.signer, random, registry, ...this.#persistedSeq(options) });
     this.receiver = new LoraReceiver({ networkId: options.networkId, registry });
-    const frameIntervalMs = () => Math.ceil(frameAirtimeMs(this.#scheduler.modem, MAX_FRAME_BYTES)) / DEFAULT_AIRTIME_SHARE;
+    const frameIntervalMs = () => this.#frameIntervalMs();
     this.#fetcher = new FileFetcher({ random, frameIntervalMs });
     this.#server = new FileServer({ random, frameIntervalMs, keyId: this.sender.keyId });
     this.#loadSavedTransfers();
@@ -285,6 +290,11 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       this.#scheduler.reportDeviceQueue(DEVICE_QUEUE_SLOTS - queued);
       this.#pump();
     });
+  }
+
+  /** Radio time one full frame takes at our share of the channel, at the radio's preset. */
+  #frameIntervalMs(): number {
+    return Math.ceil(frameAirtimeMs(this.#scheduler.modem, MAX_FRAME_BYTES)) / DEFAULT_AIRTIME_SHARE;
   }
 
   /** The sender goes on above the last sequence number recorded; a failed write is logged, the message still goes. */
@@ -421,10 +431,14 @@ export class LoraService extends EventEmitter<ServiceEvents> {
 
   // ---- file transfer ----
 
-  /** Asks radio neighbours for a file by content id; it lands in the block store. */
-  requestFile(request: { contentId: string; maxBytes?: number }): FileRequestOutcome {
+  /**
+   * Asks the mesh for a file by content id, within `hopLimit` relays (default: the device's own hop
+   * limit); it lands in the block store. Asking again for one unanswered asks at once (or further).
+   */
+  requestFile(request: { contentId: string; maxBytes?: number; hopLimit?: number }): FileRequestOutcome {
     if (this.#options.store.has(request.contentId)) return { ok: false, reason: 'already_stored', message: 'This node already holds that file.' };
-    const outcome = this.#fetcher.request(request, this.#options.clock.now());
+    const hopLimit = request.hopLimit ?? this.#options.link.device?.hopLimit ?? DEFAULT_REQUEST_HOP_LIMIT;
+    const outcome = this.#fetcher.request({ ...request, hopLimit }, this.#options.clock.now());
     if (!outcome.ok) return outcome;
     this.#transfersMoved();
     return { ok: true, transfer: this.transfers().find((view) => view.id === outcome.id)! };
@@ -446,7 +460,19 @@ export class LoraService extends EventEmitter<ServiceEvents> {
 
   /** Incoming and outgoing transfers, newest first. */
   transfers(): TransferView[] {
-    return [...this.#fetcher.views(), ...this.#server.views()].sort((a, b) => b.startedAt - a.startedAt);
+    return [...this.#fetcher.views(), ...this.#server.views()]
+      .map((view) => ({ ...view, airtimeMs: view.size !== null && view.hops !== null ? this.#costOf(view.size, view.name).airtimeMsPerHop * view.hops : null }))
+      .sort((a, b) => b.startedAt - a.startedAt);
+  }
+
+  /** What a file of up to `maxBytes` costs over LoRa at the radio's preset, before asking for it. */
+  estimateFile(maxBytes: number): FileCost & { preset: string; hopLimit: number } {
+    return { ...this.#costOf(maxBytes, null), preset: this.#scheduler.modem.name, hopLimit: this.#options.link.device?.hopLimit ?? DEFAULT_REQUEST_HOP_LIMIT };
+  }
+
+  #costOf(size: number, name: string | null): FileCost {
+    const nameBytes = name === null ? 0 : Buffer.byteLength(name);
+    return fileTransferCost(size, this.#scheduler.modem, this.#frameIntervalMs(), nameBytes) ?? { frames: 0, airtimeMsPerHop: 0, etaMs: 0 };
   }
 
   /** Stops timers; incoming transfers are saved to resume at the next start. */
@@ -749,7 +775,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
 
   #deliver(delivery: Delivery, hops: number): void {
     const now = this.#options.clock.now();
-    if (this.#deliverFileMessage(delivery, now) || this.#deliverSyncMessage(delivery, now)) return;
+    if (this.#deliverFileMessage(delivery, now, hops) || this.#deliverSyncMessage(delivery, now)) return;
     if (delivery.message.type === 'custom') {
       this.receiver.registry.dispatch(delivery);
       return;
@@ -990,17 +1016,17 @@ export class LoraService extends EventEmitter<ServiceEvents> {
 
   // ---- file transfer: glue between the radio, the store and the cores in transfer/ ----
 
-  /** True when the message belonged to a file transfer. */
-  #deliverFileMessage(delivery: Delivery, now: number): boolean {
+  /** True when the message belonged to a file transfer. `hops`: relays it crossed. */
+  #deliverFileMessage(delivery: Delivery, now: number, hops: number): boolean {
     const { message, from } = delivery;
     switch (message.type) {
       case 'file-request':
-        this.#answerRequest(message, from, now);
+        this.#answerRequest(message, from, now, hops);
         break;
       case 'file-manifest': {
         const keyId = delivery.signer!.keyId;
         this.#server.onManifestHeard(message, keyId);
-        this.#fetcher.onManifest(message, from, { keyId, verified: delivery.auth === 'verified' }, now);
+        this.#fetcher.onManifest(message, from, { keyId, verified: delivery.auth === 'verified' }, now, hops);
         break;
       }
       case 'file-chunk':
@@ -1008,7 +1034,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
         break;
       case 'ack':
       case 'nack':
-        this.#server.onBitmap(message, from, now);
+        this.#server.onBitmap(message, from, now, hops);
         break;
       default:
         return false;
@@ -1017,11 +1043,11 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     return true;
   }
 
-  #answerRequest(request: FileRequestMessage, from: number, now: number): void {
+  #answerRequest(request: FileRequestMessage, from: number, now: number, hops: number): void {
     const { store } = this.#options;
-    if (!store.has(request.contentId) || this.#server.onRequest(request, from, now) !== 'load') return;
+    if (!store.has(request.contentId) || this.#server.onRequest(request, from, now, hops) !== 'load') return;
     store.readFile(request.contentId).then(
-      (bytes) => this.#server.offer(request.contentId, bytes, this.#options.clock.now()),
+      (bytes) => this.#server.offer(request.contentId, bytes, this.#options.clock.now(), this.#options.names?.get(request.contentId)),
       (error: unknown) => {
         this.#server.unavailable(request.contentId);
         this.#options.log('warn', `could not read ${request.contentId} to serve it over LoRa: ${error instanceof Error ? error.message : String(error)}`);
@@ -1034,9 +1060,9 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     if (this.#stopped) return; // a file read or store that finished after stop()
     const now = this.#options.clock.now();
     for (const effect of this.#fetcher.takeEffects()) this.#apply(effect, now);
-    for (const manifest of this.#server.takeManifests(now)) {
+    for (const { manifest, hopLimit } of this.#server.takeManifests(now)) {
       this.#announceKey(false); // so receivers can check the signature
-      this.#sendFileMessage(manifest, now);
+      this.#sendFileMessage(manifest, now, hopLimit);
     }
     const sending = new Set(this.#server.sendingIds().map((id) => FILE_FLOW + id));
     for (const flow of this.#chunkFlows.keys()) {
@@ -1052,14 +1078,17 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   #apply(effect: FetchEffect, now: number): void {
     switch (effect.kind) {
       case 'send':
-        this.#sendFileMessage(effect.message, now);
+        this.#sendFileMessage(effect.message, now, effect.hopLimit);
         return;
       case 'complete': {
         for (const holder of effect.vouchedBy) if (holder.verified) this.#creditKey(holder.keyId, 'block_served');
         const storing = this.#options.store
           .store(effect.bytes)
           .then(
-            () => this.#fetcher.stored(effect.id, this.#options.clock.now()),
+            () => {
+              if (effect.name) this.#options.names?.set(effect.contentId, effect.name, effect.mediaType);
+              this.#fetcher.stored(effect.id, this.#options.clock.now());
+            },
             (error: unknown) => this.#fetcher.storeFailed(effect.id, error instanceof Error ? error.message : String(error), this.#options.clock.now()),
           )
           .finally(() => {
@@ -1084,8 +1113,14 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     }
   }
 
-  #sendFileMessage(message: BuiltinMessage, now: number): void {
-    for (const frame of this.sender.encode(message, now).frames) this.#scheduler.enqueue(frame, 'control', FILE_CONTROL_FLOW);
+  #sendFileMessage(message: BuiltinMessage, now: number, hopLimit: number): void {
+    for (const frame of this.sender.encode(message, now).frames) {
+      // A request, manifest, ack or nack crossing a relay goes with want_ack: the radio sends it
+      // again when it hears no relay's copy (one lost there costs a round trip). Never with hop
+      // limit 0: want_ack would make the firmware fill in its default hop limit.
+      this.#sendOptions.set(frame, { hopLimit, wantAck: hopLimit > 0 });
+      this.#scheduler.enqueue(frame, 'control', FILE_CONTROL_FLOW, hopLimit + 1);
+    }
   }
 
   /** Keeps each sending transfer's next chunk waiting in the scheduler. */
@@ -1096,7 +1131,12 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       while ((this.#chunkFlows.get(flow) ?? 0) < CHUNKS_AHEAD) {
         const chunk = this.#server.nextChunk(id, now);
         if (!chunk) break;
-        for (const frame of this.sender.encode(chunk, now).frames) this.#scheduler.enqueue(frame, 'bulk', flow);
+        const hopLimit = this.#server.hopLimitOf(id);
+        for (const frame of this.sender.encode(chunk, now).frames) {
+          // Chunks never want an ack: nacks repair them.
+          this.#sendOptions.set(frame, { hopLimit, wantAck: false });
+          this.#scheduler.enqueue(frame, 'bulk', flow, hopLimit + 1);
+        }
         this.#chunkFlows.set(flow, (this.#chunkFlows.get(flow) ?? 0) + 1);
         pulled = true;
       }

@@ -52,6 +52,8 @@ export type DeviceInfo = {
   firmware: string;
   region: string;
   preset: string;
+  /** The device's LoRa hop limit (how far its own packets flood); undefined until its config is in, or unset (0). */
+  hopLimit?: number | undefined;
   /** The channel index our packets go out on. */
   channelIndex: number;
   /** Percent of airtime the device hears in use, and percent it transmitted itself (last hour). */
@@ -744,6 +746,7 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
       firmware: this.#firmwareVersion ?? '',
       region: this.#region,
       preset: this.#modemPreset,
+      hopLimit: typeof this.#loraConfig?.hopLimit === 'number' && this.#loraConfig.hopLimit > 0 ? this.#loraConfig.hopLimit : undefined,
       channelIndex: this.#channelIndex,
       channelUtilization: own?.channelUtilization,
       airUtilTx: own?.airUtilTx,

@@ -81,7 +81,8 @@ export const useStorage = create<StorageStore>((set, get) => {
       if (!c) return;
       await run(
         () => c.call('storage.download', { id }),
-        (file) => saveInBrowser(`${file.id}.bin`, file.dataBase64),
+        // Under the name it was stored with (or got from its LoRa holder): report.txt, not bafkrei….bin.
+        (file) => saveInBrowser(file.name ?? `${file.id}.bin`, file.dataBase64),
       );
     },
     async exportToDisk(id) {

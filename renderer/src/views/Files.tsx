@@ -1,7 +1,8 @@
-import { useRef, useState, type FormEvent } from 'react';
-import { FileRequest, LORA_FILE_DEFAULT_BYTES, LORA_FILE_MAX_BYTES, type FileTransfer, type TransferState } from '../../../shared/contract/index.ts';
+import { Fragment, useEffect, useRef, useState, type FormEvent } from 'react';
+import { FileRequest, LORA_FILE_DEFAULT_BYTES, LORA_FILE_MAX_BYTES, LORA_MAX_HOP_LIMIT, type FileTransfer, type TransferState } from '../../../shared/contract/index.ts';
 import { formatBytes, formatTime } from '../format.ts';
 import { t as translate, useT } from '../i18n/index.ts';
+import { NodeName } from '../identity/index.ts';
 import { useNode, useStorage, useTransfers } from '../stores/index.ts';
 import { Problem } from './Problem.tsx';
 
@@ -9,6 +10,8 @@ import { Problem } from './Problem.tsx';
 const KB = 1024;
 
 const ACTIVE: ReadonlySet<TransferState> = new Set(['requesting', 'receiving', 'sending', 'paused']);
+/** Widening an unanswered request asks this many relays further. */
+const WIDEN_BY_HOPS = 2;
 
 export function Files() {
   const { upload, addFromDisk, busy, error, notice, lastStored, stats } = useStorage();
@@ -55,10 +58,17 @@ export function Files() {
 }
 
 function LoraRequest() {
-  const { request, busy, actionError, actionFor } = useTransfers();
+  const { request, busy, actionError, actionFor, estimate, loadEstimate } = useTransfers();
+  const connected = useNode((store) => store.info !== undefined);
   const [contentId, setContentId] = useState('');
   const [maxKb, setMaxKb] = useState(String(LORA_FILE_DEFAULT_BYTES / KB));
   const checked = FileRequest.safeParse({ contentId: contentId.trim(), maxBytes: Number(maxKb) * KB });
+  const maxBytes = FileRequest.shape.maxBytes.safeParse(Number(maxKb) * KB);
+  const estimateFor = maxBytes.success ? maxBytes.data : undefined;
+  // The cost up front: asked again as the size changes (and once connected).
+  useEffect(() => {
+    if (estimateFor !== undefined && connected) void loadEstimate(estimateFor);
+  }, [estimateFor, connected, loadEstimate]);
   const problemWith = (field: 'contentId' | 'maxBytes') => (checked.success ? undefined : checked.error.issues.find((issue) => issue.path[0] === field));
   const idProblem = contentId.trim() === '' ? undefined : problemWith('contentId');
   const sizeProblem = problemWith('maxBytes');
@@ -104,6 +114,17 @@ function LoraRequest() {
         </label>
         <button type="submit" disabled={busy || !checked.success} data-testid="lora-request">{t('files.request')}</button>
       </div>
+      {estimate && estimateFor !== undefined ? (
+        <p className="muted small-text" data-testid="lora-estimate">
+          {t('files.estimate', {
+            size: formatBytes(estimateFor),
+            frames: estimate.frames,
+            airtime: formatRadioSeconds(estimate.airtimeMsPerHop),
+            preset: estimate.preset,
+            hopLimit: estimate.hopLimit,
+          })}
+        </p>
+      ) : null}
       <div aria-live="polite">
         {idProblem ? <p id="lora-content-id-problem" className="warn-text">{t('files.contentIdProblem', { problem: idProblem.message })}</p> : null}
         {sizeProblem ? <p id="lora-max-size-problem" className="warn-text">{t('files.sizeProblem', { max: LORA_FILE_MAX_BYTES / KB })}</p> : null}
@@ -114,7 +135,7 @@ function LoraRequest() {
 }
 
 function LoraTransfers() {
-  const { transfers, cancel, resume, busy, actionError, actionFor } = useTransfers();
+  const { transfers, cancel, resume, request, busy, actionError, actionFor } = useTransfers();
   const { download, exportToDisk } = useStorage();
   const storageBusy = useStorage((store) => store.busy);
   const desktop = useNode((store) => store.info?.host === 'desktop');
@@ -125,20 +146,26 @@ function LoraTransfers() {
       {transfers.length === 0 ? <p className="muted">{t('files.transfersEmpty')}</p> : null}
       <ul className="transfers" data-testid="lora-transfers">
         {transfers.map((transfer) => (
-          <li key={transfer.id} className="transfer" data-testid="lora-transfer" data-state={transfer.state} data-content-id={transfer.contentId}>
+          <li key={transfer.id} className="transfer" data-testid="lora-transfer" data-state={transfer.state} data-direction={transfer.direction} data-content-id={transfer.contentId}>
             <div className="transfer-head">
               <span className="badge">{transfer.direction === 'incoming' ? t('files.incoming') : t('files.outgoing')}</span>
+              {transfer.name ? <strong data-testid="lora-transfer-name">{transfer.name}</strong> : null}
+              {transfer.mediaType ? <span className="muted small-text">{transfer.mediaType}</span> : null}
               <code className="cid">{transfer.contentId}</code>
               <span className="muted">{t('files.since', { time: formatTime(transfer.startedAt) })}</span>
             </div>
             <div className={`transfer-state state-${transfer.state}`} data-testid="lora-transfer-state">{t(`files.state.${transfer.state}`)}</div>
+            <Reach transfer={transfer} />
             <div className="transfer-progress">
-              <progress
-                max={transfer.size ?? 1}
-                value={transfer.size === null ? undefined : transfer.bytesDone}
-                aria-label={t('files.progressOf', { id: transfer.contentId.slice(0, 16) })}
-                aria-valuetext={progressText(transfer)}
-              />
+              {/* Busy (no value) only while it goes on; an ended transfer of unknown size shows no bar. */}
+              {ACTIVE.has(transfer.state) || transfer.size !== null ? (
+                <progress
+                  max={transfer.size ?? 1}
+                  value={transfer.size === null ? undefined : transfer.bytesDone}
+                  aria-label={t('files.progressOf', { id: transfer.contentId.slice(0, 16) })}
+                  aria-valuetext={progressText(transfer)}
+                />
+              ) : null}
               <span>{progressText(transfer)}</span>
               {transfer.etaMs !== null && ACTIVE.has(transfer.state) ? (
                 <span title={t('files.etaHint')}>{describeRadioTime(transfer.etaMs)}</span>
@@ -147,6 +174,24 @@ function LoraTransfers() {
             <Peers transfer={transfer} />
             {transfer.error ? <p className="bad-text small-text">{transfer.error}</p> : null}
             <div className="actions">
+              {transfer.direction === 'incoming' && transfer.state === 'requesting' && transfer.unansweredMs !== null ? (
+                <>
+                  <button type="button" disabled={busy} onClick={() => void request(transfer.contentId, transfer.size ?? LORA_FILE_MAX_BYTES, transfer.hopLimit ?? undefined)} aria-label={t('files.tryAgainId', { id: transfer.contentId })}>
+                    {t('files.tryAgain')}
+                  </button>
+                  {(transfer.hopLimit ?? LORA_MAX_HOP_LIMIT) < LORA_MAX_HOP_LIMIT ? (
+                    <button
+                      type="button"
+                      disabled={busy}
+                      onClick={() => void request(transfer.contentId, transfer.size ?? LORA_FILE_MAX_BYTES, widened(transfer))}
+                      aria-label={t('files.widenId', { id: transfer.contentId, hops: widened(transfer) })}
+                      data-testid="lora-widen"
+                    >
+                      {t('files.widen', { hops: widened(transfer) })}
+                    </button>
+                  ) : null}
+                </>
+              ) : null}
               {ACTIVE.has(transfer.state) ? (
                 <button type="button" disabled={busy} onClick={() => void cancel(transfer.id)} aria-label={t('files.cancelTransfer', { id: transfer.contentId })}>
                   {t('common.cancel')}
@@ -179,6 +224,25 @@ function LoraTransfers() {
   );
 }
 
+const widened = (transfer: FileTransfer) => Math.min(LORA_MAX_HOP_LIMIT, (transfer.hopLimit ?? 0) + WIDEN_BY_HOPS);
+
+/** How far the other end is, what the file costs on air, and an unanswered request said as such. */
+function Reach({ transfer }: { transfer: FileTransfer }) {
+  const t = useT();
+  const parts: string[] = [];
+  if (transfer.unansweredMs !== null) {
+    parts.push(t('files.unanswered', { seconds: Math.round(transfer.unansweredMs / 1000), hopLimit: transfer.hopLimit ?? 0 }));
+  } else if (transfer.hops !== null) {
+    const other = transfer.direction === 'incoming' ? 'holder' : 'receiver';
+    parts.push(transfer.hops <= 1 ? t(`files.${other}Neighbour`) : t(`files.${other}Hops`, { hops: transfer.hops, count: transfer.hops - 1 }));
+  } else if (transfer.state === 'requesting' && transfer.hopLimit !== null) {
+    parts.push(t('files.askingWithin', { hopLimit: transfer.hopLimit }));
+  }
+  if (transfer.airtimeMs !== null) parts.push(t('files.airtime', { airtime: formatRadioSeconds(transfer.airtimeMs), count: transfer.hops ?? 1 }));
+  if (parts.length === 0) return null;
+  return <div className="small-text" data-testid="lora-transfer-reach">{parts.join(' · ')}</div>;
+}
+
 function Peers({ transfer }: { transfer: FileTransfer }) {
   const t = useT();
   if (transfer.peers.length === 0 && transfer.badPeers.length === 0) return null;
@@ -186,7 +250,13 @@ function Peers({ transfer }: { transfer: FileTransfer }) {
     <div className="small-text">
       {transfer.peers.length > 0 ? (
         <div>
-          {transfer.direction === 'incoming' ? t('files.fromPeers') : t('files.toPeers')} <code className="cid">{transfer.peers.join(', ')}</code>
+          {transfer.direction === 'incoming' ? t('files.fromPeers') : t('files.toPeers')}{' '}
+          {transfer.peers.map((peer, index) => (
+            <Fragment key={peer}>
+              {index > 0 ? ', ' : null}
+              <NodeName id={peer} />
+            </Fragment>
+          ))}
         </div>
       ) : null}
       {transfer.badPeers.length > 0 ? (
@@ -203,6 +273,13 @@ function progressText(transfer: FileTransfer): string {
   const sizes = { done: formatBytes(transfer.bytesDone), total: formatBytes(transfer.size) };
   if (transfer.chunksTotal === null) return translate('files.progress', sizes);
   return translate('files.progressChunks', { ...sizes, chunksDone: transfer.chunksDone, chunksTotal: transfer.chunksTotal });
+}
+
+/** Radio time on air, to the second under a minute. */
+function formatRadioSeconds(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return translate('files.seconds', { seconds });
+  return translate('files.minutesSeconds', { minutes: Math.floor(seconds / 60), seconds: seconds % 60 });
 }
 
 /** Radio time, not wall-clock time: the channel's pace for what is left. */

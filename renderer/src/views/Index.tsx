@@ -2,6 +2,7 @@ import { Fragment } from 'react';
 import { LORA_FILE_DEFAULT_BYTES, type PeerSyncState, type PeerSyncStatus, type SyncFailureReason } from '../../../shared/contract/index.ts';
 import { formatBytes, formatTime } from '../format.ts';
 import { t as translate, useT } from '../i18n/index.ts';
+import { NodeName } from '../identity/index.ts';
 import { useIndexSync, useNode, useRadio, useStorage, useTransfers } from '../stores/index.ts';
 import { Problem } from './Problem.tsx';
 
@@ -101,7 +102,7 @@ function LoraSync() {
           {peers.map((peer) => (
             <Fragment key={peer.peer}>
             <tr data-testid="lora-sync-peer" data-peer={peer.peer} data-state={peer.state}>
-              <td><code className="cid sync-peer">{peer.peer}</code></td>
+              <td className="sync-peer">{peer.peer.startsWith('!') ? <NodeName id={peer.peer} /> : <code className="cid">{peer.peer}</code>}</td>
               <td><SyncState peer={peer} /></td>
               <td><Roots theirs={peer.theirRoot} ours={view?.summary.rootHash ?? peer.ourRoot} /></td>
               <td>{peer.learned}</td>

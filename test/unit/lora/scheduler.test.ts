@@ -34,6 +34,16 @@ describe('LoraScheduler', () => {
     expect(FULL_FRAME_MS / DEFAULT_AIRTIME_SHARE).toBeCloseTo(5000, 6);
   });
 
+  it('pays our share for every copy the mesh makes: frames crossing one relay go half as often', () => {
+    const scheduler = new LoraScheduler({ region: 'EU_868' });
+    for (let i = 0; i < 30; i++) scheduler.enqueue(full(), 'bulk', 'relayed', 2);
+    const { sent } = drain(scheduler, 0);
+    const span = sent.at(-1)!.at - sent[0]!.at;
+    expect(span / (sent.length - 1)).toBeGreaterThan(9800);
+    expect(span / (sent.length - 1)).toBeLessThan(10_200);
+    expect(sent.every((frame) => frame.copies === 2 && frame.airtimeMs === Math.ceil(FULL_FRAME_MS))).toBe(true);
+  });
+
   it('serves classes by strict priority', () => {
     const scheduler = new LoraScheduler({ airtimeShare: 1 });
     scheduler.enqueue(full(4), 'bulk');

@@ -133,7 +133,7 @@ class Air {
   #schedulePump(node: Node, delay: number): void {
     this.at(this.now + delay, () => {
       if (node.linkUp) {
-        const manifest = node.server.takeManifests(this.now)[0];
+        const manifest = node.server.takeManifests(this.now)[0]?.manifest;
         const chunk = manifest ? undefined : node.server.sendingIds().map((id) => node.server.nextChunk(id, this.now)).find((c) => c !== undefined);
         const message = manifest ?? (chunk && node.corrupt ? { ...chunk, data: node.corrupt(chunk.data) } : chunk);
         if (message) {

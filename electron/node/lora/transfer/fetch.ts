@@ -23,9 +23,19 @@ import { IncomingSnapshot } from './snapshot.ts';
 import { FINISHED_SHOWN, nodeIdOf, type TransferView } from './view.ts';
 
 export type FetchEffect =
-  | { readonly kind: 'send'; readonly message: FileRequestMessage | ChunkBitmapMessage }
+  /** `hopLimit`: relays the frame may cross (0: radio neighbours only). */
+  | { readonly kind: 'send'; readonly message: FileRequestMessage | ChunkBitmapMessage; readonly hopLimit: number }
   /** The whole file is in and matches its content id: store it, then call stored() or storeFailed(). */
-  | { readonly kind: 'complete'; readonly id: string; readonly contentId: ContentId; readonly bytes: Uint8Array; readonly vouchedBy: readonly { readonly keyId: KeyId; readonly verified: boolean }[] }
+  | {
+      readonly kind: 'complete';
+      readonly id: string;
+      readonly contentId: ContentId;
+      readonly bytes: Uint8Array;
+      readonly vouchedBy: readonly { readonly keyId: KeyId; readonly verified: boolean }[];
+      /** The name and media type the followed holder's manifest gave, if any. */
+      readonly name: string | undefined;
+      readonly mediaType: string | undefined;
+    }
   /** A holder served a chunk that fails its hash, or vouched for bytes that are not the content id. */
   | { readonly kind: 'blame'; readonly id: string; readonly node: number; readonly keyId: KeyId; readonly verified: boolean }
   | { readonly kind: 'save'; readonly id: string }
@@ -46,12 +56,13 @@ export type FetcherOptions = {
 
 export type RequestOutcome =
   | { readonly ok: true; readonly id: string }
-  | { readonly ok: false; readonly reason: 'bad_content_id' | 'bad_max_bytes' | 'too_many'; readonly message: string };
+  | { readonly ok: false; readonly reason: 'bad_content_id' | 'bad_max_bytes' | 'bad_hop_limit' | 'too_many'; readonly message: string };
 
 export type RestoreOutcome = { readonly ok: true; readonly id: string } | { readonly ok: false; readonly problem: string };
 
 type IncomingState = 'requesting' | 'receiving' | 'paused' | 'verifying' | 'done' | 'failed' | 'cancelled';
-type Source = { readonly node: number; readonly keyId: KeyId; verified: boolean; readonly transferId: number; readonly firstPosition: number };
+/** `hops`: relays between the holder and us, as its manifest arrived (0: a radio neighbour). */
+type Source = { readonly node: number; readonly keyId: KeyId; verified: boolean; readonly transferId: number; readonly firstPosition: number; readonly hops: number };
 type Signer = { readonly node: number; verified: boolean };
 type Tree = { readonly layout: TransferLayout; readonly topHashes: readonly Uint8Array[]; readonly signers: Map<KeyId, Signer> };
 /** Who sent a chunk not yet checked; undefined for one saved before a restart. */
@@ -62,6 +73,8 @@ type Incoming = {
   readonly id: string;
   readonly contentId: ContentId;
   readonly maxBytes: number;
+  /** Relays a request may cross: the device's hop limit, or what the operator widened it to. */
+  hopLimit: number;
   readonly startedAt: number;
   state: IncomingState;
   /** What a paused transfer goes back to when the link returns. */
@@ -73,6 +86,9 @@ type Incoming = {
   readonly excluded: Set<KeyId>;
   readonly badNodes: Set<number>;
   tree: Tree | undefined;
+  /** The name and media type the followed holder's manifest gave. */
+  name: string | undefined;
+  mediaType: string | undefined;
   /** Verified chunks by offset. */
   chunks: (Uint8Array | undefined)[];
   /**
@@ -98,13 +114,15 @@ type Incoming = {
   /** Requests or quiet-time nacks sent without an answer: each waits twice as long. */
   attempts: number;
   requestedAt: number;
+  /** When the current round of asking began (no holder answering since). */
+  askingSince: number;
   lastProgressAt: number;
   framesHeard: number;
   gapsFound: number;
   unsaved: number;
 };
 
-type Finished = { readonly node: number; readonly transferId: number; readonly firstPosition: number; readonly total: number; lastAckAt: number };
+type Finished = { readonly node: number; readonly hops: number; readonly transferId: number; readonly firstPosition: number; readonly total: number; lastAckAt: number };
 
 const ACTIVE: ReadonlySet<IncomingState> = new Set(['requesting', 'receiving', 'paused']);
 /**
@@ -126,6 +144,10 @@ const MAX_BACKOFF_FRAMES = 16;
 const SAVE_EVERY_CHUNKS = 16;
 const DEFAULT_GIVE_UP_MS = 30 * 60_000;
 const FINISHED_REMEMBERED = 16;
+/** Meshtastic's default hop limit (HOP_RELIABLE), for a device whose own is not known. */
+export const DEFAULT_REQUEST_HOP_LIMIT = 3;
+/** The largest hop limit the firmware allows. */
+export const MAX_REQUEST_HOP_LIMIT = 7;
 
 export class FileFetcher {
   readonly #random: () => number;
@@ -151,7 +173,11 @@ export class FileFetcher {
     return effects;
   }
 
-  request(request: { contentId: string; maxBytes?: number }, now: number): RequestOutcome {
+  /**
+   * Asks for a file within `hopLimit` relays. Asking again for a file still unanswered sends the
+   * request at once (try again), further if the hop limit grew (widen).
+   */
+  request(request: { contentId: string; maxBytes?: number; hopLimit?: number }, now: number): RequestOutcome {
     let idBytes: Uint8Array;
     try {
       idBytes = contentIdBytes(request.contentId);
@@ -163,18 +189,32 @@ export class FileFetcher {
     if (!Number.isInteger(maxBytes) || maxBytes < 1 || maxBytes > MAX_FILE_BYTES) {
       return { ok: false, reason: 'bad_max_bytes', message: `The size limit must be 1 to ${MAX_FILE_BYTES} bytes.` };
     }
+    const hopLimit = request.hopLimit ?? DEFAULT_REQUEST_HOP_LIMIT;
+    if (!Number.isInteger(hopLimit) || hopLimit < 0 || hopLimit > MAX_REQUEST_HOP_LIMIT) {
+      return { ok: false, reason: 'bad_hop_limit', message: `The hop limit must be 0 to ${MAX_REQUEST_HOP_LIMIT}.` };
+    }
     const existing = [...this.#transfers.values()].find((t) => t.contentId === request.contentId && (ACTIVE.has(t.state) || t.state === 'verifying' || t.state === 'failed'));
-    if (existing?.state === 'failed') this.retry(existing.id, now);
-    if (existing) return { ok: true, id: existing.id };
+    if (existing) {
+      existing.hopLimit = Math.max(existing.hopLimit, hopLimit);
+      existing.updatedAt = now;
+      if (existing.state === 'failed') this.retry(existing.id, now);
+      else if (existing.state === 'requesting') {
+        existing.attempts = 0;
+        existing.askingSince = now;
+        this.#sendRequest(existing, now);
+      }
+      return { ok: true, id: existing.id };
+    }
     if (this.#activeCount() >= this.#maxActive) {
       return { ok: false, reason: 'too_many', message: `${this.#maxActive} files are already on their way; cancel one or wait.` };
     }
-    const t = this.#create(this.#newId(), request.contentId, maxBytes, now);
+    const t = this.#create(this.#newId(), request.contentId, maxBytes, hopLimit, now);
     this.#begin(t, now);
     return { ok: true, id: t.id };
   }
 
-  onManifest(manifest: FileManifestMessage, from: number, signer: ManifestSigner, now: number): void {
+  /** `hops`: relays the manifest crossed to reach us. */
+  onManifest(manifest: FileManifestMessage, from: number, signer: ManifestSigner, now: number, hops = 0): void {
     for (const t of this.#transfers.values()) {
       if (!ACTIVE.has(t.state)) continue;
       const followed = t.source;
@@ -187,17 +227,19 @@ export class FileFetcher {
       if (t.excluded.has(signer.keyId) || t.badNodes.has(from)) continue;
       const source = t.source;
       if (source?.node === from && source.transferId === manifest.transferId) {
-        // The same offer again (sent for another receiver), or the same one now verified.
+        // The same offer again (sent for another receiver, or for our request asked again): what we
+        // hold is acked, so the holder neither sends it again nor shows us at its start.
         if (signer.verified && !source.verified) this.#vouchedBy(t, signer.keyId, from, true, now);
+        this.#ackReceived(t);
         continue;
       }
       const layout = TransferLayout.of(manifest.size, manifest.chunkSize);
       if (source || !layout || manifest.size > t.maxBytes) {
         // Another holder answered too: one is enough, the other stops sending to us.
-        this.#send(ackOfAll(manifest.transferId));
+        this.#send(ackOfAll(manifest.transferId), hops);
         continue;
       }
-      this.#follow(t, manifest, layout, from, signer, now);
+      this.#follow(t, manifest, layout, from, signer, now, hops);
     }
   }
 
@@ -337,6 +379,9 @@ export class FileFetcher {
       id: t.id,
       contentId: t.contentId,
       maxBytes: t.maxBytes,
+      hopLimit: t.hopLimit,
+      ...(t.name === undefined ? {} : { name: t.name }),
+      ...(t.mediaType === undefined ? {} : { mediaType: t.mediaType }),
       startedAt: t.startedAt,
       error: t.state === 'failed' ? t.error : null,
       badPeers: [...t.badPeers],
@@ -368,7 +413,9 @@ export class FileFetcher {
     if (idBytes[1] !== RAW_CODEC || data.maxBytes > MAX_FILE_BYTES) return { ok: false, problem: 'it is not a transfer this node makes' };
     const layout = data.tree && TransferLayout.of(data.tree.size, data.tree.chunkSize);
     if (data.tree && (!layout || topHashCount(layout.levels) !== data.tree.topHashes.length)) return { ok: false, problem: 'its hash tree does not fit its size' };
-    const t = this.#create(data.id, data.contentId, data.maxBytes, data.startedAt);
+    const t = this.#create(data.id, data.contentId, data.maxBytes, data.hopLimit ?? DEFAULT_REQUEST_HOP_LIMIT, data.startedAt);
+    t.name = data.name;
+    t.mediaType = data.mediaType;
     data.badPeers.forEach((peer) => t.badPeers.add(peer));
     data.excluded.forEach((keyId) => t.excluded.add(keyId));
     if (data.tree && layout) {
@@ -397,11 +444,12 @@ export class FileFetcher {
 
   // ---- the transfer's course ----
 
-  #create(id: string, contentId: ContentId, maxBytes: number, startedAt: number): Incoming {
+  #create(id: string, contentId: ContentId, maxBytes: number, hopLimit: number, startedAt: number): Incoming {
     const t: Incoming = {
       id,
       contentId,
       maxBytes,
+      hopLimit,
       startedAt,
       state: 'requesting',
       resumeAs: 'requesting',
@@ -411,6 +459,8 @@ export class FileFetcher {
       excluded: new Set(),
       badNodes: new Set(),
       tree: undefined,
+      name: undefined,
+      mediaType: undefined,
       chunks: [],
       held: new Map(),
       have: 0,
@@ -426,6 +476,7 @@ export class FileFetcher {
       deadline: undefined,
       attempts: 0,
       requestedAt: startedAt,
+      askingSince: startedAt,
       lastProgressAt: startedAt,
       framesHeard: 0,
       gapsFound: 0,
@@ -453,6 +504,7 @@ export class FileFetcher {
       t.deadline = now + this.#quietMs(t);
     } else {
       t.state = 'requesting';
+      t.askingSince = now;
       this.#sendRequest(t, now);
     }
     this.#save(t);
@@ -460,7 +512,7 @@ export class FileFetcher {
 
   #sendRequest(t: Incoming, now: number): void {
     const excluded = [...t.excluded].slice(-MAX_EXCLUDED_SIGNERS);
-    this.#send({ type: 'file-request', contentId: t.contentId, maxBytes: t.maxBytes, excluded });
+    this.#send({ type: 'file-request', contentId: t.contentId, maxBytes: t.maxBytes, excluded }, t.hopLimit);
     t.deadline = now + this.#backoffMs(REQUEST_RETRY_FRAMES, t.attempts);
     t.attempts += 1;
     t.requestedAt = now;
@@ -482,7 +534,7 @@ export class FileFetcher {
     }
   }
 
-  #follow(t: Incoming, manifest: FileManifestMessage, layout: TransferLayout, from: number, signer: ManifestSigner, now: number): void {
+  #follow(t: Incoming, manifest: FileManifestMessage, layout: TransferLayout, from: number, signer: ManifestSigner, now: number, hops: number): void {
     const tree = t.tree;
     const sameTree =
       tree !== undefined &&
@@ -495,7 +547,9 @@ export class FileFetcher {
       t.tree = { layout, topHashes: manifest.topHashes.map((hash) => Uint8Array.from(hash)), signers: new Map() };
       this.#resetChunks(t);
     }
-    t.source = { node: from, keyId: signer.keyId, verified: signer.verified, transferId: manifest.transferId, firstPosition: manifest.firstPosition };
+    t.source = { node: from, keyId: signer.keyId, verified: signer.verified, transferId: manifest.transferId, firstPosition: manifest.firstPosition, hops };
+    t.name = manifest.name ?? t.name;
+    t.mediaType = manifest.mediaType ?? t.mediaType;
     this.#vouchedBy(t, signer.keyId, from, signer.verified, now);
     t.round = 0;
     t.awaitingRound = false;
@@ -512,10 +566,15 @@ export class FileFetcher {
       t.deadline = now + this.#quietMs(t);
     }
     // Resuming: the holder need not send what is already here.
-    const received = this.#received(t);
-    if (received.length > 0) this.#send({ type: 'ack', transferId: manifest.transferId, chunks: received });
+    this.#ackReceived(t);
     if (this.#fileComplete(t)) this.#complete(t, now);
     else this.#save(t);
+  }
+
+  /** Tells the source which chunks are here (none: nothing to say). */
+  #ackReceived(t: Incoming): void {
+    const received = this.#received(t);
+    if (received.length > 0 && t.source) this.#send({ type: 'ack', transferId: t.source.transferId, chunks: received }, t.source.hops);
   }
 
   #vouchedBy(t: Incoming, keyId: KeyId, node: number, verified: boolean, now: number): void {
@@ -611,8 +670,8 @@ export class FileFetcher {
       return;
     }
     if (source) {
-      this.#send(ackOfAll(source.transferId));
-      this.#finished.push({ node: source.node, transferId: source.transferId, firstPosition: source.firstPosition, total: layout.total, lastAckAt: now });
+      this.#send(ackOfAll(source.transferId), source.hops);
+      this.#finished.push({ node: source.node, hops: source.hops, transferId: source.transferId, firstPosition: source.firstPosition, total: layout.total, lastAckAt: now });
       if (this.#finished.length > FINISHED_REMEMBERED) this.#finished.shift();
     }
     t.state = 'verifying';
@@ -620,7 +679,7 @@ export class FileFetcher {
     t.updatedAt = now;
     // Everyone who signed the tree vouched for bytes that proved to be the content id.
     const vouchedBy = [...t.tree!.signers].map(([keyId, signer]) => ({ keyId, verified: signer.verified }));
-    this.#effects.push({ kind: 'complete', id: t.id, contentId: t.contentId, bytes, vouchedBy });
+    this.#effects.push({ kind: 'complete', id: t.id, contentId: t.contentId, bytes, vouchedBy, name: t.name, mediaType: t.mediaType });
   }
 
   /** The source served chunks that fail their hash: blame it and ask the others. */
@@ -645,12 +704,13 @@ export class FileFetcher {
 
   /** Tells the source to stop sending to us (we finished, cancelled, or caught it). */
   #stopSource(t: Incoming): void {
-    if (t.source) this.#send(ackOfAll(t.source.transferId));
+    if (t.source) this.#send(ackOfAll(t.source.transferId), t.source.hops);
   }
 
   #dropSource(t: Incoming): void {
     t.source = undefined;
     t.attempts = 0;
+    t.askingSince = Math.max(t.askingSince, t.lastHeardAt);
     if (t.state === 'receiving') t.state = 'requesting';
   }
 
@@ -717,7 +777,7 @@ export class FileFetcher {
     }
     const gaps = this.#missing(t, (offset) => offset < t.highest && t.lastNack[offset]! < t.round);
     if (gaps.length > 0) this.#nack(t, gaps, t.round);
-    else if (t.source) this.#send({ type: 'nack', transferId: t.source.transferId, chunks: [] });
+    else if (t.source) this.#send({ type: 'nack', transferId: t.source.transferId, chunks: [] }, t.source.hops);
   }
 
   /** A new round began: whatever the last one should have brought and did not is reported now. */
@@ -740,7 +800,7 @@ export class FileFetcher {
       if (t.lastNack[offset]! < 0) t.gapsFound += 1;
       t.lastNack[offset] = round;
     }
-    this.#send({ type: 'nack', transferId: t.source.transferId, chunks });
+    this.#send({ type: 'nack', transferId: t.source.transferId, chunks }, t.source.hops);
   }
 
   /** A chunk of a transfer finished here: the sender missed our ack, so it goes again (once a frame). */
@@ -748,7 +808,7 @@ export class FileFetcher {
     const done = this.#finished.find((f) => f.node === from && offsetOf(f.firstPosition, chunk.position) < f.total);
     if (!done || now - done.lastAckAt < this.#intervalMs()) return;
     done.lastAckAt = now;
-    this.#send(ackOfAll(done.transferId));
+    this.#send(ackOfAll(done.transferId), done.hops);
   }
 
   // ---- helpers ----
@@ -770,8 +830,8 @@ export class FileFetcher {
     return Math.min(frames * 2 ** attempts, MAX_BACKOFF_FRAMES) * this.#intervalMs() * jitter;
   }
 
-  #send(message: FileRequestMessage | ChunkBitmapMessage): void {
-    this.#effects.push({ kind: 'send', message });
+  #send(message: FileRequestMessage | ChunkBitmapMessage, hopLimit: number): void {
+    this.#effects.push({ kind: 'send', message, hopLimit });
   }
 
   #save(t: Incoming): void {
@@ -815,6 +875,13 @@ export class FileFetcher {
       bytesDone: t.fileBytes,
       etaMs: eta,
       peers: t.source ? [t.source.keyId] : [],
+      name: t.name ?? null,
+      mediaType: t.mediaType ?? null,
+      airtimeMs: null,
+      hopLimit: t.hopLimit,
+      hops: t.source ? t.source.hops + 1 : null,
+      // Said once the first request went unanswered and the next went out.
+      unansweredMs: t.state === 'requesting' && t.attempts >= 2 ? t.requestedAt - t.askingSince : null,
       badPeers: [...t.badPeers],
       error: t.error,
       startedAt: t.startedAt,

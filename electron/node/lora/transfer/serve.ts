@@ -5,7 +5,7 @@
 // answer first stays quiet. Pure: time is passed in, randomness injected; the caller loads files,
 // signs and sends manifests, and pulls chunks at the pace of its airtime budget.
 import { RAW_CODEC, contentIdBytes, type ContentId } from '../../storage/content-id.ts';
-import { CHUNK_POSITIONS, DEFAULT_MAX_FILE_BYTES, MAX_FILE_BYTES, type ChunkBitmapMessage, type FileChunkMessage, type FileManifestMessage, type FileRequestMessage } from '../messages.ts';
+import { CHUNK_POSITIONS, DEFAULT_MAX_FILE_BYTES, MAX_FILE_BYTES, fitManifestName, type ChunkBitmapMessage, type FileChunkMessage, type FileManifestMessage, type FileRequestMessage } from '../messages.ts';
 import type { KeyId } from '../wire.ts';
 import { offsetOf, planChunks, positionOf, type ChunkPlan } from './layout.ts';
 import { FINISHED_SHOWN, nodeIdOf, type TransferView } from './view.ts';
@@ -24,6 +24,8 @@ export type ServerOptions = {
 export type RequestDecision = 'load' | 'joined' | 'ignored';
 
 type Receiver = {
+  /** Relays between it and us, as its request or nack arrived (0: a radio neighbour). */
+  hops: number;
   /** Send count when it asked: every chunk sent before then is due to it. */
   joinedAt: number;
   /** Send count when it last reported a chunk missing. */
@@ -34,13 +36,17 @@ type Receiver = {
 
 type Pending = {
   readonly contentId: ContentId;
-  /** Requesting radios and the size each accepts. */
-  readonly requesters: Map<number, number>;
+  /** Requesting radios, the size each accepts and the relays between it and us. */
+  readonly requesters: Map<number, { maxBytes: number; hops: number }>;
   readonly excluded: Set<KeyId>;
   readonly answerAt: number;
   readonly loadBy: number;
   plan?: ChunkPlan;
+  description?: FileDescription;
 };
+
+/** What the holder calls a file, carried in its manifest. */
+export type FileDescription = { readonly name?: string; readonly mediaType?: string };
 
 type Outgoing = {
   readonly id: string;
@@ -73,7 +79,8 @@ type Outgoing = {
 /**
  * Holders answer at a random time within this many frame intervals, so that often one answers and
  * the others hear it and stay quiet (a manifest is on air for ~40 % of an interval); when two
- * answer anyway, the receiver stops the second with an ack.
+ * answer anyway, the receiver stops the second with an ack. Each relay between the asker and a
+ * holder puts its window one further back, so the nearest holder (the least airtime) answers first.
  */
 const ANSWER_WINDOW_FRAMES = 1;
 /** Reading a file from the store takes far less; past this the request is dropped. */
@@ -104,8 +111,8 @@ export class FileServer {
     this.#nextPosition = Math.floor(this.#random() * CHUNK_POSITIONS);
   }
 
-  /** A request for a file this node holds. */
-  onRequest(request: FileRequestMessage, from: number, now: number): RequestDecision {
+  /** A request for a file this node holds; `hops`: relays it crossed to reach us. */
+  onRequest(request: FileRequestMessage, from: number, now: number, hops = 0): RequestDecision {
     // A bigger file's id names its root node, not its bytes: receivers could not check it.
     if (request.excluded?.includes(this.#keyId) || contentIdBytes(request.contentId)[1] !== RAW_CODEC) return 'ignored';
     const maxBytes = request.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -116,12 +123,13 @@ export class FileServer {
       if (!receiver && serving.receivers.size >= MAX_RECEIVERS) return 'ignored';
       if (receiver) {
         // Asked again: it lost the manifest or restarted; what it holds it will ack.
+        receiver.hops = hops;
         receiver.joinedAt = serving.sends;
         receiver.nackedAt.clear();
         receiver.held.clear();
         receiver.done = false;
       } else {
-        serving.receivers.set(from, newReceiver(serving.sends));
+        serving.receivers.set(from, newReceiver(serving.sends, hops));
       }
       serving.manifestDue = true;
       serving.updatedAt = now;
@@ -129,31 +137,32 @@ export class FileServer {
     }
     const pending = this.#pending.get(request.contentId);
     if (pending) {
-      pending.requesters.set(from, maxBytes);
+      pending.requesters.set(from, { maxBytes, hops });
       request.excluded?.forEach((keyId) => pending.excluded.add(keyId));
       return 'joined';
     }
     if (this.#activeCount() >= this.#maxTransfers) return 'ignored';
     this.#pending.set(request.contentId, {
       contentId: request.contentId,
-      requesters: new Map([[from, maxBytes]]),
+      requesters: new Map([[from, { maxBytes, hops }]]),
       excluded: new Set(request.excluded),
-      answerAt: now + this.#random() * ANSWER_WINDOW_FRAMES * this.#intervalMs(),
+      answerAt: now + (hops + this.#random()) * ANSWER_WINDOW_FRAMES * this.#intervalMs(),
       loadBy: now + LOAD_TIMEOUT_MS,
     });
     return 'load';
   }
 
-  /** The file asked for, read from the store (its id already checked by the store). */
-  offer(contentId: ContentId, bytes: Uint8Array, now: number): void {
+  /** The file asked for, read from the store (its id already checked by the store), with its name if known. */
+  offer(contentId: ContentId, bytes: Uint8Array, now: number, description: FileDescription = {}): void {
     const pending = this.#pending.get(contentId);
     if (!pending) return;
-    for (const [node, maxBytes] of pending.requesters) if (bytes.length > maxBytes) pending.requesters.delete(node);
+    for (const [node, { maxBytes }] of pending.requesters) if (bytes.length > maxBytes) pending.requesters.delete(node);
     if (bytes.length === 0 || bytes.length > MAX_FILE_BYTES || pending.requesters.size === 0) {
       this.#pending.delete(contentId);
       return;
     }
     pending.plan = planChunks(bytes);
+    pending.description = description;
     if (pending.answerAt <= now) this.#answer(pending, now);
   }
 
@@ -167,16 +176,18 @@ export class FileServer {
     if (pending && !pending.excluded.has(signer)) this.#pending.delete(manifest.contentId);
   }
 
-  onBitmap(message: ChunkBitmapMessage, from: number, now: number): void {
+  /** `hops`: relays the bitmap crossed to reach us. */
+  onBitmap(message: ChunkBitmapMessage, from: number, now: number, hops = 0): void {
     const transfer = [...this.#transfers.values()].find((t) => t.transferId === message.transferId && (t.state === 'sending' || t.state === 'paused'));
     if (!transfer) return;
     let receiver = transfer.receivers.get(from);
     if (!receiver) {
       // It overheard our manifest and joined on its own: it needs what it says it misses.
       if (message.type === 'ack' || transfer.receivers.size >= MAX_RECEIVERS) return;
-      receiver = newReceiver(-1);
+      receiver = newReceiver(-1, hops);
       transfer.receivers.set(from, receiver);
     }
+    receiver.hops = hops;
     for (const offset of message.chunks) {
       if (offset >= transfer.total) continue;
       if (message.type === 'nack') {
@@ -197,16 +208,25 @@ export class FileServer {
     if ([...transfer.receivers.values()].every((r) => r.done)) this.#end(transfer, 'done', null, now);
   }
 
-  /** Manifests to sign and send now (new transfers, or again for a receiver that joined). */
-  takeManifests(now: number): FileManifestMessage[] {
-    const due: FileManifestMessage[] = [];
+  /** Manifests to sign and send now (new transfers, or again for a receiver that joined), with the relays each must cross. */
+  takeManifests(now: number): { manifest: FileManifestMessage; hopLimit: number }[] {
+    const due: { manifest: FileManifestMessage; hopLimit: number }[] = [];
     for (const transfer of this.#transfers.values()) {
       if (transfer.state !== 'sending' || !transfer.manifestDue) continue;
       transfer.manifestDue = false;
       transfer.lastActivityAt = now;
-      due.push(transfer.manifest);
+      due.push({ manifest: transfer.manifest, hopLimit: farthest(transfer) });
     }
     return due;
+  }
+
+  /**
+   * Relays a transfer's manifest and chunks must cross: enough for its farthest receiver still
+   * waiting, no more (each relay sends every chunk again).
+   */
+  hopLimitOf(id: string): number {
+    const transfer = this.#transfers.get(id);
+    return transfer ? farthest(transfer) : 0;
   }
 
   /** Transfers that may have chunks to send. */
@@ -301,6 +321,9 @@ export class FileServer {
     do transferId = Math.floor(this.#random() * 2 ** 32);
     while ([...this.#transfers.values()].some((t) => t.transferId === transferId));
     const firstPosition = this.#allocatePositions(layout.total);
+    const { name, mediaType } = pending.description ?? {};
+    // The name is cut to keep the manifest one frame where it can (see fitManifestName).
+    const description = { ...(name ? { name: fitManifestName(name, plan.topHashes.length) } : {}), ...(mediaType ? { mediaType } : {}) };
     const id = `out-${transferId.toString(16).padStart(8, '0')}`;
     this.#transfers.set(id, {
       id,
@@ -309,14 +332,14 @@ export class FileServer {
       firstPosition,
       size: layout.size,
       total: layout.total,
-      manifest: { type: 'file-manifest', transferId, contentId: pending.contentId, size: layout.size, chunkSize: layout.chunkSize, firstPosition, topHashes: plan.topHashes },
+      manifest: { type: 'file-manifest', transferId, contentId: pending.contentId, size: layout.size, chunkSize: layout.chunkSize, firstPosition, topHashes: plan.topHashes, ...description },
       chunks: plan.chunks,
       fileLengths: (offset) => (layout.isFileChunk(offset) ? layout.lengthOf(offset) : 0),
       state: this.#linkUp ? 'sending' : 'paused',
       startedAt: now,
       updatedAt: now,
       error: null,
-      receivers: new Map([...pending.requesters.keys()].map((node) => [node, newReceiver(0)])),
+      receivers: new Map([...pending.requesters].map(([node, { hops }]) => [node, newReceiver(0, hops)])),
       sentAt: new Int32Array(layout.total).fill(-1),
       sends: 0,
       cursor: 0,
@@ -407,6 +430,12 @@ export class FileServer {
       bytesDone: transfer.size - bytesLeft,
       etaMs: transfer.state === 'sending' ? left * this.#intervalMs() : null,
       peers: [...transfer.receivers.keys()].map(nodeIdOf),
+      name: transfer.manifest.name ?? null,
+      mediaType: transfer.manifest.mediaType ?? null,
+      airtimeMs: null,
+      hopLimit: farthest(transfer),
+      hops: farthest(transfer) + 1,
+      unansweredMs: null,
       badPeers: [],
       error: transfer.error,
       startedAt: transfer.startedAt,
@@ -415,6 +444,13 @@ export class FileServer {
   }
 }
 
-function newReceiver(joinedAt: number): Receiver {
-  return { joinedAt, nackedAt: new Map(), held: new Set(), done: false };
+function newReceiver(joinedAt: number, hops: number): Receiver {
+  return { hops, joinedAt, nackedAt: new Map(), held: new Set(), done: false };
+}
+
+/** Relays to the farthest receiver still waiting (all of them, once none is). */
+function farthest(transfer: Outgoing): number {
+  const receivers = [...transfer.receivers.values()];
+  const waiting = receivers.filter((receiver) => !receiver.done);
+  return Math.max(0, ...(waiting.length > 0 ? waiting : receivers).map((receiver) => receiver.hops));
 }

@@ -11,6 +11,11 @@ export const IncomingSnapshot = z.object({
   id: z.string().regex(/^in-[0-9a-f]{8}$/),
   contentId: z.string().min(1).max(100),
   maxBytes: z.number().int().positive(),
+  /** Relays the request may cross; absent in saves made before requests crossed relays. */
+  hopLimit: z.number().int().min(0).max(7).optional(),
+  /** The file's name and media type from the followed holder's manifest. */
+  name: z.string().max(200).optional(),
+  mediaType: z.string().max(100).optional(),
   startedAt: z.number(),
   /** Why it failed, for a transfer the operator may resume; null while it is under way. */
   error: z.string().nullable(),

@@ -16,6 +16,17 @@ export type TransferView = {
   etaMs: number | null;
   /** Key ids or !node ids serving / being served. */
   peers: string[];
+  /** The file's name and media type, as the holder's manifest says (null: not said, or not yet). */
+  name: string | null;
+  mediaType: string | null;
+  /** Radio time the whole file costs on air, every hop counted; null while unknown (the service fills it in). */
+  airtimeMs: number | null;
+  /** Relays a request may cross (incoming), or the chunks cross to reach the farthest receiver (outgoing). */
+  hopLimit: number | null;
+  /** Transmissions from one end to the other: 1 a radio neighbour, 2 through one relay; null while unknown. */
+  hops: number | null;
+  /** Asking, and nobody has answered for this long (radio time); null otherwise. */
+  unansweredMs: number | null;
   badPeers: string[];
   /** Operator words. */
   error: string | null;
