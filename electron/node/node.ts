@@ -245,7 +245,15 @@ export class PakitNode {
       if (done.length > 0) this.publishIndex();
     });
     this.lora.on('sync', (view) => this.hub.emit('index.sync', toIndexSyncView(view)));
-    this.catalogue = new CatalogueService({ clock: this.#clock, hub: this.hub, store: this.store });
+    this.catalogue = new CatalogueService({
+      clock: this.#clock,
+      hub: this.hub,
+      store: this.store,
+      names: (contentId) => {
+        const known = this.fileNames.get(contentId);
+        return known && { ...(known.name ? { name: known.name } : {}), ...(known.mediaType ? { type: known.mediaType } : {}) };
+      },
+    });
     this.catalogue.learnedEarlier(this.lora.learnedIds());
     this.lora.on('learned', (batches) => this.catalogue.learned(batches));
     this.gossip?.onAnnouncement((message) => this.catalogue.announced(message));

@@ -34,7 +34,10 @@ describe('Catalogue view: ids from LoRa and IP with their holders, each one clic
     for (const device of mesh.devices) servers.push(await serveDeviceOverTcp(device));
     radioHolder = await createTestNode({ clock: scaledClock(scheduler, epochMs) });
     nodes.push(radioHolder);
-    for (let i = 0; i < 2; i++) overLora.push(await radioHolder.store.store(randomBytes(90 + i)));
+    for (let i = 0; i < 2; i++) {
+      overLora.push(await radioHolder.store.store(randomBytes(90 + i)));
+      radioHolder.fileNames.set(overLora[i]!, `survey-${i}.txt`);
+    }
     ipHolder = await createTestNode();
     nodes.push(ipHolder);
     await ipHolder.mesh.open();
@@ -110,6 +113,12 @@ describe('Catalogue view: ids from LoRa and IP with their holders, each one clic
     await page.screenshot({ path: join(artifactsDir, 'catalogue-requested.png'), fullPage: true });
     await expect.poll(() => row(wanted).getAttribute('data-held'), { timeout: 120_000, interval: 1_000 }).toBe('yes');
     await expect.poll(() => row(wanted).getByTestId('catalogue-action').textContent(), { timeout: 5_000 }).toBe('Over LoRa: Done');
+    // The holder's manifest named the file: the catalogue shows the name and type, and finds it by name.
+    expect(await row(wanted).textContent()).toContain('survey-0.txt');
+    expect(await row(wanted).textContent()).toContain('text/plain');
+    await page.getByTestId('catalogue-search').fill('SURVEY-0');
+    await expect.poll(() => page.getByTestId('catalogue-entry').evaluateAll((items) => items.map((item) => item.getAttribute('data-id')))).toEqual([wanted]);
+    await page.getByTestId('catalogue-search').fill('');
     await page.screenshot({ path: join(artifactsDir, 'catalogue-done.png'), fullPage: true });
   });
 });

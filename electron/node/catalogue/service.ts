@@ -12,14 +12,14 @@ export type CatalogueServiceOptions = {
   clock: Pick<Clock, 'now'>;
   hub: EventHub;
   store: Pick<BlockStore, 'list' | 'sizeOf'>;
+  /** File names and media types where the node knows them. */
+  names?: NameLookup;
   maxEntries?: number;
 };
 
 export class CatalogueService {
   readonly #options: CatalogueServiceOptions;
   readonly #catalogue: Catalogue;
-  /** File names and media types, once a name source is plugged in. */
-  names: NameLookup | undefined;
 
   constructor(options: CatalogueServiceOptions) {
     this.#options = options;
@@ -61,7 +61,7 @@ export class CatalogueService {
   }
 
   list({ query, offset, limit }: CatalogueListRequest): CataloguePage {
-    const page = this.#catalogue.list({ query, offset, limit }, this.names);
+    const page = this.#catalogue.list({ query, offset, limit }, this.#options.names);
     return {
       total: page.total,
       known: this.#catalogue.size,

@@ -25,7 +25,7 @@ describe('catalogue.list', () => {
     expect(await node.api.call('catalogue.list', {})).toEqual({ ok: true, value: { total: 0, known: 0, entries: [] } });
 
     const upload = async (text: string) => {
-      const stored = await node.api.call('storage.upload', { name: 'a.txt', dataBase64: Buffer.from(text).toString('base64') });
+      const stored = await node.api.call('storage.upload', { name: `${text.replaceAll(' ', '-')}.txt`, dataBase64: Buffer.from(text).toString('base64') });
       if (!stored.ok) throw new Error(stored.error.message);
       return (stored.value as { id: string }).id;
     };
@@ -40,9 +40,10 @@ describe('catalogue.list', () => {
     const listed = await list({});
     expect(listed).toMatchObject({ total: 2, known: 2 });
     expect(listed.entries.map((entry) => entry.contentId)).toEqual([second, first]);
-    expect(listed.entries[0]).toEqual({ contentId: second, size: 15, sizeClaimed: false, holders: [], heldHere: true, learnedOverLora: false, lastSeen: expect.any(Number) });
+    expect(listed.entries[0]).toEqual({ contentId: second, size: 15, sizeClaimed: false, name: 'the-second-file.txt', type: 'text/plain', holders: [], heldHere: true, learnedOverLora: false, lastSeen: expect.any(Number) });
 
     expect((await list({ query: first.slice(-10).toUpperCase() })).entries.map((entry) => entry.contentId)).toEqual([first]);
+    expect((await list({ query: 'SECOND-file' })).entries.map((entry) => entry.contentId)).toEqual([second]);
     expect(await node.api.call('catalogue.list', { limit: 1, offset: 1 })).toMatchObject({ ok: true, value: { total: 2, entries: [{ contentId: first }] } });
 
     await node.api.call('storage.delete', { id: first });
