@@ -10,6 +10,7 @@ import { toMeshNodes, toRadioState } from './api/radio-view.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { DEFAULT_HISTORY_DAYS, meshNetworkOf } from './config.ts';
 import { NodeDatabase, type DamagedDatabase } from './db/index.ts';
+import { CatalogueService } from './catalogue/index.ts';
 import { EventHub } from './event-hub.ts';
 import { exportCsv } from './export/tables.ts';
 import { gossipTypeOf, loraTypeOf, type NodeMessageType } from './extensions.ts';
@@ -101,6 +102,8 @@ export class PakitNode {
   readonly positions: PositionStore;
   /** Per-node signal, battery and channel-use samples, and this node's own, in `database`. */
   readonly history: HistoryStore;
+  /** Ids held here, learned from radio peers or announced by IP peers, with their holders. */
+  readonly catalogue: CatalogueService;
   readonly identity: NodeIdentity;
   readonly options: PakitNodeOptions;
   readonly #startedAt: number;
@@ -242,6 +245,18 @@ export class PakitNode {
       if (done.length > 0) this.publishIndex();
     });
     this.lora.on('sync', (view) => this.hub.emit('index.sync', toIndexSyncView(view)));
+    this.catalogue = new CatalogueService({
+      clock: this.#clock,
+      hub: this.hub,
+      store: this.store,
+      names: (contentId) => {
+        const known = this.fileNames.get(contentId);
+        return known && { ...(known.name ? { name: known.name } : {}), ...(known.mediaType ? { type: known.mediaType } : {}) };
+      },
+    });
+    this.catalogue.learnedEarlier(this.lora.learnedIds());
+    this.lora.on('learned', (batches) => this.catalogue.learned(batches));
+    this.gossip?.onAnnouncement((message) => this.catalogue.announced(message));
   }
 
   info(): NodeInfo {
@@ -274,6 +289,7 @@ export class PakitNode {
   /** Tells consoles the index changed; called by every service that stores or removes blocks. */
   publishIndex(): void {
     this.hub.emit('index.summary', this.indexSummary());
+    this.catalogue.storeChanged();
   }
 
   radioState(): RadioState {

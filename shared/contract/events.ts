@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CatalogueChanged } from './catalogue.ts';
 import { EmergencyRecord } from './emergency.ts';
 import { IndexSyncView } from './index-sync.ts';
 import { MeshHealth, MeshPeer } from './mesh.ts';
@@ -92,6 +93,11 @@ export const events = {
     summary: 'The map’s tile file changed (chosen in Settings).',
     schema: MapTiles,
     delivery: { mode: 'latest', intervalMs: 250 },
+  }),
+  'catalogue.changed': event({
+    summary: 'The catalogue changed: an id was learned, announced, stored or removed.',
+    schema: CatalogueChanged,
+    delivery: { mode: 'latest', intervalMs: 1000 },
   }),
 } satisfies Record<string, EventSpec>;
 

@@ -17,3 +17,4 @@ export * from './client.ts';
 export * from './bridge.ts';
 export { createWebSocketTransport, TOKEN_REFUSED, tokenProtocol, type WebSocketTransportOptions } from './transports/websocket.ts';
 export * from './map.ts';
+export * from './catalogue.ts';

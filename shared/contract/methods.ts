@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CatalogueListRequest, CataloguePage } from './catalogue.ts';
 import { AllClearText, EmergencyPriority, EmergencyRecord, EmergencyText } from './emergency.ts';
 import { ExportRequest, ExportResult, MeshHistory, MeshHistoryRequest, NodeHistory, NodeHistoryRequest } from './history.ts';
 import { IndexSyncView } from './index-sync.ts';
@@ -277,6 +278,11 @@ export const methods = {
     summary: 'Nodes, history, messages, emergencies or the log as CSV (RFC 4180, ISO 8601 UTC times, safe to open in a spreadsheet).',
     input: ExportRequest,
     output: ExportResult,
+  }),
+  'catalogue.list': method({
+    summary: 'Content ids this node knows of (held here, learned from radio peers, announced by IP peers) with size, name and holders; newest first, searchable by id or name.',
+    input: CatalogueListRequest,
+    output: CataloguePage,
   }),
 } satisfies Record<string, MethodSpec>;
 

@@ -43,6 +43,7 @@ export function exampleInputs(id: string): Record<MethodName, unknown> {
     'history.node': { nodeId: '!00000001', since: 0 },
     'history.mesh': { since: 0 },
     'export.csv': { table: 'log' },
+    'catalogue.list': { query: 'bafk', limit: 10 },
     'emergency.acknowledge': { id: 'none' },
     'emergency.settings': { acks: true },
     'emergency.allClear': { id: 'none', text: 'found safe' },

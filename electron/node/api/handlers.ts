@@ -89,6 +89,7 @@ export function createHandlers(node: PakitNode): Handlers {
       return { total: ids.length, ids: ids.slice(offset, offset + limit) };
     },
     'index.sync': () => toIndexSyncView(node.lora.syncView()),
+    'catalogue.list': (request) => node.catalogue.list(request),
 
     'radio.ports': async () => {
       const serial = await listSerialPorts();

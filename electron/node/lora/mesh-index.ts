@@ -49,6 +49,11 @@ export class MeshIndex {
     return this.#learned.size;
   }
 
+  /** The ids learned from peers (kept across restarts), oldest first. */
+  learnedIds(): ContentId[] {
+    return [...this.#learned];
+  }
+
   /** Adds this node's own blocks (cheap when nothing changed: the index skips ids it has). */
   includeOwn(ids: Iterable<ContentId>): void {
     this.index.merge(ids);

@@ -15,7 +15,13 @@ export type MeshSyncView = {
 };
 
 /** Messages to put on air, each to one radio (`!xxxxxxxx`), and what changed. */
-export type MeshSyncStep = { send: Array<{ to: string; message: SyncMessage }>; learnedIds: number; rejected: string[] };
+export type MeshSyncStep = {
+  send: Array<{ to: string; message: SyncMessage }>;
+  learnedIds: number;
+  /** Ids each radio peer sent that we lacked (new to the index or not): the peer holds them. */
+  learnedFrom: Array<{ peer: string; ids: readonly ContentId[] }>;
+  rejected: string[];
+};
 
 export class MeshSync {
   readonly #meshIndex: MeshIndex;
@@ -52,6 +58,11 @@ export class MeshSync {
     return this.#step(this.#sync.tick(now));
   }
 
+  /** Ids learned from radio peers, this run or before (the catalogue lists them after a restart). */
+  learnedIds(): ContentId[] {
+    return this.#meshIndex.learnedIds();
+  }
+
   view(): MeshSyncView {
     this.#meshIndex.includeOwn(this.#ownIds());
     return { summary: this.#meshIndex.summary(), learned: this.#meshIndex.learnedCount, peers: this.#sync.peers() };
@@ -64,6 +75,7 @@ export class MeshSync {
     return {
       send: output.send.map(({ peer, message }) => ({ to: peer, message })),
       learnedIds,
+      learnedFrom: output.learned.filter(({ ids }) => ids.length > 0).map(({ peer, ids }) => ({ peer, ids })),
       rejected: output.rejected.map((rejection) => `${rejection.peer}: ${rejection.reason}${rejection.detail ? ` (${rejection.detail})` : ''}`),
     };
   }

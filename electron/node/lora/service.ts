@@ -131,6 +131,8 @@ type ServiceEvents = {
   history: [EmergencyRecord[]];
   transfers: [TransferView[]];
   sync: [MeshSyncView];
+  /** Ids radio peers sent by index sync, by peer (`!xxxxxxxx`): the catalogue lists them as holders. */
+  learned: [Array<{ peer: string; ids: readonly string[] }>];
   /** Verified signed messages heard on the radio that the whole mesh must hear (for the LoRa-IP bridge). */
   relayable: [RelayedMessage];
 };
@@ -716,6 +718,11 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     return this.#meshSync.view();
   }
 
+  /** Ids learned from radio peers by index sync, this run or before. */
+  learnedIds(): string[] {
+    return this.#meshSync.learnedIds();
+  }
+
   #announceIndex(force: boolean): void {
     const now = this.#options.clock.now();
     if (this.#options.link.state.status !== 'ready' || (!force && now - this.#lastIndexAnnounce < INDEX_ANNOUNCE_EVERY_MS)) return;
@@ -753,6 +760,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     for (const { to, message } of step.send) this.#sendTo(to, message, now);
     for (const rejection of step.rejected) this.#options.log('warn', `index sync refused a message from ${rejection}`);
     if (step.learnedIds > 0) this.#options.log('info', `index sync: learned ${step.learnedIds} block ids from radio peers`);
+    if (step.learnedFrom.length > 0) this.emit('learned', step.learnedFrom);
     if (step.send.length > 0 || step.learnedIds > 0 || step.rejected.length > 0) this.emit('sync', this.syncView());
     this.#pump();
   }

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Dashboard } from '../views/Dashboard.tsx';
 import { Emergency } from '../views/Emergency.tsx';
 import { Files } from '../views/Files.tsx';
+import { Catalogue } from '../views/Catalogue.tsx';
 import { Index } from '../views/Index.tsx';
 import { Radio } from '../views/Radio.tsx';
 import { LogView } from '../views/LogView.tsx';
@@ -96,6 +97,7 @@ export function App() {
         {view === 'history' ? <History /> : null}
         {view === 'messages' ? <Messages /> : null}
         {view === 'map' ? <NodeMap /> : null}
+        {view === 'catalogue' ? <Catalogue /> : null}
       </main>
       <StatusBar />
     </div>

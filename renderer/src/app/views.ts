@@ -12,6 +12,7 @@ export const views = [
   { id: 'nodes' },
   { id: 'map' },
   { id: 'history' },
+  { id: 'catalogue' },
 ] as const;
 
 export type ViewId = (typeof views)[number]['id'];

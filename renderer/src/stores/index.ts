@@ -1,5 +1,6 @@
 import type { ContractClient } from '../../../shared/contract/index.ts';
 import { alertNewMessage } from '../app/message-alerts.ts';
+import { bindCatalogue } from './catalogue.ts';
 import { bindConnection } from './connection.ts';
 import { bindEmergency } from './emergency.ts';
 import { bindFavorites } from './favorites.ts';
@@ -14,6 +15,7 @@ import { bindRadio } from './radio.ts';
 import { bindStorage } from './storage.ts';
 import { bindTransfers } from './transfers.ts';
 
+export { CATALOGUE_PAGE, requestVia, useCatalogue, type CatalogueRequestOutcome } from './catalogue.ts';
 export { useConnection } from './connection.ts';
 export { unacknowledged, useEmergency } from './emergency.ts';
 export { useFavorites } from './favorites.ts';
@@ -42,5 +44,6 @@ export function bindStores(client: ContractClient, via: 'desktop' | 'websocket')
   bindFavorites(client);
   bindMap(client);
   bindHistory(client);
+  bindCatalogue(client);
   bindMessages(client, (event) => alertNewMessage(event, via));
 }
