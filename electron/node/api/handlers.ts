@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { contractError, MAX_ANNOUNCED_BLOCKS, type ContractErrorCode, type EmergencyRecord, type IndexSyncView, type StoredBlock } from '../../../shared/contract/index.ts';
 import { exportBackup } from '../identity/index.ts';
 import type { MeshSyncView } from '../lora/mesh-sync.ts';
@@ -221,6 +221,10 @@ export function createHandlers(node: PakitNode): Handlers {
     'messages.markRead': ({ conversation }) => node.messages.markRead(conversation),
     'map.tiles': () => node.tiles.info(),
     'map.setTiles': ({ path }) => {
+      // A relative path would mean the node's working folder, which the operator cannot see.
+      if (path !== '' && !isAbsolute(path)) {
+        throw refusal('invalid_input', 'relative_path', 'The tile file needs its full path.', 'Give the whole path of the file on the computer the node runs on, e.g. /home/pakit/maps/area.mbtiles.');
+      }
       try {
         return node.useTileFile(path === '' ? undefined : path);
       } catch (error) {
