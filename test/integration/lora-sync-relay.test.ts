@@ -11,7 +11,7 @@ import { createTestNode, scaledClock } from '../helpers/test-node.ts';
 
 const BROADCAST = 0xffffffff;
 
-describe('LoRa index sync across a relay', { timeout: 90_000 }, () => {
+describe('LoRa index sync across a relay', { timeout: 180_000 }, () => {
   const { scheduler, servers, nodes } = simulatedRadios(50);
 
   it('two nodes one relay apart converge on one root, the sync messages relayed once', async () => {
@@ -35,7 +35,7 @@ describe('LoRa index sync across a relay', { timeout: 90_000 }, () => {
       expect((await node.radio.connect({ kind: 'tcp', host: '127.0.0.1', port: server.port })).ok).toBe(true);
     }
     const roots = () => new Set([west, east].map((node) => node.lora.syncView().summary.root_hash)).size;
-    await expect.poll(roots, { timeout: 60_000, interval: 200 }).toBe(1);
+    await expect.poll(roots, { timeout: 120_000, interval: 200 }).toBe(1);
     for (const [node, other] of [[west, east], [east, west]] as const) {
       const view = node.lora.syncView();
       expect(view.summary.block_count).toBe(16);

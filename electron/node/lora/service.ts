@@ -61,10 +61,10 @@ const CONNECT_KEY_ANNOUNCE_MS = { min: 1_000, spread: 20_000 } as const;
 const KEY_ANSWER_MIN_MS = 60_000;
 const CONNECT_INDEX_ANNOUNCE_MS = { min: 30_000, spread: 60_000 } as const;
 /**
- * Receivers spread their acks over most of the minute before the author asks the silent again: in a
- * crowd they would otherwise collide with each other and with the emergency's own relays.
+ * Receivers spread their acks so they do not all answer at once (nor on the emergency's own relays);
+ * one lost to a collision is asked for again by the author's roll-call a minute after the send.
  */
-const EMERGENCY_ACK_DELAY_MS = { min: 3_000, spread: 40_000 } as const;
+const EMERGENCY_ACK_DELAY_MS = { min: 2_000, spread: 8_000 } as const;
 /** Answers to a repeat go out soon, spread a little (several silent nodes may be asked in one round). */
 const REANSWER_DELAY_MS = { min: 500, spread: 2_000 } as const;
 /** The roll-call lists the radios heard this recently when the emergency goes out. */
