@@ -860,22 +860,19 @@ export class LoraService extends EventEmitter<ServiceEvents> {
 
   /**
    * Sends our answers to the radio that put the emergency on air, only as many relays away as the
-   * emergency came (a direct message floods like a broadcast within its hop limit). A "received"
-   * goes without want_ack: in a crowd, firmware retries and their acks would fill the channel, and
-   * the author's roll-call asks again anyway. A person's "seen" is rare and worth the firmware's retries.
+   * emergency came (a direct message floods like a broadcast within its hop limit).
    */
   #answerAuthor(record: EmergencyRecord, answers: { ack?: Uint8Array[]; seen?: Uint8Array[] }, delay: { min: number; spread: number } = { min: 0, spread: 1 }): void {
     const to = record.fromNode && record.fromNode.startsWith('!') ? Number.parseInt(record.fromNode.slice(1), 16) : undefined;
     const hopLimit = to === undefined ? MESH_HOP_LIMIT.emergency : Math.min(record.hops ?? MESH_HOP_LIMIT.emergency, MESH_HOP_LIMIT.emergency);
     this.#later(delay, () => {
-      for (const [frames, wantAck] of [[answers.ack ?? [], false], [answers.seen ?? [], true]] as const) {
-        for (const frame of frames) {
-          const copy = frame.slice();
-          if (to !== undefined) this.#destinations.set(copy, to);
-          // The firmware turns want_ack with hop limit 0 into hop limit 3: to a neighbour, no want_ack.
-          this.#sendOptions.set(copy, { hopLimit, wantAck: to !== undefined && wantAck && hopLimit > 0 });
-          this.#scheduler.enqueue(copy, 'control', FAR_FLOW);
-        }
+      for (const frame of [...(answers.ack ?? []), ...(answers.seen ?? [])]) {
+        const copy = frame.slice();
+        if (to !== undefined) this.#destinations.set(copy, to);
+        // Across a relay, the firmware's retries; to a neighbour none (the firmware turns want_ack
+        // with hop limit 0 into 3 hops of flooding): the roll-call asks again for a lost answer.
+        this.#sendOptions.set(copy, { hopLimit, wantAck: to !== undefined && hopLimit > 0 });
+        this.#scheduler.enqueue(copy, 'control', FAR_FLOW);
       }
     });
   }
