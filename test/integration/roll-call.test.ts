@@ -46,7 +46,7 @@ describe('emergency roll-call over a line of five radios, one switched off', { t
 
   it('shows received, seen, delivered and silent by radio, repeats to the silent, and the all-clear closes it everywhere', async () => {
     // A has heard every other radio (their NodeInfo floods reach four hops within the default three relays).
-    await expect.poll(() => a.radio.nodes().filter((node) => node.lastHeard !== undefined).length, { timeout: 30_000 }).toBeGreaterThanOrEqual(4);
+    await expect.poll(() => a.radio.nodes().filter((node) => node.lastHeard !== undefined).length, { timeout: 60_000 }).toBeGreaterThanOrEqual(4);
     const eRadio = e.radio.device!.nodeId;
     mesh.devices[4]!.kill(); // E's radio goes dark: the mesh still lists it
     const sent = a.lora.sendEmergency({ text: 'Hiker missing near the east trail', priority: 'urgent', confirmedAgain: false });
