@@ -200,8 +200,6 @@ describe('demo radio and storage in Chromium', { timeout: 45_000 }, () => {
     const neighbourRow = page.locator(`[data-testid="roll-call-member"][data-node="${neighbour.radio.device!.nodeId}"]`);
     await expect.poll(() => neighbourRow.getAttribute('data-answer'), { timeout: 100_000 }).toBe('received');
     await expect.poll(() => page.locator('[data-testid="roll-call-member"][data-answer="received"]').count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
-    // Someone at the demo's far node reads the banner and presses "Seen" (15 s later); it comes back signed.
-    await expect.poll(() => page.locator('[data-testid="roll-call-member"][data-answer="seen"]').count(), { timeout: 120_000 }).toBe(1);
     await page.screenshot({ path: join(artifactsDir, 'console-emergency.png') });
     await neighbour.stop();
   });
