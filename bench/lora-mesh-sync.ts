@@ -109,7 +109,8 @@ export async function measureMeshSync(log: (line: string) => void, seed = 12): P
   }
 }
 
-/** `npm run bench -- lora-mesh-sync`. */
+/** `npm run bench -- lora-mesh-sync`; `LORA_MESH_SYNC_SEED=N` lays out another mesh (same seed, same mesh and losses). */
 export async function run(log: (line: string) => void): Promise<Record<string, number>> {
-  return measureMeshSync(log);
+  const seed = process.env.LORA_MESH_SYNC_SEED;
+  return seed === undefined ? measureMeshSync(log) : measureMeshSync(log, Number(seed));
 }
