@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { LoraMessage } from '../../../electron/node/lora/index.ts';
+import type { LoraMessage, SyncMessage } from '../../../electron/node/lora/index.ts';
 import {
   CodedSymbols,
   IndexSync,
@@ -447,6 +447,79 @@ describe('IndexSync over real frames', () => {
   });
 });
 
+describe('IndexSync repairs a lost leg inside the session', () => {
+  /** Delivers messages and ticks both sides every 5 s, losing the `lose`-th sync message (1-based). */
+  function runLosing(channel: Channel, lose: number, limitMs: number): { lost: string; took: number } {
+    const start = channel.now;
+    let syncMessages = 0;
+    let lost = '';
+    while (channel.now - start < limitMs) {
+      while (channel.queue.length > 0) {
+        const next = channel.queue[0]!;
+        if (next.message.type === 'sync' && ++syncMessages === lose) {
+          lost = (decodeSyncPayload(next.message.payload) as { kind: string }).kind;
+          channel.queue.shift();
+        } else channel.step();
+      }
+      if (lost && channel.a.index.rootHash() === channel.b.index.rootHash() && channel.a.sync.openSessions + channel.b.sync.openSessions === 0) break;
+      channel.now += 5_000;
+      channel.apply(channel.a, channel.a.sync.tick(channel.now));
+      channel.apply(channel.b, channel.b.sync.tick(channel.now));
+    }
+    return { lost, took: channel.now - start };
+  }
+
+  const sessionsOf = (channel: Channel) => new Set(channel.trace.flatMap((entry) => (entry.message.type === 'sync' ? [entry.message.session] : [])));
+
+  it('whichever message is lost (sketch, ids or reply), the waiting side sends its last one again and the same session ends in sync within a minute', () => {
+    const random = seededRandom(40);
+    const common = randomIds(random, 500);
+    for (const [lose, kind] of [[1, 'symbols'], [2, 'ids'], [3, 'reply']] as const) {
+      const onlyA = randomIds(random, 6);
+      const onlyB = randomIds(random, 6);
+      const channel = new Channel(node(1, [...common, ...onlyA], { limits: { startDelayMs: 0 } }), node(2, [...common, ...onlyB], { limits: { startDelayMs: 0 } }));
+      channel.announce(channel.a);
+      const { lost, took } = runLosing(channel, lose, 170_000);
+      expect(lost).toBe(kind);
+      expectConverged(channel, [...common, ...onlyA, ...onlyB]);
+      expect(took).toBeLessThanOrEqual(60_000);
+      expect(sessionsOf(channel).size).toBe(1);
+      expect(channel.a.sync.peer('node-2')).toMatchObject({ state: 'reconciled', learned: 6 });
+      expect(channel.b.sync.peer('node-1')).toMatchObject({ state: 'reconciled', learned: 6 });
+      expect(channel.rejected).toEqual([]);
+    }
+  });
+
+  it('a late copy of a finished session is never taken for a new one: no answer, no session, no complaint', () => {
+    const random = seededRandom(41);
+    const common = randomIds(random, 300);
+    const channel = reconcile(common, randomIds(random, 4), randomIds(random, 4));
+    const sketch = channel.trace.find((entry) => entry.message.type === 'sync')!.message;
+    expect(channel.a.sync.openSessions).toBe(0);
+    // The sketch's sender was answered and is done: a copy still in a queue arrives after the end.
+    const late = channel.a.sync.onSync('node-2', sketch as SyncMessage, channel.now + 20_000);
+    expect(late).toEqual({ send: [], learned: [], rejected: [] });
+    expect(channel.a.sync.openSessions).toBe(0);
+  });
+
+  it('the side that spoke last answers a resend of what it answered from memory, once per copy and at most three times', () => {
+    const random = seededRandom(42);
+    const common = randomIds(random, 300);
+    const channel = new Channel(node(1, [...common, ...randomIds(random, 4)], { limits: { startDelayMs: 0 } }), node(2, [...common, ...randomIds(random, 4)], { limits: { startDelayMs: 0 } }));
+    channel.announce(channel.a);
+    channel.step(); // the announce: b starts
+    channel.step(); // b's sketch: a answers with ids
+    const ids = channel.queue[0]!;
+    channel.step(); // the ids: b replies and is done
+    const reply = channel.queue.map((entry) => entry.message);
+    expect(reply.length).toBeGreaterThan(0);
+    channel.queue.length = 0; // the reply is lost
+    expect(channel.b.sync.openSessions).toBe(0);
+    const copies = [1, 2, 3, 4].map((n) => channel.b.sync.onSync('node-1', ids.message as SyncMessage, channel.now + n * 45_000).send.map((outgoing) => outgoing.message));
+    expect(copies).toEqual([reply, reply, reply, []]);
+  });
+});
+
 describe('IndexSync bounds', () => {
   function started(options: Partial<IndexSyncOptions> = {}) {
     const random = seededRandom(30);
@@ -455,16 +528,24 @@ describe('IndexSync bounds', () => {
     return channel;
   }
 
-  it('a silent peer times out the session and frees its slot', () => {
+  it('a silent peer gets the sketch again three times (40 s + 5 s a frame apart), then the session times out and frees its slot', () => {
     const channel = started({ limits: { startDelayMs: 0 } });
     channel.announce(channel.a);
     channel.step();
     expect(channel.b.sync.openSessions).toBe(1);
-    channel.queue.length = 0; // the sketch is lost: the announcer never answers
-    channel.now += 179_000;
-    expect(channel.b.sync.tick(channel.now).send).toEqual([]);
+    const sketch = channel.queue.map((queued) => queued.message);
+    expect(sketch).toHaveLength(1);
+    channel.queue.length = 0; // every copy of the sketch (two frames) is lost: the announcer never answers
+    const resentAfter: number[] = [];
+    for (let waited = 5_000; waited < 180_000; waited += 5_000) {
+      const { send } = channel.b.sync.tick(channel.now + waited);
+      if (send.length === 0) continue;
+      expect(send.map((outgoing) => outgoing.message)).toEqual(sketch);
+      resentAfter.push(waited);
+    }
+    expect(resentAfter).toEqual([50_000, 100_000, 150_000]);
     expect(channel.b.sync.openSessions).toBe(1);
-    channel.now += 1_000;
+    channel.now += 180_000;
     channel.b.sync.tick(channel.now);
     expect(channel.b.sync.openSessions).toBe(0);
     expect(channel.b.sync.peer('node-1')).toMatchObject({ state: 'failed', error: { reason: 'timeout' } });

@@ -66,6 +66,14 @@ export type SyncLimits = {
   readonly startDelayMs: number;
   /** After a failed session, the next one with that peer waits this long. */
   readonly retryAfterFailureMs: number;
+  /**
+   * The side waiting for an answer sends its last messages again after this long plus
+   * `resendPerFrameMs` per frame of them (a lost frame costs a resend, not the session).
+   */
+  readonly resendAfterMs: number;
+  readonly resendPerFrameMs: number;
+  /** Resends per session, on a timer or answering the peer's resend, together. */
+  readonly maxResends: number;
   /** Largest sync message the peer's receiver reassembles. */
   readonly maxMessageBytes: number;
   /**
@@ -86,6 +94,11 @@ export const DEFAULT_SYNC_LIMITS: SyncLimits = {
   sessionTimeoutMs: 180_000,
   startDelayMs: 30_000,
   retryAfterFailureMs: 120_000,
+  // A round trip of two-frame messages on a quiet channel takes ~20 s: the pacing lets one full
+  // frame out every ~5 s (scheduler.ts), so the wait grows with what we sent.
+  resendAfterMs: 40_000,
+  resendPerFrameMs: 5_000,
+  maxResends: 3,
   maxMessageBytes: DEFAULT_RECEIVER_LIMITS.maxMessageBytes,
   rangeDifferences: 256,
 };
@@ -161,9 +174,21 @@ type Snapshot = {
   readonly colliding: IdParts[];
 };
 
-type SessionBase = {
+/** What a session remembers to repair a lost leg: messages heard, and what we said last. */
+type Resendable = {
   readonly peer: string;
   readonly id: number;
+  /** Fingerprints of the payloads received: a second copy is the peer resending. */
+  readonly heard: Set<string>;
+  /** The payloads of our last leg, while it is the last leg (empty once the peer answered). */
+  lastOut: Uint8Array[];
+  lastOutAt: number;
+  /** The payload our last leg answers: the peer resending it missed that leg. */
+  answering: string | undefined;
+  resends: number;
+};
+
+type SessionBase = Resendable & {
   readonly snapshot: Snapshot;
   /** Set in a range session: the prefixes it covers and the encoder's id count there. */
   readonly range: SyncRange | undefined;
@@ -172,6 +197,8 @@ type SessionBase = {
   lastDirection: 'in' | 'out' | undefined;
   idsAccepted: number;
 };
+/** A session that ended: kept a while so a late copy is answered from memory, or ignored, never taken for a new session. */
+type FinishedSession = Resendable & { readonly expiresAt: number };
 type EncoderSession = SessionBase & {
   readonly role: 'encoder';
   readonly symbols: CodedSymbols;
@@ -225,6 +252,8 @@ const SYMBOLS_PER_DIFFERENCE = 1.8;
 const SYMBOLS_MARGIN = 10;
 /** The first sketch fills two frames: enough for d ≈ 20 with p ≈ 99.96 %. */
 const FIRST_BATCH_FRAMES = 2;
+/** Finished sessions remembered at once (all peers): a range plan finishes one every round trip. */
+const MAX_FINISHED_SESSIONS = 64;
 
 class Outbox {
   readonly send: OutgoingSync[] = [];
@@ -240,7 +269,11 @@ export class IndexSync {
   /** Largest payload of one sync message. */
   readonly #maxPayload: number;
   readonly #sessions = new Map<string, Session>();
+  /** By `peer/session`, oldest first. */
+  readonly #finished = new Map<string, FinishedSession>();
   readonly #peers = new Map<string, PeerRecord>();
+  /** Fingerprint of the payload being handled: the legs it starts answer it. */
+  #arriving: string | undefined;
 
   constructor(options: IndexSyncOptions) {
     this.#index = options.index;
@@ -254,6 +287,7 @@ export class IndexSync {
 
   /** A peer's index-announce: equal roots end there; different ones start (or schedule) a session. */
   onAnnounce(peer: string, announce: IndexAnnounceMessage, now: number): SyncOutput {
+    this.#arriving = undefined;
     const out = new Outbox();
     const record = this.#record(peer, now);
     record.theirRoot = announce.rootHash;
@@ -282,6 +316,7 @@ export class IndexSync {
 
   /** A sync message from a peer. */
   onSync(peer: string, message: SyncMessage, now: number): SyncOutput {
+    this.#arriving = undefined;
     const out = new Outbox();
     const record = this.#record(peer, now);
     record.bytesOnAir += syncFrameBytes(message.payload.length);
@@ -289,6 +324,14 @@ export class IndexSync {
     if (!('kind' in payload)) return this.#rejected(out, peer, payload);
     const session = this.#sessions.get(peer);
     const ours = session !== undefined && session.id === message.session ? session : undefined;
+    const fingerprint = fingerprintOf(message.payload);
+    if (ours?.heard.has(fingerprint)) {
+      ours.lastActivityAt = now;
+      return this.#repeated(ours, fingerprint, now, out);
+    }
+    const finished = ours ? undefined : this.#finished.get(finishedKey(peer, message.session));
+    if (finished) return finished.heard.has(fingerprint) ? this.#repeated(finished, fingerprint, now, out) : out;
+    this.#arriving = fingerprint;
     if (payload.kind === 'symbols' && !ours) return this.#offered(record, session, message.session, payload, now, out);
     if (!ours) return this.#rejected(out, peer, syncReject('unknown_session', `no session ${message.session} with ${peer}`));
     this.#leg(ours, 'in', now);
@@ -323,11 +366,13 @@ export class IndexSync {
 
   /** Starts sessions whose delay is over and fails sessions idle too long. */
   tick(now: number): SyncOutput {
+    this.#arriving = undefined;
     const out = new Outbox();
+    for (const [key, finished] of this.#finished) if (finished.expiresAt <= now) this.#finished.delete(key);
     for (const session of [...this.#sessions.values()]) {
       if (now - session.lastActivityAt >= this.#limits.sessionTimeoutMs) {
         this.#fail(session, 'timeout', `no answer for ${Math.round((now - session.lastActivityAt) / 1000)} s`, now);
-      }
+      } else if (session.lastOut.length > 0 && now - session.lastOutAt >= this.#resendDelay(session.lastOut)) this.#resend(session, now, out);
     }
     for (const record of this.#peers.values()) {
       if (record.pendingStartAt !== undefined && record.pendingStartAt <= now && !this.#sessions.has(record.peer)) this.#start(record, now, out);
@@ -481,6 +526,7 @@ export class IndexSync {
       snapshot,
       range: prefixes && { ...prefixes, count: Math.min(0xffff, snapshotSize(snapshot)) },
       symbols: new CodedSymbols(snapshot.keysHi, snapshot.keysLo, id),
+      ...freshResendable(record.peer, id),
       lastActivityAt: now,
       legs: 1,
       lastDirection: 'in',
@@ -616,6 +662,7 @@ export class IndexSync {
       snapshot,
       range: payload.range,
       decoder: new PeelingDecoder(snapshot.scheme, own, (identity) => snapshot.byIdentity.has(identity)),
+      ...freshResendable(record.peer, id),
       lastActivityAt: now,
       legs: 0,
       lastDirection: undefined,
@@ -817,13 +864,25 @@ export class IndexSync {
 
   #send(session: Session, payload: SyncPayload, now: number, out: Outbox): void {
     const bytes = encodeSyncPayload(payload);
-    out.send.push({ peer: session.peer, message: { type: 'sync', session: session.id, payload: bytes } });
-    this.#peers.get(session.peer)!.bytesOnAir += syncFrameBytes(bytes.length);
+    this.#put(session.peer, session.id, bytes, out);
     this.#leg(session, 'out', now);
+    session.lastOut.push(bytes);
+    session.lastOutAt = now;
+  }
+
+  #put(peer: string, id: number, payload: Uint8Array, out: Outbox): void {
+    out.send.push({ peer, message: { type: 'sync', session: id, payload } });
+    const record = this.#peers.get(peer);
+    if (record) record.bytesOnAir += syncFrameBytes(payload.length);
   }
 
   #leg(session: Session, direction: 'in' | 'out', now: number): void {
-    if (session.lastDirection !== direction) session.legs += 1;
+    if (session.lastDirection !== direction) {
+      session.legs += 1;
+      if (direction === 'in') session.lastOut = [];
+      else session.answering = this.#arriving !== undefined && session.heard.has(this.#arriving) ? this.#arriving : undefined;
+    }
+    if (direction === 'in' && this.#arriving !== undefined) session.heard.add(this.#arriving);
     session.lastDirection = direction;
     session.lastActivityAt = now;
     const record = this.#peers.get(session.peer)!;
@@ -836,7 +895,7 @@ export class IndexSync {
   }
 
   #complete(session: Session, now: number): void {
-    this.#sessions.delete(session.peer);
+    this.#finish(session, now);
     const record = this.#peers.get(session.peer)!;
     record.state = 'reconciled';
     record.failedAt = undefined;
@@ -845,7 +904,7 @@ export class IndexSync {
 
   /** `outOfBounds`: the peer said the differences exceed its bounds (an abort for limits). */
   #fail(session: Session, reason: SyncFailureReason, detail: string, now: number, outOfBounds = false): void {
-    this.#sessions.delete(session.peer);
+    this.#finish(session, now);
     const record = this.#peers.get(session.peer)!;
     this.#failRecord(record, reason, detail, now);
     if (session.role !== 'encoder' || (reason !== 'too_many_differences' && !outOfBounds)) {
@@ -869,6 +928,37 @@ export class IndexSync {
     record.pendingStartAt = now;
   }
 
+  /** The session closes; what it needs to answer a late copy stays for one session timeout. */
+  #finish(session: Session, now: number): void {
+    this.#sessions.delete(session.peer);
+    const { peer, id, heard, lastOut, lastOutAt, answering, resends } = session;
+    const key = finishedKey(peer, id);
+    this.#finished.delete(key);
+    this.#finished.set(key, { peer, id, heard, lastOut, lastOutAt, answering, resends, expiresAt: now + this.#limits.sessionTimeoutMs });
+    if (this.#finished.size > MAX_FINISHED_SESSIONS) this.#finished.delete(this.#finished.keys().next().value!);
+  }
+
+  /**
+   * A copy of a payload already handled. When it is the one our last leg answered, the peer missed
+   * that leg: send it again. Any other copy (a resend that crossed our answer) changes nothing.
+   */
+  #repeated(session: Resendable, fingerprint: string, now: number, out: Outbox): SyncOutput {
+    if (fingerprint === session.answering && session.lastOut.length > 0) this.#resend(session, now, out);
+    return out;
+  }
+
+  #resend(session: Resendable, now: number, out: Outbox): void {
+    if (session.resends >= this.#limits.maxResends) return;
+    session.resends += 1;
+    session.lastOutAt = now;
+    for (const payload of session.lastOut) this.#put(session.peer, session.id, payload, out);
+  }
+
+  #resendDelay(payloads: readonly Uint8Array[]): number {
+    const frames = payloads.reduce((sum, payload) => sum + framesFor(payload.length), 0);
+    return this.#limits.resendAfterMs + frames * this.#limits.resendPerFrameMs;
+  }
+
   #failRecord(record: PeerRecord, reason: SyncFailureReason, detail: string, now: number): void {
     record.state = 'failed';
     record.error = { reason, detail };
@@ -883,6 +973,21 @@ export class IndexSync {
     out.rejected.push({ ...rejection, peer });
     return out;
   }
+}
+
+function freshResendable(peer: string, id: number): Resendable {
+  return { peer, id, heard: new Set(), lastOut: [], lastOutAt: -Infinity, answering: undefined, resends: 0 };
+}
+
+function finishedKey(peer: string, id: number): string {
+  return `${peer}/${id}`;
+}
+
+/** FNV-1a over the payload, with its length: tells a resent copy from a new message of the session. */
+function fingerprintOf(payload: Uint8Array): string {
+  let hash = 0x811c9dc5;
+  for (const byte of payload) hash = Math.imul(hash ^ byte, 0x01000193);
+  return `${payload.length}:${(hash >>> 0).toString(16)}`;
 }
 
 function formatOf(scheme: ShortIdScheme): KeyFormat {
