@@ -11,6 +11,7 @@
 // sent once by every node.
 import { Portnums } from '@meshtastic/protobufs';
 import { randomBytes } from 'node:crypto';
+import { builtinTypeOf } from '../electron/node/lora/messages.ts';
 import type { PakitNode } from '../electron/node/node.ts';
 import { createSimMesh, ScaledRealTimeScheduler, serveDeviceOverTcp } from '../electron/sim/index.ts';
 import { watchAir } from '../test/helpers/air.ts';
@@ -57,7 +58,7 @@ export async function measureMeshSync(log: (line: string) => void, seed = 12): P
   const nums = mesh.devices.map((device) => device.nodeNum);
   const links = nums.flatMap((a, i) => nums.slice(i + 1).filter((b) => mesh.medium.linkBetween(a, b)));
   log(`mesh: ${NODES} radios, ${links.length} links of ${(NODES * (NODES - 1)) / 2} pairs, ${LOSS * 100} % loss, LONG_FAST EU_868`);
-  const meter = { counting: false, bytes: 0, frames: 0 };
+  const meter = { counting: false, bytes: 0, frames: 0, byKind: new Map<string, number>() };
   const counted = new Set<number>();
   watchAir(mesh, ({ frame, data, code }) => {
     if (!meter.counting) return;
@@ -66,6 +67,8 @@ export async function measureMeshSync(log: (line: string) => void, seed = 12): P
     if (ours || (data.portnum === Portnums.PortNum.ROUTING_APP && counted.has(data.requestId))) {
       meter.bytes += data.payload.length;
       meter.frames += 1;
+      const kind = code === undefined ? 'routing' : (builtinTypeOf(code) ?? `0x${code.toString(16)}`);
+      meter.byKind.set(kind, (meter.byKind.get(kind) ?? 0) + data.payload.length);
     }
   });
   const servers = await Promise.all(mesh.devices.map((device) => serveDeviceOverTcp(device)));
@@ -100,7 +103,7 @@ export async function measureMeshSync(log: (line: string) => void, seed = 12): P
     const naiveFlood = NODES * IDS_PER_NODE * ID_BYTES;
     log(`converged in ${convergeS.toFixed(0)} s of radio time (${(convergeS / 60).toFixed(1)} min); ${meter.frames} frames, ${meter.bytes} payload bytes on air = ${perNode.toFixed(0)} per node`);
     log(`naive flood (each of the ${NODES * IDS_PER_NODE} new ids, ${ID_BYTES} B, sent once by every node): ${naiveFlood} B per node; ours is ${(perNode / naiveFlood).toFixed(2)}x that`);
-    log(`medium: ${JSON.stringify(mesh.medium.stats)}`);
+    log(`bytes by frame kind (fragments apart): ${JSON.stringify(Object.fromEntries(meter.byKind))}; medium: ${JSON.stringify(mesh.medium.stats)}`);
     return { 'lora.mesh.sync_converge_s': convergeS, 'lora.mesh.sync_bytes_per_node': perNode, 'lora.mesh.sync_naive_flood_bytes_per_node': naiveFlood };
   } finally {
     for (const node of nodes) await node.stop();

@@ -23,16 +23,34 @@ export type MeshSyncStep = {
   rejected: string[];
 };
 
+/** One small frame per node every few minutes: peers with another root start a sync. */
+export const INDEX_ANNOUNCE_EVERY_MS = 5 * 60_000;
+/**
+ * Once our root has moved (ids learned, blocks stored), the next announce goes after a random wait
+ * in this range rather than at the next periodic one: neighbours learn of the change within
+ * seconds, so ids spread a hop per session, not a hop per 5 minutes. The spread keeps neighbours
+ * that learned in the same session from announcing together.
+ */
+export const ANNOUNCE_AFTER_CHANGE_MS = { min: 5_000, spread: 25_000 } as const;
+/** Announces at most this often however fast the root moves: 1 frame a minute is ~2 % of the 10 % duty cycle. */
+export const ANNOUNCE_MIN_GAP_MS = 60_000;
+
 export class MeshSync {
   readonly #meshIndex: MeshIndex;
   readonly #sync: IndexSync;
   readonly #ownIds: () => Iterable<ContentId>;
+  readonly #random: () => number;
+  /** The root our last announce carried (undefined before the first). */
+  #announcedRoot: string | undefined;
+  /** When the announce for a root change is due, once the change was noticed. */
+  #changeAnnounceAt: number | undefined;
 
   constructor(options: { indexFile: string; ownIds: () => Iterable<ContentId>; random: () => number; onProblem: (problem: MeshIndexProblem) => void }) {
     const { meshIndex, problem } = MeshIndex.open(options.indexFile);
     if (problem) options.onProblem(problem);
     this.#meshIndex = meshIndex;
     this.#ownIds = options.ownIds;
+    this.#random = options.random;
     this.#meshIndex.includeOwn(options.ownIds());
     this.#sync = new IndexSync({ index: meshIndex.index, random: options.random });
   }
@@ -42,7 +60,21 @@ export class MeshSync {
     this.#meshIndex.includeOwn(this.#ownIds());
     const { version, block_count: blockCount, root_hash: rootHash } = this.#meshIndex.summary();
     this.#sync.announced(now);
+    this.#announcedRoot = rootHash;
+    this.#changeAnnounceAt = undefined;
     return { type: 'index-announce', version, blockCount, rootHash };
+  }
+
+  /** Whether our announce should go now, the last one having gone at `lastAnnounceAt`: periodic, or soon after our root moved. */
+  announceDue(now: number, lastAnnounceAt: number): boolean {
+    if (now - lastAnnounceAt >= INDEX_ANNOUNCE_EVERY_MS) return true;
+    this.#meshIndex.includeOwn(this.#ownIds());
+    if (this.#announcedRoot === undefined || this.#meshIndex.summary().root_hash === this.#announcedRoot) {
+      this.#changeAnnounceAt = undefined;
+      return false;
+    }
+    this.#changeAnnounceAt ??= now + ANNOUNCE_AFTER_CHANGE_MS.min + this.#random() * ANNOUNCE_AFTER_CHANGE_MS.spread;
+    return now >= Math.max(this.#changeAnnounceAt, lastAnnounceAt + ANNOUNCE_MIN_GAP_MS);
   }
 
   onAnnounce(peer: string, announce: IndexAnnounceMessage, now: number): MeshSyncStep {
@@ -52,6 +84,11 @@ export class MeshSync {
 
   onSync(peer: string, message: SyncMessage, now: number): MeshSyncStep {
     return this.#step(this.#sync.onSync(peer, message, now));
+  }
+
+  /** A sync message to `peer` in session `session` went to the radio now. */
+  onAir(peer: string, session: number, now: number): void {
+    this.#sync.onAir(peer, session, now);
   }
 
   tick(now: number): MeshSyncStep {

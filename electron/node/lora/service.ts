@@ -43,8 +43,6 @@ const KEY_REQUEST_MIN_MS = 60_000;
 const MAX_KEY_REQUESTS_REMEMBERED = 256;
 /** Answering requests for our key: at most this often, so neighbours asking together cost one announce. */
 const KEY_REQUEST_ANSWER_MIN_MS = 15_000;
-/** One small frame per node every few minutes: peers with another root start a sync. */
-const INDEX_ANNOUNCE_EVERY_MS = 5 * 60_000;
 const SYNC_TICK_MS = 5_000;
 /** The sender number given to messages a bridge brought in over IP (no radio has node number 0). */
 const VIA_IP = 0;
@@ -224,6 +222,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   #lastIndexAnnounce = -Infinity;
   /** Frames addressed to one radio (sync sessions); everything else is broadcast. */
   readonly #destinations = new WeakMap<Uint8Array, number>();
+  /** The last frame of each sync message: index sync times its resends from when that goes to the radio. */
+  readonly #syncMessageEnds = new WeakMap<Uint8Array, { peer: string; session: number }>();
   readonly #delayed = new Set<unknown>();
   /** Radio node number -> the key id it announced as its own. */
   readonly #radioKeys = new Map<number, string>();
@@ -557,6 +557,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       this.#pullChunks(now);
     }
     const to = this.#destinations.get(payload) ?? BROADCAST;
+    const syncEnd = this.#syncMessageEnds.get(payload);
+    if (syncEnd) this.#meshSync.onAir(syncEnd.peer, syncEnd.session, now);
     const override = this.#sendOptions.get(payload);
     const hopLimit = override?.hopLimit ?? (isFile ? 0 : isEmergency || flow === FAR_FLOW ? MESH_HOP_LIMIT.emergency : to !== BROADCAST ? this.#peerHops.hopLimitTo(to, this.#announceHops()) : flow === NEIGHBOURS_FLOW ? indexAnnounceHopLimit(this.#options.link.nodes(), this.#radioKeys.keys(), this.#peerHops) : MESH_HOP_LIMIT.other);
     const queued = this.#options.link.enqueue({
@@ -725,7 +727,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
 
   #announceIndex(force: boolean): void {
     const now = this.#options.clock.now();
-    if (this.#options.link.state.status !== 'ready' || (!force && now - this.#lastIndexAnnounce < INDEX_ANNOUNCE_EVERY_MS)) return;
+    if (this.#options.link.state.status !== 'ready' || (!force && !this.#meshSync.announceDue(now, this.#lastIndexAnnounce))) return;
     this.#lastIndexAnnounce = now;
     for (const frame of this.sender.encode(this.#meshSync.announcement(now), now).frames) this.#scheduler.enqueue(frame, 'index', NEIGHBOURS_FLOW);
     this.#pump();
@@ -767,7 +769,9 @@ export class LoraService extends EventEmitter<ServiceEvents> {
 
   #sendTo(nodeId: string, message: LoraMessage, now: number): void {
     const to = Number.parseInt(nodeId.slice(1), 16);
-    for (const frame of this.sender.encode(message, now).frames) {
+    const { frames } = this.sender.encode(message, now);
+    if (message.type === 'sync') this.#syncMessageEnds.set(frames.at(-1)!, { peer: nodeId, session: message.session });
+    for (const frame of frames) {
       this.#destinations.set(frame, to);
       this.#scheduler.enqueue(frame, 'index');
     }

@@ -518,6 +518,41 @@ describe('IndexSync repairs a lost leg inside the session', () => {
     const copies = [1, 2, 3, 4].map((n) => channel.b.sync.onSync('node-1', ids.message as SyncMessage, channel.now + n * 45_000).send.map((outgoing) => outgoing.message));
     expect(copies).toEqual([reply, reply, reply, []]);
   });
+
+  it('a copy that crosses our answer is not answered: within 20 s of that answer going on air, or while the session is open', () => {
+    const random = seededRandom(43);
+    const common = randomIds(random, 300);
+    const channel = new Channel(node(1, [...common, ...randomIds(random, 4)], { limits: { startDelayMs: 0 } }), node(2, [...common, ...randomIds(random, 4)], { limits: { startDelayMs: 0 } }));
+    channel.announce(channel.a);
+    channel.step();
+    const sketch = channel.queue[0]!;
+    channel.step(); // a answers the sketch with ids and waits for the reply
+    expect(channel.a.sync.openSessions).toBe(1);
+    // b resent its sketch before a's ids reached it: a's own timer covers a lost answer.
+    expect(channel.a.sync.onSync('node-2', sketch.message as SyncMessage, channel.now + 30_000).send).toEqual([]);
+    const ids = channel.queue[0]!;
+    channel.step(); // b replies and is done; its reply sits in a queue until it goes on air 60 s later
+    channel.queue.length = 0;
+    const session = (ids.message as SyncMessage).session;
+    channel.b.sync.onAir('node-1', session, channel.now + 60_000);
+    expect(channel.b.sync.onSync('node-1', ids.message as SyncMessage, channel.now + 70_000).send).toEqual([]);
+    expect(channel.b.sync.onSync('node-1', ids.message as SyncMessage, channel.now + 85_000).send).not.toEqual([]);
+  });
+
+  it('the wait before a resend (and the timeout) counts from when the message went to the radio, not from when it was queued', () => {
+    const channel = new Channel(node(1, randomIds(seededRandom(44), 50), { limits: { startDelayMs: 0 } }), node(2, randomIds(seededRandom(45), 50), { limits: { startDelayMs: 0 } }));
+    channel.announce(channel.a);
+    channel.step();
+    const sketch = channel.queue[0]!.message as SyncMessage;
+    channel.queue.length = 0;
+    const start = channel.now;
+    channel.b.sync.onAir('node-1', sketch.session, start + 100_000); // a long queue before it went
+    const resentAfter: number[] = [];
+    for (let waited = 5_000; waited <= 300_000; waited += 5_000) if (channel.b.sync.tick(start + waited).send.length > 0) resentAfter.push(waited);
+    expect(resentAfter[0]).toBe(150_000);
+    expect(channel.b.sync.peer('node-1')).toMatchObject({ state: 'failed', error: { reason: 'timeout' } });
+    expect(resentAfter.at(-1)).toBeLessThan(280_000);
+  });
 });
 
 describe('IndexSync bounds', () => {

@@ -325,9 +325,11 @@ export class IndexSync {
     const session = this.#sessions.get(peer);
     const ours = session !== undefined && session.id === message.session ? session : undefined;
     const fingerprint = fingerprintOf(message.payload);
+    // A copy while the session is open: the peer resent before our answer reached it. We wait on
+    // it (our own timer resends), or it is a batch we are still reading: nothing to say.
     if (ours?.heard.has(fingerprint)) {
       ours.lastActivityAt = now;
-      return this.#repeated(ours, fingerprint, now, out);
+      return out;
     }
     const finished = ours ? undefined : this.#finished.get(finishedKey(peer, message.session));
     if (finished) return finished.heard.has(fingerprint) ? this.#repeated(finished, fingerprint, now, out) : out;
@@ -362,6 +364,20 @@ export class IndexSync {
       if (record.pendingStartAt === undefined || record.theirRoot === null || ourRoot < record.theirRoot) continue;
       record.pendingStartAt = Math.max(record.pendingStartAt, now + this.#limits.startDelayMs);
     }
+  }
+
+  /**
+   * The last frame of a message of session `id` went to the radio now. Queues on a busy channel can
+   * hold a message for a minute: the wait for the answer (resend, timeout) counts from here.
+   */
+  onAir(peer: string, id: number, now: number): void {
+    const session = this.#sessions.get(peer);
+    if (session?.id === id) {
+      session.lastActivityAt = Math.max(session.lastActivityAt, now);
+      session.lastOutAt = Math.max(session.lastOutAt, now);
+    }
+    const finished = this.#finished.get(finishedKey(peer, id));
+    if (finished) finished.lastOutAt = Math.max(finished.lastOutAt, now);
   }
 
   /** Starts sessions whose delay is over and fails sessions idle too long. */
@@ -939,11 +955,11 @@ export class IndexSync {
   }
 
   /**
-   * A copy of a payload already handled. When it is the one our last leg answered, the peer missed
-   * that leg: send it again. Any other copy (a resend that crossed our answer) changes nothing.
+   * A copy of a payload a finished session handled. When it is the one our last leg answered, and
+   * that leg has been on air a while (so the copy did not cross it), the peer missed it: send it again.
    */
   #repeated(session: Resendable, fingerprint: string, now: number, out: Outbox): SyncOutput {
-    if (fingerprint === session.answering && session.lastOut.length > 0) this.#resend(session, now, out);
+    if (fingerprint === session.answering && session.lastOut.length > 0 && now - session.lastOutAt >= this.#limits.resendAfterMs / 2) this.#resend(session, now, out);
     return out;
   }
 
