@@ -26,7 +26,7 @@ const LOSS = 0.05;
 const CONVERGE_LIMIT_MS = 6 * 3_600_000;
 const ID_BYTES = 33;
 
-const PROGRESS_EVERY_MS = 15 * 60_000;
+const PROGRESS_EVERY_MS = 5 * 60_000;
 
 /** Where the mesh stands: distinct roots, the spread of known ids, sessions by state and why they failed. */
 function progress(nodes: readonly PakitNode[], seconds: number): string {
@@ -37,7 +37,9 @@ function progress(nodes: readonly PakitNode[], seconds: number): string {
     const key = peer.error ? `${peer.state}:${peer.error.reason}` : peer.state;
     states.set(key, (states.get(key) ?? 0) + 1);
   }
-  return `after ${(seconds / 60).toFixed(0)} min: ${roots(nodes)} roots, ids known ${Math.min(...counts)}..${Math.max(...counts)}, peers ${JSON.stringify(Object.fromEntries(states))}`;
+  const behind = views[counts.indexOf(Math.min(...counts))]!;
+  const behindPeers = behind.peers.map((peer) => `${peer.peer}:${peer.state}${peer.error ? `(${peer.error.detail})` : ''}:${peer.learned}`).join(' ');
+  return `after ${(seconds / 60).toFixed(0)} min: ${roots(nodes)} roots, ids known ${Math.min(...counts)}..${Math.max(...counts)}, peers ${JSON.stringify(Object.fromEntries(states))}; furthest behind: ${behindPeers}`;
 }
 
 const roots = (nodes: readonly PakitNode[]) => new Set(nodes.map((node) => node.lora.syncView().summary.root_hash)).size;

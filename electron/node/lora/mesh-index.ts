@@ -54,9 +54,11 @@ export class MeshIndex {
     return [...this.#learned];
   }
 
-  /** Adds this node's own blocks (cheap when nothing changed: the index skips ids it has). */
-  includeOwn(ids: Iterable<ContentId>): void {
-    this.index.merge(ids);
+  /** Adds this node's own blocks (cheap when nothing changed: the index skips ids it has); returns those it lacked. */
+  includeOwn(ids: Iterable<ContentId>): ContentId[] {
+    const added: ContentId[] = [];
+    for (const id of ids) if (this.index.add(id)) added.push(id);
+    return added;
   }
 
   /** Merges ids a peer told us of; returns how many were new. */

@@ -26,24 +26,43 @@ export type MeshSyncStep = {
 /** One small frame per node every few minutes: peers with another root start a sync. */
 export const INDEX_ANNOUNCE_EVERY_MS = 5 * 60_000;
 /**
- * Once our root has moved (ids learned, blocks stored), the next announce goes after a random wait
- * in this range rather than at the next periodic one: neighbours learn of the change within
- * seconds, so ids spread a hop per session, not a hop per 5 minutes. The spread keeps neighbours
- * that learned in the same session from announcing together.
+ * Ids new to us go to all neighbours in one broadcast after a random wait in this range: ids heard
+ * meanwhile (from other neighbours' pushes) go in the same frames, and neighbours that learned the
+ * same ids together do not all key up at once.
  */
-export const ANNOUNCE_AFTER_CHANGE_MS = { min: 5_000, spread: 25_000 } as const;
+export const PUSH_AFTER_MS = { min: 2_000, spread: 20_000 } as const;
+/** More new ids than this at once (a node joining) are left to sessions: pushes are for the few a node stores or hears of. */
+export const MAX_PUSH_IDS = 60;
+/**
+ * Once our root has moved, our announce goes when it has been still this long, plus a random
+ * spread (the pushes around us have settled), instead of at the next periodic one: neighbours
+ * whose roots still differ (a push was lost) then repair it by a session within a minute or two.
+ */
+export const ANNOUNCE_AFTER_CHANGE_MS = { settle: 45_000, spread: 30_000 } as const;
 /** Announces at most this often however fast the root moves: 1 frame a minute is ~2 % of the 10 % duty cycle. */
 export const ANNOUNCE_MIN_GAP_MS = 60_000;
+/**
+ * A session with a neighbour whose announce differs starts only once our root has been still this
+ * long: while pushes still bring ids, the difference is mostly what the next pushes carry anyway.
+ */
+export const SESSION_AFTER_CHANGE_MS = 30_000;
 
 export class MeshSync {
   readonly #meshIndex: MeshIndex;
   readonly #sync: IndexSync;
   readonly #ownIds: () => Iterable<ContentId>;
   readonly #random: () => number;
+  /** Ids new to us since our last push, and when that push goes. */
+  #unpushed: ContentId[] = [];
+  #pushAt: number | undefined;
   /** The root our last announce carried (undefined before the first). */
   #announcedRoot: string | undefined;
-  /** When the announce for a root change is due, once the change was noticed. */
-  #changeAnnounceAt: number | undefined;
+  /** Our root as last seen, since when, and this change's share of the spread. */
+  #root: string | undefined;
+  #rootSince = -Infinity;
+  #announceSpread = 0;
+  /** When ids last joined our index (stored or learned). */
+  #changedAt = -Infinity;
 
   constructor(options: { indexFile: string; ownIds: () => Iterable<ContentId>; random: () => number; onProblem: (problem: MeshIndexProblem) => void }) {
     const { meshIndex, problem } = MeshIndex.open(options.indexFile);
@@ -51,39 +70,61 @@ export class MeshSync {
     this.#meshIndex = meshIndex;
     this.#ownIds = options.ownIds;
     this.#random = options.random;
+    // Blocks stored before this start are not news: sessions carry them where they are missing.
     this.#meshIndex.includeOwn(options.ownIds());
     this.#sync = new IndexSync({ index: meshIndex.index, random: options.random });
   }
 
   /** Our signed announce's content, going on air now: taken after adding blocks stored since the last one. */
   announcement(now: number): IndexAnnounceMessage {
-    this.#meshIndex.includeOwn(this.#ownIds());
+    this.#includeOwn(now);
     const { version, block_count: blockCount, root_hash: rootHash } = this.#meshIndex.summary();
     this.#sync.announced(now);
     this.#announcedRoot = rootHash;
-    this.#changeAnnounceAt = undefined;
     return { type: 'index-announce', version, blockCount, rootHash };
   }
 
-  /** Whether our announce should go now, the last one having gone at `lastAnnounceAt`: periodic, or soon after our root moved. */
+  /**
+   * Whether our announce should go now, the last one having gone at `lastAnnounceAt`: periodic, or
+   * once our root moved and has been still a while (never before the push of what moved it).
+   */
   announceDue(now: number, lastAnnounceAt: number): boolean {
     if (now - lastAnnounceAt >= INDEX_ANNOUNCE_EVERY_MS) return true;
-    this.#meshIndex.includeOwn(this.#ownIds());
-    if (this.#announcedRoot === undefined || this.#meshIndex.summary().root_hash === this.#announcedRoot) {
-      this.#changeAnnounceAt = undefined;
-      return false;
+    this.#includeOwn(now);
+    const root = this.#meshIndex.summary().root_hash;
+    if (root !== this.#root) {
+      this.#root = root;
+      this.#rootSince = now;
+      this.#announceSpread = this.#random() * ANNOUNCE_AFTER_CHANGE_MS.spread;
     }
-    this.#changeAnnounceAt ??= now + ANNOUNCE_AFTER_CHANGE_MS.min + this.#random() * ANNOUNCE_AFTER_CHANGE_MS.spread;
-    return now >= Math.max(this.#changeAnnounceAt, lastAnnounceAt + ANNOUNCE_MIN_GAP_MS);
+    if (this.#announcedRoot === undefined || root === this.#announcedRoot || this.#unpushed.length > 0) return false;
+    return now >= Math.max(this.#rootSince + ANNOUNCE_AFTER_CHANGE_MS.settle + this.#announceSpread, lastAnnounceAt + ANNOUNCE_MIN_GAP_MS);
+  }
+
+  /** Sync messages to broadcast to all neighbours now: the ids new to us, once their wait is over. */
+  pushDue(now: number): SyncMessage[] {
+    this.#includeOwn(now);
+    if (this.#unpushed.length === 0) return [];
+    if (this.#unpushed.length > MAX_PUSH_IDS) {
+      this.#unpushed = [];
+      this.#pushAt = undefined;
+      return [];
+    }
+    this.#pushAt ??= now + PUSH_AFTER_MS.min + this.#random() * PUSH_AFTER_MS.spread;
+    if (now < this.#pushAt) return [];
+    const messages = this.#sync.push(this.#unpushed);
+    this.#unpushed = [];
+    this.#pushAt = undefined;
+    return messages;
   }
 
   onAnnounce(peer: string, announce: IndexAnnounceMessage, now: number): MeshSyncStep {
-    this.#meshIndex.includeOwn(this.#ownIds());
-    return this.#step(this.#sync.onAnnounce(peer, announce, now));
+    this.#includeOwn(now);
+    return this.#step(this.#sync.onAnnounce(peer, announce, now, this.#changedAt + SESSION_AFTER_CHANGE_MS), now);
   }
 
   onSync(peer: string, message: SyncMessage, now: number): MeshSyncStep {
-    return this.#step(this.#sync.onSync(peer, message, now));
+    return this.#step(this.#sync.onSync(peer, message, now), now);
   }
 
   /** A sync message to `peer` in session `session` went to the radio now. */
@@ -92,7 +133,7 @@ export class MeshSync {
   }
 
   tick(now: number): MeshSyncStep {
-    return this.#step(this.#sync.tick(now));
+    return this.#step(this.#sync.tick(now), now);
   }
 
   /** Ids learned from radio peers, this run or before (the catalogue lists them after a restart). */
@@ -101,13 +142,25 @@ export class MeshSync {
   }
 
   view(): MeshSyncView {
-    this.#meshIndex.includeOwn(this.#ownIds());
+    this.#includeOwn();
     return { summary: this.#meshIndex.summary(), learned: this.#meshIndex.learnedCount, peers: this.#sync.peers() };
   }
 
-  #step(output: SyncOutput): MeshSyncStep {
+  /** Blocks stored since the last look join the index, and the next push. */
+  #includeOwn(now?: number): void {
+    const added = this.#meshIndex.includeOwn(this.#ownIds());
+    if (added.length === 0) return;
+    this.#unpushed.push(...added);
+    if (now !== undefined) this.#changedAt = now;
+  }
+
+  #step(output: SyncOutput, now: number): MeshSyncStep {
     let learnedIds = 0;
-    for (const { ids } of output.learned) learnedIds += this.#meshIndex.learn(ids);
+    for (const { ids, via } of output.learned) {
+      learnedIds += this.#meshIndex.learn(ids);
+      if (via !== 'range') this.#unpushed.push(...ids);
+    }
+    if (learnedIds > 0) this.#changedAt = now;
     if (learnedIds > 0) this.#meshIndex.save();
     return {
       send: output.send.map(({ peer, message }) => ({ to: peer, message })),

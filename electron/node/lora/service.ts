@@ -733,6 +733,14 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     this.#pump();
   }
 
+  /** Ids new to us go to all neighbours at once, as far as our index announces go. */
+  #pushIndex(now: number): void {
+    if (this.#options.link.state.status !== 'ready') return;
+    for (const message of this.#meshSync.pushDue(now)) {
+      for (const frame of this.sender.encode(message, now).frames) this.#scheduler.enqueue(frame, 'index', NEIGHBOURS_FLOW);
+    }
+  }
+
   #scheduleSyncTick(): void {
     this.#syncTimer = this.#options.clock.setTimeout(() => {
       if (this.#stopped) return;
@@ -740,6 +748,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       this.receiver.expire(now);
       this.#applySync(this.#meshSync.tick(now), now);
       if (this.#options.link.state.status === 'ready') this.#announceKey(false);
+      this.#pushIndex(now);
       this.#announceIndex(false);
       this.#scheduleSyncTick();
     }, SYNC_TICK_MS);

@@ -38,7 +38,7 @@ import {
 import { CodedSymbols, PeelingDecoder } from './riblt.ts';
 import { DAG_CBOR_CODEC, contentIdBytes, type ContentId } from '../../storage/content-id.ts';
 import { IdentityTable } from './identity-table.ts';
-import { DIGEST_BYTES, ShortIdScheme, contentIdOfParts, type IdParts } from './short-ids.ts';
+import { DIGEST_BYTES, ShortIdScheme, contentIdOfParts, idPartsOf, type IdParts } from './short-ids.ts';
 
 /** What reconciliation reads of the local index. */
 export type SyncIndex = Pick<ReadonlyDagIndex, 'ids' | 'has' | 'size' | 'summary'>;
@@ -144,7 +144,8 @@ export type PeerSyncState = {
 };
 
 export type OutgoingSync = { readonly peer: string; readonly message: SyncMessage };
-export type LearnedIds = { readonly peer: string; readonly ids: readonly ContentId[] };
+/** `via`: a neighbour's push, a whole-set session, or a range session (a join: far too many ids to pass on by push). */
+export type LearnedIds = { readonly peer: string; readonly ids: readonly ContentId[]; readonly via: 'push' | 'session' | 'range' };
 export type PeerRejection = SyncRejection & { readonly peer: string };
 export type SyncOutput = {
   readonly send: readonly OutgoingSync[];
@@ -250,8 +251,12 @@ const CHECK_BYTES = 2;
 /** RIBLT needs ~1.7·d symbols on average at d = 20; the margin covers most of the tail. */
 const SYMBOLS_PER_DIFFERENCE = 1.8;
 const SYMBOLS_MARGIN = 10;
-/** The first sketch fills two frames: enough for d ≈ 20 with p ≈ 99.96 %. */
+/** A range session's first sketch fills two frames: enough for d ≈ 20 with p ≈ 99.96 %. */
 const FIRST_BATCH_FRAMES = 2;
+/** The session number of pushes (sessions we start draw theirs from 1 up). */
+const PUSH_SESSION = 0;
+/** Pushes carry no short ids; their header names the usual format. */
+const PUSH_FORMAT: KeyFormat = { idBytes: 5, checkBytes: CHECK_BYTES };
 /** Finished sessions remembered at once (all peers): a range plan finishes one every round trip. */
 const MAX_FINISHED_SESSIONS = 64;
 
@@ -285,8 +290,11 @@ export class IndexSync {
     this.#maxPayload = this.#limits.maxMessageBytes - SYNC_MESSAGE_OVERHEAD_BYTES;
   }
 
-  /** A peer's index-announce: equal roots end there; different ones start (or schedule) a session. */
-  onAnnounce(peer: string, announce: IndexAnnounceMessage, now: number): SyncOutput {
+  /**
+   * A peer's index-announce: equal roots end there; different ones start (or schedule) a session,
+   * not before `notBefore` (the caller's reason to wait, such as ids still arriving by push).
+   */
+  onAnnounce(peer: string, announce: IndexAnnounceMessage, now: number, notBefore = now): SyncOutput {
     this.#arriving = undefined;
     const out = new Outbox();
     const record = this.#record(peer, now);
@@ -305,7 +313,7 @@ export class IndexSync {
     if (this.#sessions.has(peer) || now < record.peerPlanUntil) return out;
     // Deterministic tie-break: the lower root starts now, the higher one only if nothing came.
     const ownTurn = record.ourRoot < announce.rootHash ? now : now + this.#limits.startDelayMs;
-    const startAt = Math.max(ownTurn, record.failedAt === undefined ? now : record.failedAt + this.#limits.retryAfterFailureMs);
+    const startAt = Math.max(ownTurn, notBefore, record.failedAt === undefined ? now : record.failedAt + this.#limits.retryAfterFailureMs);
     if (startAt <= now) this.#start(record, now, out);
     else {
       record.pendingStartAt = Math.min(record.pendingStartAt ?? Infinity, startAt);
@@ -322,6 +330,7 @@ export class IndexSync {
     record.bytesOnAir += syncFrameBytes(message.payload.length);
     const payload = decodeSyncPayload(message.payload);
     if (!('kind' in payload)) return this.#rejected(out, peer, payload);
+    if (message.session === PUSH_SESSION) return this.#onPush(record, payload, out);
     const session = this.#sessions.get(peer);
     const ours = session !== undefined && session.id === message.session ? session : undefined;
     const fingerprint = fingerprintOf(message.payload);
@@ -352,6 +361,22 @@ export class IndexSync {
       case 'whole':
         return ours.role === 'encoder' && ours.range ? this.#onWhole(ours, now, out) : this.#outOfTurn(ours, payload, out);
     }
+  }
+
+  /**
+   * Ids new to us (stored here, or learned) for all our neighbours at once: one-frame `ids` messages
+   * in session 0, broadcast. A frame costs its airtime once however many neighbours hear it, where a
+   * session costs it per neighbour, so a few new ids spread like a flood, each sent once per node.
+   */
+  push(ids: readonly ContentId[]): SyncMessage[] {
+    const perMessage = Math.floor((payloadCapacity(1) - IDS_HEADER_BYTES - 1) / DIGEST_BYTES);
+    const messages: SyncMessage[] = [];
+    for (let at = 0; at < ids.length; at += perMessage) {
+      const batch = ids.slice(at, at + perMessage).map(idPartsOf);
+      const payload = encodeSyncPayload({ kind: 'ids', format: PUSH_FORMAT, ids: batch, requests: [], requestStart: 0, continued: false });
+      messages.push({ type: 'sync', session: PUSH_SESSION, payload });
+    }
+    return messages;
   }
 
   /**
@@ -495,7 +520,10 @@ export class IndexSync {
     const session = this.#openEncoder(record, undefined, now);
     const keyBytes = session.snapshot.scheme.keyBytes;
     const wanted = Math.ceil(atLeast * SYMBOLS_PER_DIFFERENCE) + SYMBOLS_MARGIN;
-    const frames = Math.max(FIRST_BATCH_FRAMES, framesFor(SYMBOLS_HEADER_BYTES + wanted * keyBytes));
+    // One frame (31 symbols) unless the counts already differ more: on a mesh that pushes new ids
+    // (MeshSync), a session repairs a few lost ones, and 31 symbols decode d = 10 in ~97 % of
+    // sessions (d = 20 needs a request for more, one round trip).
+    const frames = framesFor(SYMBOLS_HEADER_BYTES + wanted * keyBytes);
     this.#sendSymbols(session, 0, this.#symbolsIn(frames, keyBytes), now, out);
   }
 
@@ -533,7 +561,7 @@ export class IndexSync {
   #openEncoder(record: PeerRecord, prefixes: { first: number; last: number } | undefined, now: number): EncoderSession {
     const ourCount = this.#index.size;
     const format = this.#keyFormat ?? { idBytes: Math.max(ourCount, record.theirCount ?? 0) > 0x10000 ? 6 : 5, checkBytes: CHECK_BYTES };
-    const id = Math.floor(this.#random() * 0x1_0000_0000) >>> 0;
+    const id = Math.floor(this.#random() * 0xffff_ffff) + 1; // never 0, the push's
     const snapshot = this.#snapshot(new ShortIdScheme({ ...format, salt: id }), prefixes);
     const session: EncoderSession = {
       role: 'encoder',
@@ -600,7 +628,7 @@ export class IndexSync {
       this.#fail(session, 'too_many_differences', `peer sent or asked for over ${this.#limits.maxIdsPerSession} ids`, now);
       return out;
     }
-    this.#learn(session.peer, payload.ids, out);
+    this.#learn(session.peer, payload.ids, out, session.range ? 'range' : 'session');
     payload.requests.forEach((request, i) => {
       const [hi, lo] = scheme.readIdentity(request, 0);
       const at = session.snapshot.byIdentity.get(scheme.identityOf(hi, lo));
@@ -815,7 +843,7 @@ export class IndexSync {
       const [hi, lo] = session.requested[at]!;
       if (answer) ids.push(scheme.partsFromTail(hi, lo, answer.dagCbor, answer.tail));
     }
-    this.#learn(session.peer, ids, out);
+    this.#learn(session.peer, ids, out, session.range ? 'range' : 'session');
     if (payload.continued) return out;
     if (session.answered !== session.requested.length) {
       this.#fail(session, 'protocol', `${session.requested.length - session.answered} requests unanswered`, now);
@@ -824,6 +852,16 @@ export class IndexSync {
   }
 
   // ---- shared ----
+
+  /** A neighbour's push: whole ids, no session, nothing to answer. */
+  #onPush(record: PeerRecord, payload: SyncPayload, out: Outbox): SyncOutput {
+    if (payload.kind !== 'ids' || payload.requests.length > 0 || payload.continued) {
+      return this.#rejected(out, record.peer, syncReject('out_of_turn', `a push carries ids only, not ${payload.kind === 'ids' ? 'requests' : payload.kind}`));
+    }
+    if (!this.#sessions.has(record.peer)) forgetLastSession(record);
+    this.#learn(record.peer, payload.ids, out, 'push');
+    return out;
+  }
 
   /** Our ids (those whose digest prefix is in `prefixes`, when given) as this session keys them. */
   #snapshot(scheme: ShortIdScheme, prefixes?: { first: number; last: number }): Snapshot {
@@ -868,10 +906,10 @@ export class IndexSync {
     };
   }
 
-  #learn(peer: string, parts: readonly IdParts[], out: Outbox): void {
+  #learn(peer: string, parts: readonly IdParts[], out: Outbox, via: LearnedIds['via']): void {
     const ids = [...new Set(parts.map(contentIdOfParts))].filter((id) => !this.#index.has(id));
     if (ids.length === 0) return;
-    out.learned.push({ peer, ids });
+    out.learned.push({ peer, ids, via });
     const record = this.#peers.get(peer)!;
     record.learned += ids.length;
     record.lastSessionLearned += ids.length;
