@@ -85,11 +85,15 @@ export async function measureMeshSync(log: (line: string) => void, seed = 12): P
     meter.counting = true;
     for (const node of nodes) for (let i = 0; i < IDS_PER_NODE; i++) await node.store.store(randomBytes(64));
     let nextReport = scheduler.now() + PROGRESS_EVERY_MS;
+    let lastAirtime = mesh.devices.map((device) => mesh.medium.airtimeUsedMs(device.nodeNum));
     await until(
       () => {
         if (scheduler.now() >= nextReport) {
           nextReport += PROGRESS_EVERY_MS;
-          log(progress(nodes, (scheduler.now() - startedAt) / 1000));
+          const airtime = mesh.devices.map((device) => mesh.medium.airtimeUsedMs(device.nodeNum));
+          const busiest = Math.max(...airtime.map((ms, i) => ms - (lastAirtime[i] ?? 0)));
+          lastAirtime = airtime;
+          log(`${progress(nodes, (scheduler.now() - startedAt) / 1000)}; busiest radio on air ${((100 * busiest) / PROGRESS_EVERY_MS).toFixed(1)} % of the interval`);
         }
         return roots(nodes) === 1;
       },
