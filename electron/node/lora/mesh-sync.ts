@@ -30,8 +30,8 @@ export const INDEX_ANNOUNCE_EVERY_MS = 5 * 60_000;
  * meanwhile (from other neighbours' pushes) go in the same frames, and neighbours that learned the
  * same ids together do not all key up at once.
  */
-export const PUSH_AFTER_MS = { min: 2_000, spread: 20_000 } as const;
-/** More new ids than this at once (a node joining) are left to sessions: pushes are for the few a node stores or hears of. */
+export const PUSH_AFTER_MS = { min: 5_000, spread: 40_000 } as const;
+/** More new ids than this at once (blocks of a big file, a node catching up by session) are left to sessions: pushes are for the few a node stores or hears of. */
 export const MAX_PUSH_IDS = 60;
 /**
  * Once our root has moved, our announce goes when it has been still this long, plus a random
@@ -53,7 +53,7 @@ export class MeshSync {
   readonly #ownIds: () => Iterable<ContentId>;
   readonly #random: () => number;
   /** Ids new to us since our last push, and when that push goes. */
-  #unpushed: ContentId[] = [];
+  readonly #unpushed = new Set<ContentId>();
   #pushAt: number | undefined;
   /** The root our last announce carried (undefined before the first). */
   #announcedRoot: string | undefined;
@@ -97,25 +97,20 @@ export class MeshSync {
       this.#rootSince = now;
       this.#announceSpread = this.#random() * ANNOUNCE_AFTER_CHANGE_MS.spread;
     }
-    if (this.#announcedRoot === undefined || root === this.#announcedRoot || this.#unpushed.length > 0) return false;
+    if (this.#announcedRoot === undefined || root === this.#announcedRoot || this.#unpushed.size > 0) return false;
     return now >= Math.max(this.#rootSince + ANNOUNCE_AFTER_CHANGE_MS.settle + this.#announceSpread, lastAnnounceAt + ANNOUNCE_MIN_GAP_MS);
   }
 
   /** Sync messages to broadcast to all neighbours now: the ids new to us, once their wait is over. */
   pushDue(now: number): SyncMessage[] {
     this.#includeOwn(now);
-    if (this.#unpushed.length === 0) return [];
-    if (this.#unpushed.length > MAX_PUSH_IDS) {
-      this.#unpushed = [];
-      this.#pushAt = undefined;
-      return [];
-    }
+    if (this.#unpushed.size === 0) return [];
     this.#pushAt ??= now + PUSH_AFTER_MS.min + this.#random() * PUSH_AFTER_MS.spread;
     if (now < this.#pushAt) return [];
-    const messages = this.#sync.push(this.#unpushed);
-    this.#unpushed = [];
+    const fresh = [...this.#unpushed];
+    this.#unpushed.clear();
     this.#pushAt = undefined;
-    return messages;
+    return this.#sync.push(fresh);
   }
 
   onAnnounce(peer: string, announce: IndexAnnounceMessage, now: number): MeshSyncStep {
@@ -150,7 +145,7 @@ export class MeshSync {
   #includeOwn(now?: number): void {
     const added = this.#meshIndex.includeOwn(this.#ownIds());
     if (added.length === 0) return;
-    this.#unpushed.push(...added);
+    if (added.length <= MAX_PUSH_IDS) for (const id of added) this.#unpushed.add(id);
     if (now !== undefined) this.#changedAt = now;
   }
 
@@ -158,7 +153,8 @@ export class MeshSync {
     let learnedIds = 0;
     for (const { ids, via } of output.learned) {
       learnedIds += this.#meshIndex.learn(ids);
-      if (via !== 'range') this.#unpushed.push(...ids);
+      // A push passes on what a push brought (the flood); a session only a few ids, not a node's catching up.
+      if (via === 'push' || (via === 'session' && ids.length <= MAX_PUSH_IDS)) for (const id of ids) this.#unpushed.add(id);
     }
     if (learnedIds > 0) this.#changedAt = now;
     if (learnedIds > 0) this.#meshIndex.save();

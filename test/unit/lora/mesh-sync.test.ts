@@ -72,7 +72,7 @@ describe('MeshSync spreads changes', () => {
     expect(firstTime(T0, (now) => node.announceDue(now, T0))).toBe(T0 + INDEX_ANNOUNCE_EVERY_MS);
   });
 
-  it('a block stored goes to the neighbours in a push 2-22 s later, once; the announce follows when the root has been still 45-75 s', () => {
+  it('a block stored goes to the neighbours in a push 5-45 s later, once; the announce follows when the root has been still 45-75 s', () => {
     const own = newIds(2);
     const node = meshSync(own);
     node.announcement(T0);

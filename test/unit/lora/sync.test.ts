@@ -555,6 +555,32 @@ describe('IndexSync repairs a lost leg inside the session', () => {
   });
 });
 
+describe('IndexSync pushes', () => {
+  it('a push is one-frame ids messages in session 0 that any neighbour learns from, with no session and no answer', () => {
+    const random = seededRandom(50);
+    const news = randomIds(random, 8);
+    const pusher = new IndexSync({ index: new DagIndex(news), random: seededRandom(1) });
+    const messages = pusher.push(news);
+    expect(messages.map((message) => message.session)).toEqual([0, 0]); // 6 ids fit one frame
+    const sender = senderFor(1);
+    for (const message of messages) expect(sender.encode(message, NOW).frames).toHaveLength(1);
+    const listener = new IndexSync({ index: new DagIndex(randomIds(random, 20)), random: seededRandom(2) });
+    const outputs = messages.map((message) => listener.onSync('node-1', message, NOW));
+    expect(outputs.flatMap((output) => output.send)).toEqual([]);
+    expect(outputs.flatMap((output) => output.learned.map((learned) => learned.via))).toEqual(['push', 'push']);
+    expect(new Set(outputs.flatMap((output) => output.learned.flatMap((learned) => learned.ids)))).toEqual(new Set(news));
+    expect(listener.openSessions).toBe(0);
+  });
+
+  it('a push that asks for ids is refused', () => {
+    const listener = new IndexSync({ index: new DagIndex([]), random: seededRandom(2) });
+    const payload = encodeSyncPayload({ kind: 'ids', format: FORMAT, ids: [], requests: [new Uint8Array(5)], requestStart: 0, continued: false });
+    const output = listener.onSync('node-1', { type: 'sync', session: 0, payload }, NOW);
+    expect(output.rejected).toMatchObject([{ reason: 'out_of_turn' }]);
+    expect(output.learned).toEqual([]);
+  });
+});
+
 describe('IndexSync bounds', () => {
   function started(options: Partial<IndexSyncOptions> = {}) {
     const random = seededRandom(30);
