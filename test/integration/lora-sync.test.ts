@@ -38,7 +38,8 @@ describe('LoRa index sync over the simulated radio', { timeout: 60_000 }, () => 
       expect(view.learned).toBe(10);
       // Ids only: the blocks stay where they are until someone asks for them.
       expect(node.store.list()).toHaveLength(11);
-      expect(view.peers).toEqual([expect.objectContaining({ learned: 10, sent: 10 })]);
+      // Blocks stored after the node started are pushed to the neighbours (session 0): each side's 10 come that way or by a session.
+      expect(view.peers).toEqual([expect.objectContaining({ learned: 10 })]);
     }
   });
 
