@@ -50,7 +50,7 @@ class ScriptedLink extends EventEmitter<LinkEvents> {
 }
 
 function setUp(file = join(mkdtempSync(join(tmpdir(), 'pakit-pacing-')), 'pakit.db'), link = new ScriptedLink()) {
-  const scheduler = new VirtualScheduler(1_700_000_000_000);
+  const scheduler = new VirtualScheduler();
   const clock: Clock = { now: () => scheduler.now(), setTimeout: (callback, ms) => scheduler.setTimer(ms, callback), clearTimeout: (id) => scheduler.clearTimer(id as never) };
   const { database } = NodeDatabase.open(file);
   const service = new MessagesService({ link: link as unknown as MessagesLink, store: new MessageStore(database), clock, log: () => undefined });
