@@ -61,21 +61,21 @@ async function emergencyOverMesh(seed: number, log: (line: string) => void): Pro
         if (alert.text.includes('Benchmark') && !stock.some((arrival) => arrival.node === index)) stock.push({ node: index, radioMs: clock.now() - sentAt });
       }),
     );
-    const sent = sender.lora.sendEmergency({ text: 'Benchmark: flash flood in the valley, move to high ground', priority: 'life_threatening', confirmedAgain: false });
+    const sent = sender.lora.emergencies.send({ text: 'Benchmark: flash flood in the valley, move to high ground', priority: 'life_threatening', confirmedAgain: false });
     if (!sent.ok) throw new Error('the emergency was refused');
     const pakit: Arrival[] = [];
     const deadline = sentAt + EMERGENCY_DEADLINE_MS;
     while (clock.now() < deadline) {
       receivers.forEach((node, index) => {
         if (pakit.some((arrival) => arrival.node === index)) return;
-        if (node.lora.history().some((record) => record.id === sent.record.id && record.verified)) pakit.push({ node: index, radioMs: clock.now() - sentAt });
+        if (node.lora.emergencies.history().some((record) => record.id === sent.record.id && record.verified)) pakit.push({ node: index, radioMs: clock.now() - sentAt });
       });
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     await waitRadio(clock, sentAt + ROLL_CALL_READ_MS - clock.now());
-    const members = sender.lora.history().find((record) => record.id === sent.record.id)?.rollCall?.members ?? [];
+    const members = sender.lora.emergencies.history().find((record) => record.id === sent.record.id)?.rollCall?.members ?? [];
     const answered = members.filter((member) => member.answer === 'received' || member.answer === 'seen').length;
-    const hopsAcross = Math.max(...receivers.flatMap((node) => node.lora.history().filter((record) => record.id === sent.record.id).map((record) => record.hops ?? 0)));
+    const hopsAcross = Math.max(...receivers.flatMap((node) => node.lora.emergencies.history().filter((record) => record.id === sent.record.id).map((record) => record.hops ?? 0)));
     log(`  signed frame first at each radio (s): ${onRadio.map((arrival) => (arrival.radioMs / 1000).toFixed(0)).join(' ')}; verified: ${pakit.map((arrival) => (arrival.radioMs / 1000).toFixed(0)).join(' ')}`);
     log(
       `emergency over ${RADIOS} radios (seed ${seed}): ${pakit.length}/${receivers.length} verified, stock copy at ${stock.length}/${receivers.length}, ` +

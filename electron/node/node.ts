@@ -205,7 +205,7 @@ export class PakitNode {
       listen: network.listen,
       ownPeerId: peerKeyOf(options.identity.publicKey),
       reputation: this.reputation,
-      loraPeers: () => loraPeersOf(this.radio.nodes(), this.lora.radioKeyIds(), this.lora.history(), (keyId) => this.lora.receiver.keys.get(keyId)),
+      loraPeers: () => loraPeersOf(this.radio.nodes(), this.lora.radioKeyIds(), this.lora.emergencies.history(), (keyId) => this.lora.receiver.keys.get(keyId)),
       hub: this.hub,
       clock: this.#clock,
       log: (level, message) => this.log.write(level, 'mesh', message),
@@ -230,8 +230,8 @@ export class PakitNode {
     });
     this.#wireRadio();
     for (const type of options.messageTypes ?? []) if (type.lora) this.lora.registerMessageType(loraTypeOf(type, type.lora));
-    this.lora.on('alert', (record) => this.hub.emit('emergency.alert', record));
-    this.lora.on('history', (records) => {
+    this.lora.emergencies.on('alert', (record) => this.hub.emit('emergency.alert', record));
+    this.lora.emergencies.on('history', (records) => {
       this.hub.emit('emergency.history', records);
       // A verified emergency can tell which identity a radio is.
       this.mesh.peersChanged();
@@ -308,7 +308,7 @@ export class PakitNode {
         nodes: () => toMeshNodes(this.radio.nodes()).map((node) => ({ ...node, isFavorite: favorites.get(node.nodeId) ?? node.isFavorite })),
         nodeSamplePages: (filter) => this.history.nodeSamplePages(filter),
         messages: () => this.messages.store.allInTimeOrder(),
-        emergencies: () => this.lora.history(),
+        emergencies: () => this.lora.emergencies.history(),
         log: () => this.log.recent(Number.MAX_SAFE_INTEGER),
         now: () => this.#clock.now(),
       },

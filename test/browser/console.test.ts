@@ -175,7 +175,7 @@ describe('demo radio and storage in Chromium', { timeout: 45_000 }, () => {
     const page = await demo.browser.newPage({ viewport: { width: 1366, height: 768 } });
     await page.goto(demo.node.consoleUrl);
     await page.locator('[data-testid="connection-state"][data-phase="open"]').waitFor();
-    expect(neighbour.lora.sendEmergency({ text: 'Bridge at km 12 collapsed', priority: 'life_threatening', confirmedAgain: false }).ok).toBe(true);
+    expect(neighbour.lora.emergencies.send({ text: 'Bridge at km 12 collapsed', priority: 'life_threatening', confirmedAgain: false }).ok).toBe(true);
     const banner = page.getByTestId('alert-banner');
     await expect.poll(() => banner.textContent(), { timeout: 60_000 }).toContain('Bridge at km 12 collapsed');
     // Two hops away on a busy channel (the demo's nodes announce their keys after connecting): a
@@ -193,7 +193,7 @@ describe('demo radio and storage in Chromium', { timeout: 45_000 }, () => {
     await expect.poll(() => page.locator('[data-testid="emergency-history"] tbody tr').first().textContent(), { timeout: 10_000 }).toContain('Camp 2 needs water');
     // Real time on LONG_FAST, two hops: a collision costs the first copy; the repeat 20-30 s later, or
     // the roll-call's repeat to a silent radio, repairs it.
-    await expect.poll(() => neighbour.lora.history().some((record) => record.text === 'Camp 2 needs water' && record.verified), { timeout: 120_000 }).toBe(true);
+    await expect.poll(() => neighbour.lora.emergencies.history().some((record) => record.text === 'Camp 2 needs water' && record.verified), { timeout: 120_000 }).toBe(true);
     // The neighbour (two hops away, behind the demo's busy relay) answers "received" 2-10 s after it
     // verified the emergency; its radio also acks the roll-call's repeat to it ("delivered"). Either
     // shows the roll-call reached it: on LONG_FAST in real time, both copies of its answer can be lost
