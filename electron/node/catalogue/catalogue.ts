@@ -93,7 +93,12 @@ const holderKey = (transport: HolderTransport, nodeId: string) => `${transport}:
 
 /** A dag-cbor id is a large file's root; a raw one is a whole small file, or a block of a large one. */
 export function isFileRoot(contentId: string): boolean {
-  return parseContentId(contentId).code === DAG_CBOR_CODEC;
+  try {
+    return parseContentId(contentId).code === DAG_CBOR_CODEC;
+  } catch {
+    // Ids are checked where they enter the node; one that does not parse is no root.
+    return false;
+  }
 }
 
 export class Catalogue {

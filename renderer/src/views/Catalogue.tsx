@@ -57,14 +57,15 @@ export function Catalogue() {
 function Row({ entry }: { entry: CatalogueEntry }) {
   const t = useT();
   return (
-    <tr data-testid="catalogue-entry" data-id={entry.contentId} data-held={entry.heldHere ? 'yes' : 'no'}>
+    <tr data-testid="catalogue-entry" data-id={entry.contentId} data-held={entry.heldHere ? 'yes' : 'no'} data-size={entry.size ?? ''}>
       <td>
         {entry.name ? <span className="catalogue-name">{entry.name}</span> : null}{' '}
         <code className="cid" title={entry.contentId}>{shortId(entry.contentId)}</code>
       </td>
-      <td>
-        {entry.size === undefined ? <span className="muted">{t('catalogue.sizeUnknown')}</span> : formatBytes(entry.size)}
+      <td data-testid="catalogue-size">
+        {entry.size === undefined ? <span className="muted">{t(sizeUnknownKey(entry))}</span> : formatBytes(entry.size)}
         {entry.size !== undefined && entry.sizeClaimed ? <span className="muted small-text">{' '}{t('catalogue.claimed')}</span> : null}
+        {entry.blocks === undefined ? null : <div className="muted small-text">{t('catalogue.blocks', { count: entry.blocks })}</div>}
       </td>
       <td>{entry.type ?? <span className="muted">{t('catalogue.typeUnknown')}</span>}</td>
       <td data-testid="catalogue-holders">
@@ -80,6 +81,12 @@ function Row({ entry }: { entry: CatalogueEntry }) {
       <td data-testid="catalogue-action"><RequestAction entry={entry} /></td>
     </tr>
   );
+}
+
+/** Why nobody could say the size, in words. */
+function sizeUnknownKey(entry: CatalogueEntry) {
+  if (entry.largeFile) return 'catalogue.sizeUnknownLarge' as const;
+  return entry.learnedOverLora ? ('catalogue.sizeUnknownLora' as const) : ('catalogue.sizeUnknown' as const);
 }
 
 /** The Request button, or in words what became of the request. */
