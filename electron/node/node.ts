@@ -251,6 +251,7 @@ export class PakitNode {
       store: this.store,
       database: this.database,
       log: (level, message) => this.log.write(level, 'catalogue', message),
+      ...(this.gossip ? { fetchRoot: (rootId: string, peer: string) => this.gossip!.fetchBlockFrom(rootId, peer) } : {}),
       names: (contentId) => {
         const known = this.fileNames.get(contentId);
         return known && { ...(known.name ? { name: known.name } : {}), ...(known.mediaType ? { type: known.mediaType } : {}) };

@@ -24,8 +24,18 @@ export type CatalogueServiceOptions = {
   /** File names and media types where the node knows them. */
   names?: NameLookup;
   log?: (level: 'info' | 'warn', message: string) => void;
+  /**
+   * Fetches one block from the IP peer that announced it, checked against its id (not stored): an
+   * announced large file's root, so the file is one row with its size before anyone fetches it.
+   */
+  fetchRoot?: (rootId: string, fromPeer: string) => Promise<Uint8Array>;
   maxEntries?: number;
 };
+
+/** Announced roots waiting to be read, at most; more wait for their next announcement. */
+const MAX_ROOTS_WAITING = 64;
+/** Roots asked for (by peer) are remembered, so a root a peer would not serve is not asked again. */
+const MAX_ROOTS_ASKED = 5000;
 
 /** Damaged rows named one by one up to this many at a start; the rest are counted. */
 const DAMAGED_ROWS_NAMED = 10;
@@ -36,6 +46,10 @@ export class CatalogueService {
   readonly #tables: CatalogueTables | undefined;
   /** Store changes are looked at one after another (reading a root is asynchronous). */
   #storeWork: Promise<void>;
+  /** Announced roots to read from their announcer, one at a time: root id → peer. */
+  readonly #rootsWaiting = new Map<string, string>();
+  readonly #rootsAsked = new Set<string>();
+  #readingRoot = false;
 
   constructor(options: CatalogueServiceOptions) {
     this.#options = options;
@@ -80,13 +94,11 @@ export class CatalogueService {
 
   /** A verified IP announcement: a `block` claims one id (with its size), a `storage` lists ids held. */
   announced(message: ReceivedAnnouncement): void {
-    if (message.kind === 'block') {
-      const body = message.body as BlockAnnouncement;
-      this.#catalogue.noteAnnounced(body.cid, message.author, body.size, message.receivedAt);
-    } else if (message.kind === 'storage') {
-      const body = message.body as StorageAnnouncement;
-      for (const cid of body.blocks) this.#catalogue.noteAnnounced(cid, message.author, undefined, message.receivedAt);
-    }
+    const ids =
+      message.kind === 'block' ? [(message.body as BlockAnnouncement).cid] : message.kind === 'storage' ? (message.body as StorageAnnouncement).blocks : [];
+    if (message.kind === 'block') this.#catalogue.noteAnnounced(ids[0]!, message.author, (message.body as BlockAnnouncement).size, message.receivedAt);
+    else for (const cid of ids) this.#catalogue.noteAnnounced(cid, message.author, undefined, message.receivedAt);
+    for (const cid of ids) if (isFileRoot(cid)) this.#readRootLater(cid, message.author);
     this.#commit();
   }
 
@@ -122,6 +134,40 @@ export class CatalogueService {
     }
     this.#catalogue.syncHeld(held, (id) => (isFileRoot(id) ? undefined : store.sizeOf(id)), clock.now(), asNews, this.#options.names);
     this.#commit();
+  }
+
+  #readRootLater(rootId: string, peer: string): void {
+    const key = `${rootId} ${peer}`;
+    if (!this.#options.fetchRoot || this.#catalogue.knowsFile(rootId) || this.#rootsAsked.has(key) || this.#rootsWaiting.size >= MAX_ROOTS_WAITING) return;
+    if (!this.#rootsWaiting.has(rootId)) this.#rootsWaiting.set(rootId, peer);
+    void this.#readRoots();
+  }
+
+  async #readRoots(): Promise<void> {
+    if (this.#readingRoot) return;
+    this.#readingRoot = true;
+    try {
+      for (let next = this.#rootsWaiting.entries().next(); !next.done; next = this.#rootsWaiting.entries().next()) {
+        const [rootId, peer] = next.value;
+        this.#rootsWaiting.delete(rootId);
+        this.#rootsAsked.add(`${rootId} ${peer}`);
+        if (this.#rootsAsked.size > MAX_ROOTS_ASKED) this.#rootsAsked.delete(this.#rootsAsked.values().next().value!);
+        if (this.#catalogue.knowsFile(rootId)) continue;
+        try {
+          const file = decodeFileNode(await this.#options.fetchRoot!(rootId, peer));
+          if (!file) {
+            this.#log('warn', `${peer} announced ${rootId}, which is no file root; it stays listed without a size`);
+            continue;
+          }
+          this.#catalogue.noteFile(rootId, file.size, file.blocks.map(String), this.#options.clock.now());
+          this.#commit();
+        } catch (error) {
+          this.#log('info', `the root of ${rootId} could not be read from ${peer} (${(error as Error).message}); it stays listed without a size`);
+        }
+      }
+    } finally {
+      this.#readingRoot = false;
+    }
   }
 
   /** Saves what changed and tells consoles. A failed save (a full disk) costs the saved copy, not the node. */
