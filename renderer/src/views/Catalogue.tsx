@@ -63,7 +63,7 @@ function Row({ entry }: { entry: CatalogueEntry }) {
         <code className="cid" title={entry.contentId}>{shortId(entry.contentId)}</code>
       </td>
       <td data-testid="catalogue-size">
-        {entry.size === undefined ? <span className="muted">{t(sizeUnknownKey(entry))}</span> : formatBytes(entry.size)}
+        {entry.size === undefined ? <SizeUnknown entry={entry} /> : formatBytes(entry.size)}
         {entry.size !== undefined && entry.sizeClaimed ? <span className="muted small-text">{' '}{t('catalogue.claimed')}</span> : null}
         {entry.blocks === undefined ? null : <div className="muted small-text">{t('catalogue.blocks', { count: entry.blocks })}</div>}
       </td>
@@ -83,10 +83,16 @@ function Row({ entry }: { entry: CatalogueEntry }) {
   );
 }
 
-/** Why nobody could say the size, in words. */
-function sizeUnknownKey(entry: CatalogueEntry) {
-  if (entry.largeFile) return 'catalogue.sizeUnknownLarge' as const;
-  return entry.learnedOverLora ? ('catalogue.sizeUnknownLora' as const) : ('catalogue.sizeUnknown' as const);
+/** "size unknown", and why nobody could say it when the reason is known. */
+function SizeUnknown({ entry }: { entry: CatalogueEntry }) {
+  const t = useT();
+  const why = entry.largeFile ? 'catalogue.sizeUnknownLarge' : entry.learnedOverLora ? 'catalogue.sizeUnknownLora' : undefined;
+  return (
+    <span className="muted">
+      {t('catalogue.sizeUnknown')}
+      {why ? <span className="small-text catalogue-size-why">{t(why)}</span> : null}
+    </span>
+  );
 }
 
 /** The Request button, or in words what became of the request. */
