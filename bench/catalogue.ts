@@ -4,6 +4,8 @@
 //   catalogue.page_ms: the first page the Catalogue view asks for (50 entries, no search);
 //   catalogue.search_ms: a search by name that matches a fifth of the ids (first page);
 //   catalogue.search_miss_ms: a search that matches nothing (every id and name compared);
+//   catalogue.note_us_per_holder: filling it, per holder heard (index sync batches of 5,000 ids and
+//     storage announcements of 256), saved to the database as the node does;
 //   catalogue.baseline_copy_ms: a shallow copy of 5,000 plain records, the floor of any listing
 //     that looks at every id, measured in the same run; `*_ratio` figures divide by it.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -48,7 +50,8 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
     }
     // A fifth named by manifests heard on air; the page's names are looked up in file_names as the node does.
     ids.forEach((contentId, i) => i % 5 === 0 && catalogue.manifestHeard({ radioId: '!00000009', contentId, size: 1000, name: `report-${i}.txt`, mediaType: 'text/plain' }));
-    log(`filled ${IDS} ids × ${HOLDERS * 2} holders in ${(performance.now() - started).toFixed(0)} ms`);
+    const fillMs = performance.now() - started;
+    log(`filled ${IDS} ids × ${HOLDERS * 2} holders in ${fillMs.toFixed(0)} ms`);
 
     const records = ids.map((id, i) => ({ id, size: i, lastSeen: now, holders: [] as unknown[] }));
     const figures: Record<string, number> = {
@@ -57,6 +60,7 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
       'catalogue.search_ms': await median(() => catalogue.list({ query: 'REPORT-', offset: 0, limit: 50 })),
       'catalogue.search_miss_ms': await median(() => catalogue.list({ query: 'no-such-name', offset: 0, limit: 50 })),
     };
+    figures['catalogue.note_us_per_holder'] = (fillMs * 1000) / (IDS * HOLDERS * 2);
     const page = await catalogue.list({ query: 'report-', offset: 0, limit: 50 });
     if (page.total !== IDS / 5 || page.known !== IDS) throw new Error(`unexpected listing: ${page.total} of ${page.known}`);
     const baseline = figures['catalogue.baseline_copy_ms']!;
