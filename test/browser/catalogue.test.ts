@@ -153,6 +153,14 @@ describe('Catalogue view: ids from LoRa and IP with their holders, each one clic
     expect(await row(overIp).textContent()).not.toContain('(claimed)');
   });
 
+  it('one click fetches the large file over IP (root and blocks): still one row, now held, with the same size', async () => {
+    await row(largeFile).getByTestId('catalogue-request').click();
+    await expect.poll(() => row(largeFile).getAttribute('data-held'), { timeout: 30_000 }).toBe('yes');
+    expect(await row(largeFile).getAttribute('data-size')).toBe(String(largeBytes.length));
+    await expect.poll(() => page.getByTestId('catalogue-entry').count()).toBe(4);
+    expect(await page.getByTestId('catalogue-known').textContent()).toBe('4 files known');
+  });
+
   it('one click asks for a LoRa one over LoRa and the outcome reads in words until it is here', async () => {
     const wanted = overLora[0]!;
     await row(wanted).getByTestId('catalogue-request').click();

@@ -65,7 +65,7 @@ export class CatalogueService {
       this.#catalogue.restore(loaded.entries, loaded.files);
     }
     // What the store holds at start is not news: saved files keep their place.
-    this.#storeWork = this.#syncStore(false);
+    this.#storeWork = this.#syncStore(false).catch((error: unknown) => this.#storeFailed(error));
   }
 
   /** Resolves when the store changes seen so far are in the catalogue (roots read, blocks folded). */
@@ -104,7 +104,12 @@ export class CatalogueService {
 
   /** The store changed (a block stored or removed). */
   storeChanged(): void {
-    this.#storeWork = this.#storeWork.then(() => this.#syncStore(true));
+    this.#storeWork = this.#storeWork.then(() => this.#syncStore(true)).catch((error: unknown) => this.#storeFailed(error));
+  }
+
+  /** The next store change looks again: one failed look must not stop the ones after it. */
+  #storeFailed(error: unknown): void {
+    this.#log('warn', `the catalogue could not follow the store (${error instanceof Error ? error.message : String(error)}); it looks again at the next change`);
   }
 
   /** Waits for store changes already seen, so a file just stored is listed as one row with its size. */
