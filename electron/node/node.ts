@@ -249,6 +249,9 @@ export class PakitNode {
       clock: this.#clock,
       hub: this.hub,
       store: this.store,
+      database: this.database,
+      log: (level, message) => this.log.write(level, 'catalogue', message),
+      ...(this.gossip ? { fetchRoot: (rootId: string, peer: string) => this.gossip!.fetchBlockFrom(rootId, peer) } : {}),
       names: (contentId) => {
         const known = this.fileNames.get(contentId);
         return known && { ...(known.name ? { name: known.name } : {}), ...(known.mediaType ? { type: known.mediaType } : {}) };
@@ -256,6 +259,7 @@ export class PakitNode {
     });
     this.catalogue.learnedEarlier(this.lora.learnedIds());
     this.lora.on('learned', (batches) => this.catalogue.learned(batches));
+    this.lora.on('manifest', (heard) => this.catalogue.manifestHeard(heard));
     this.gossip?.onAnnouncement((message) => this.catalogue.announced(message));
   }
 
@@ -402,6 +406,7 @@ export class PakitNode {
     await this.lora.stop();
     this.messages.stop();
     this.radio.disconnect();
+    await this.catalogue.settled();
     this.store.close();
     this.tiles.close();
     this.database.close();

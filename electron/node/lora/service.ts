@@ -60,6 +60,8 @@ type ServiceEvents = {
   sync: [MeshSyncView];
   /** Ids radio peers sent by index sync, by peer (`!xxxxxxxx`): the catalogue lists them as holders. */
   learned: [Array<{ peer: string; ids: readonly string[] }>];
+  /** A verified file manifest heard on air, whoever asked: its radio serves that file (the catalogue lists it). */
+  manifest: [{ radioId: string; contentId: string; size: number; name?: string; mediaType?: string }];
   /** Verified signed messages heard on the radio that the whole mesh must hear (for the LoRa-IP bridge). */
   relayable: [RelayedMessage];
 };
@@ -607,6 +609,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
         const keyId = delivery.signer!.keyId;
         this.#server.onManifestHeard(message, keyId);
         this.#fetcher.onManifest(message, from, { keyId, verified: delivery.auth === 'verified' }, now, hops);
+        const { contentId, size, name, mediaType } = message;
+        if (delivery.auth === 'verified') this.emit('manifest', { radioId: nodeIdOf(from), contentId, size, ...(name ? { name } : {}), ...(mediaType ? { mediaType } : {}) });
         break;
       }
       case 'file-chunk':
