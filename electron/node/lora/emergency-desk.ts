@@ -31,10 +31,14 @@ const HISTORY_SIZE = 200;
  */
 const EMERGENCY_REPEAT_MS = { min: 20_000, spread: 10_000 } as const;
 /**
- * Receivers spread their acks so they do not all answer at once (nor on the emergency's own relays);
- * one lost to a collision is asked for again by the author's roll-call a minute after the send.
+ * Receivers spread their acks so they do not all answer at once (nor on the emergency's own relays).
+ * Everyone the emergency reached answers, so the window grows with the crowd: 2 s per radio this
+ * node's radio has heard (those near it answer too), at least 8 s, at most 60 s. One lost to a
+ * collision is asked for again by the author's roll-call.
  */
-const EMERGENCY_ACK_DELAY_MS = { min: 2_000, spread: 8_000 } as const;
+export function ackDelay(radiosHeard: number): Delay {
+  return { min: 2_000, spread: Math.min(60_000, Math.max(8_000, radiosHeard * 2_000)) };
+}
 /** Answers to a repeat go out soon, spread a little (several silent nodes may be asked in one round). */
 const REANSWER_DELAY_MS = { min: 500, spread: 2_000 } as const;
 /** The roll-call lists the radios heard this recently when the emergency goes out. */
@@ -208,7 +212,7 @@ export class EmergencyDesk extends EventEmitter<EmergencyDeskEvents> {
     if (outcome.alert) this.#raise(outcome.alert, delivery, hops);
     const ack = outcome.ack;
     const record = outcome.alert && this.#history.find((entry) => entry.id === outcome.alert!.id);
-    if (ack && record) this.#answerAuthor(record, { ack }, EMERGENCY_ACK_DELAY_MS);
+    if (ack && record) this.#answerAuthor(record, { ack }, ackDelay(this.#options.link.nodes().length));
     this.#options.air.pump();
     return true;
   }
