@@ -80,10 +80,10 @@ async function deliveredOverLine(seed: number, log: (line: string) => void): Pro
   try {
     await connectNodesToRadios(servers, clock, nodes);
     const [sender, ...receivers] = nodes;
-    const sent = sender!.lora.sendEmergency({ text: 'Benchmark: flood warning, move to high ground', priority: 'urgent', confirmedAgain: false });
+    const sent = sender!.lora.emergencies.send({ text: 'Benchmark: flood warning, move to high ground', priority: 'urgent', confirmedAgain: false });
     if (!sent.ok) throw new Error('the emergency was refused');
     const deadline = clock.now() + EMERGENCY_DEADLINE_MS;
-    const got = () => receivers.filter((node) => node.lora.history().some((record) => record.id === sent.record.id && record.verified)).length;
+    const got = () => receivers.filter((node) => node.lora.emergencies.history().some((record) => record.id === sent.record.id && record.verified)).length;
     while (clock.now() < deadline && got() < receivers.length) await new Promise((resolve) => setTimeout(resolve, 50));
     log(`emergency (seed ${seed}): ${got()} of ${receivers.length} receivers verified it within ${EMERGENCY_DEADLINE_MS / 1000} s of radio time; medium ${JSON.stringify(mesh.medium.stats)}`);
     return { verified: got(), receivers: receivers.length };

@@ -74,7 +74,7 @@ async function start(): Promise<void> {
   window = consoleWindow;
   bindContractToIpc(node.api, ipcMain, consoleWindow.webContents, (message) => node.log.warn('ipc', message));
   // An emergency must reach the operator even with the window minimised or behind others.
-  node.lora.on('alert', (record) => {
+  node.lora.emergencies.on('alert', (record) => {
     if (!Notification.isSupported()) return;
     new Notification({
       title: `EMERGENCY from ${record.fromNode ?? 'the mesh'}${record.verified ? '' : ' (not yet verified)'}`,

@@ -56,11 +56,11 @@ export async function startDemoPakitNodes(options: { networkId: string; version:
     }
     const after = plan.seesAlertsAfterMs;
     if (after !== undefined) {
-      node.lora.on('alert', (record) => {
+      node.lora.emergencies.on('alert', (record) => {
         if (record.signed === false) return; // a stock alert has nobody to tell
         const reader = setTimeout(() => {
           readers.delete(reader);
-          node.lora.acknowledge(record.id);
+          node.lora.emergencies.acknowledge(record.id);
         }, after);
         readers.add(reader);
       });

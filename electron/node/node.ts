@@ -205,7 +205,7 @@ export class PakitNode {
       listen: network.listen,
       ownPeerId: peerKeyOf(options.identity.publicKey),
       reputation: this.reputation,
-      loraPeers: () => loraPeersOf(this.radio.nodes(), this.lora.radioKeyIds(), this.lora.history(), (keyId) => this.lora.receiver.keys.get(keyId)),
+      loraPeers: () => loraPeersOf(this.radio.nodes(), this.lora.radioKeyIds(), this.lora.emergencies.history(), (keyId) => this.lora.receiver.keys.get(keyId)),
       hub: this.hub,
       clock: this.#clock,
       log: (level, message) => this.log.write(level, 'mesh', message),
@@ -230,8 +230,8 @@ export class PakitNode {
     });
     this.#wireRadio();
     for (const type of options.messageTypes ?? []) if (type.lora) this.lora.registerMessageType(loraTypeOf(type, type.lora));
-    this.lora.on('alert', (record) => this.hub.emit('emergency.alert', record));
-    this.lora.on('history', (records) => {
+    this.lora.emergencies.on('alert', (record) => this.hub.emit('emergency.alert', record));
+    this.lora.emergencies.on('history', (records) => {
       this.hub.emit('emergency.history', records);
       // A verified emergency can tell which identity a radio is.
       this.mesh.peersChanged();
@@ -249,6 +249,9 @@ export class PakitNode {
       clock: this.#clock,
       hub: this.hub,
       store: this.store,
+      database: this.database,
+      log: (level, message) => this.log.write(level, 'catalogue', message),
+      ...(this.gossip ? { fetchRoot: (rootId: string, peer: string) => this.gossip!.fetchBlockFrom(rootId, peer) } : {}),
       names: (contentId) => {
         const known = this.fileNames.get(contentId);
         return known && { ...(known.name ? { name: known.name } : {}), ...(known.mediaType ? { type: known.mediaType } : {}) };
@@ -256,6 +259,7 @@ export class PakitNode {
     });
     this.catalogue.learnedEarlier(this.lora.learnedIds());
     this.lora.on('learned', (batches) => this.catalogue.learned(batches));
+    this.lora.on('manifest', (heard) => this.catalogue.manifestHeard(heard));
     this.gossip?.onAnnouncement((message) => this.catalogue.announced(message));
   }
 
@@ -308,7 +312,7 @@ export class PakitNode {
         nodes: () => toMeshNodes(this.radio.nodes()).map((node) => ({ ...node, isFavorite: favorites.get(node.nodeId) ?? node.isFavorite })),
         nodeSamplePages: (filter) => this.history.nodeSamplePages(filter),
         messages: () => this.messages.store.allInTimeOrder(),
-        emergencies: () => this.lora.history(),
+        emergencies: () => this.lora.emergencies.history(),
         log: () => this.log.recent(Number.MAX_SAFE_INTEGER),
         now: () => this.#clock.now(),
       },
@@ -402,6 +406,7 @@ export class PakitNode {
     await this.lora.stop();
     this.messages.stop();
     this.radio.disconnect();
+    await this.catalogue.settled();
     this.store.close();
     this.tiles.close();
     this.database.close();

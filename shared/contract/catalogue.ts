@@ -13,19 +13,27 @@ export const CatalogueHolder = z.object({
 });
 export type CatalogueHolder = z.infer<typeof CatalogueHolder>;
 
-/** One content id the node knows of: held here, learned from radio peers, or announced by IP peers. */
+/** One file the node knows of (by its content id): held here, learned from radio peers, or announced by IP peers. */
 export const CatalogueEntry = z.object({
   contentId: ContentId,
-  /** Bytes: exact when held here, else what a peer claimed (`sizeClaimed`); absent when nobody said. */
+  /**
+   * The file's bytes: exact when its bytes (or, for a large file, its root) were here, else what a
+   * peer claimed (`sizeClaimed`: an IP announcement, or a LoRa manifest heard on air); absent when
+   * nobody said (index sync carries ids only).
+   */
   size: z.number().int().nonnegative().optional(),
   sizeClaimed: z.boolean(),
+  /** A file over 1 MiB: its id is a root listing 1 MiB blocks, which are not listed apart once the root was read here. */
+  largeFile: z.boolean(),
+  /** How many 1 MiB blocks a large file has, once its root was read here. */
+  blocks: z.number().int().positive().optional(),
   /** File name and media type, when known. */
   name: z.string().optional(),
   type: z.string().optional(),
   /** Newest first. */
   holders: z.array(CatalogueHolder),
   heldHere: z.boolean(),
-  /** Learned from radio peers by index sync; before a restart, `holders` may not say which radio. */
+  /** Learned from radio peers (index sync, or a manifest heard); ids from before the catalogue was saved may have no holder. */
   learnedOverLora: z.boolean(),
   lastSeen: z.number(),
 });

@@ -32,16 +32,16 @@ describe('emergency broadcast over the simulated mesh', { timeout: 150_000 }, ()
   });
 
   it('reaches the other node verified, and the sender sees who acknowledged', async () => {
-    const sent = alice.lora.sendEmergency({ text: 'Fire on the north ridge, evacuate camp 2', priority: 'life_threatening', confirmedAgain: false });
+    const sent = alice.lora.emergencies.send({ text: 'Fire on the north ridge, evacuate camp 2', priority: 'life_threatening', confirmedAgain: false });
     expect(sent.ok).toBe(true);
     if (!sent.ok) return;
-    await expect.poll(() => bob.lora.history().find((record) => record.id === sent.record.id)?.verified, { timeout: 30_000 }).toBe(true);
-    const received = bob.lora.history()[0]!;
+    await expect.poll(() => bob.lora.emergencies.history().find((record) => record.id === sent.record.id)?.verified, { timeout: 30_000 }).toBe(true);
+    const received = bob.lora.emergencies.history()[0]!;
     expect(received).toMatchObject({ direction: 'received', text: 'Fire on the north ridge, evacuate camp 2', priority: 'life_threatening', acknowledged: false });
     expect(received.fromNode).toBe(alice.radio.device?.nodeId);
     // Bob spreads his ack over 2-10 s of real time; a lost one is asked for again a minute after the send.
-    await expect.poll(() => alice.lora.history().find((record) => record.id === sent.record.id)?.ackedBy, { timeout: 90_000 }).toContain(bob.lora.sender.keyId);
-    expect(bob.lora.acknowledge(received.id)).toBe(true);
+    await expect.poll(() => alice.lora.emergencies.history().find((record) => record.id === sent.record.id)?.ackedBy, { timeout: 90_000 }).toContain(bob.lora.sender.keyId);
+    expect(bob.lora.emergencies.acknowledge(received.id)).toBe(true);
     // What each did on LoRa counts in its reputation: Alice's signed emergency for her, Bob's ack for
     // him (credited to his radio, under his identity once his key announcement tied the two).
     const reasons = (book: PakitNode, peer: string) => book.reputation.explain(peer).reasons.map((reason) => reason.kind);
@@ -52,13 +52,13 @@ describe('emergency broadcast over the simulated mesh', { timeout: 150_000 }, ()
   });
 
   it('holds a second emergency within the cool-down until the operator confirms again', () => {
-    const again = alice.lora.sendEmergency({ text: 'Second alarm', priority: 'urgent', confirmedAgain: false });
+    const again = alice.lora.emergencies.send({ text: 'Second alarm', priority: 'urgent', confirmedAgain: false });
     expect(again).toMatchObject({ ok: false, reason: 'cooling_down' });
-    expect(alice.lora.sendEmergency({ text: 'Second alarm', priority: 'urgent', confirmedAgain: true }).ok).toBe(true);
+    expect(alice.lora.emergencies.send({ text: 'Second alarm', priority: 'urgent', confirmedAgain: true }).ok).toBe(true);
   });
 
   it('refuses a replayed emergency and a forged one, sent from another radio', async () => {
-    await expect.poll(() => bob.lora.history().filter((record) => record.direction === 'received').length, { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => bob.lora.emergencies.history().filter((record) => record.direction === 'received').length, { timeout: 30_000 }).toBe(2);
     const original = bobHeard.find((payload) => new TextDecoder().decode(payload).includes('Fire on the north ridge'));
     if (!original) throw new Error('bob never heard the emergency frame');
     // A forgery under Alice's key id: other words and a fresh sequence number (bytes 14-17, after
@@ -88,7 +88,7 @@ describe('emergency broadcast over the simulated mesh', { timeout: 150_000 }, ()
     expect(reasonsAgainst(mallory)).toContain('signature_invalid');
     expect(bob.reputation.score(peerKeyOf(mallory.identity.publicKey))).toBeLessThan(NEUTRAL_SCORE);
     expect(reasonsAgainst(alice)).not.toContain('signature_invalid');
-    expect(bob.lora.history().filter((record) => record.direction === 'received')).toHaveLength(2);
-    expect(bob.lora.history().some((record) => record.text.startsWith('Fake'))).toBe(false);
+    expect(bob.lora.emergencies.history().filter((record) => record.direction === 'received')).toHaveLength(2);
+    expect(bob.lora.emergencies.history().some((record) => record.text.startsWith('Fake'))).toBe(false);
   });
 });

@@ -51,7 +51,7 @@ describe('LoRa-IP bridge', { timeout: 90_000 }, () => {
     expect(bridgeB.gossip!.connectedPeers()).toEqual([bridgeA.gossip!.peerId]);
     // Gossipsub needs a heartbeat after connecting before the bridges share a mesh on the topic.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    const sent = author.lora.sendEmergency({ text, priority: 'urgent', confirmedAgain: false });
+    const sent = author.lora.emergencies.send({ text, priority: 'urgent', confirmedAgain: false });
     if (!sent.ok) throw new Error(`emergency refused: ${sent.reason}`);
     // Every copy of the emergency each bridge receives over IP (gossip does not deliver a node's own messages).
     const overIp = new Map<PakitNode, number>([[bridgeA, 0], [bridgeB, 0]]);
@@ -62,29 +62,29 @@ describe('LoRa-IP bridge', { timeout: 90_000 }, () => {
       });
     }
 
-    const heardAtFarEnd = () => farEnd.lora.history().find((record) => record.id === sent.record.id);
+    const heardAtFarEnd = () => farEnd.lora.emergencies.history().find((record) => record.id === sent.record.id);
     await expect.poll(() => heardAtFarEnd()?.verified, { timeout: 45_000 }).toBe(true);
     // The id is the author's key id and sequence number: the far radio checked the author's own signature.
     expect(heardAtFarEnd()).toMatchObject({ direction: 'received', text, signer: author.lora.sender.keyId, verified: true });
-    expect(bridgeB.lora.history().find((record) => record.id === sent.record.id)).toMatchObject({ fromNode: 'via IP', verified: true });
+    expect(bridgeB.lora.emergencies.history().find((record) => record.id === sent.record.id)).toMatchObject({ fromNode: 'via IP', verified: true });
 
     // Let the emergency's repeat and any echo settle, then count crossings: one each way, no loop.
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     expect(overIp.get(bridgeB)).toBe(1);
     expect(overIp.get(bridgeA)).toBe(0);
     expect(bridgeA.bridge!.stats.publishErrors).toBe(0);
-    for (const node of nodes) expect(node.lora.history().filter((record) => record.id === sent.record.id)).toHaveLength(1);
+    for (const node of nodes) expect(node.lora.emergencies.history().filter((record) => record.id === sent.record.id)).toHaveLength(1);
   });
 
   it('carries a person’s "seen" back to the author, and the author’s all-clear out to the far radio', async () => {
-    const sent = author.lora.history().find((record) => record.direction === 'sent')!;
-    expect(farEnd.lora.acknowledge(sent.id)).toBe(true);
+    const sent = author.lora.emergencies.history().find((record) => record.direction === 'sent')!;
+    expect(farEnd.lora.emergencies.acknowledge(sent.id)).toBe(true);
     // The far node's signed "seen" goes to the radio it heard the emergency from (bridge B), over IP, then on air.
     const farKey = farEnd.lora.sender.keyId;
-    const answerOfFarEnd = () => author.lora.history().find((record) => record.id === sent.id)?.rollCall?.members.find((member) => member.keyId === farKey);
+    const answerOfFarEnd = () => author.lora.emergencies.history().find((record) => record.id === sent.id)?.rollCall?.members.find((member) => member.keyId === farKey);
     await expect.poll(() => answerOfFarEnd()?.answer, { timeout: 45_000 }).toBe('seen');
     expect(answerOfFarEnd()?.node).toBe('via IP'); // not bridge A's radio, which only carried it
-    expect(author.lora.allClear(sent.id, 'Road open again').ok).toBe(true);
-    await expect.poll(() => farEnd.lora.history().find((record) => record.id === sent.id)?.closed?.text, { timeout: 45_000 }).toBe('Road open again');
+    expect(author.lora.emergencies.allClear(sent.id, 'Road open again').ok).toBe(true);
+    await expect.poll(() => farEnd.lora.emergencies.history().find((record) => record.id === sent.id)?.closed?.text, { timeout: 45_000 }).toBe('Road open again');
   });
 });

@@ -102,11 +102,15 @@ describe('messages with a stock Meshtastic app over the simulated mesh', { timeo
     for (const message of sent.messages) expect(utf8(message.text)).toBeLessThanOrEqual(MAX_TEXT_PART_BYTES);
     const parts = sent.messages.map((message) => message.text);
     expect(parts.join('')).toBe(long);
-    // Every part, each once. Not necessarily in order: the parts go out together, and a part whose first
-    // transmission collides arrives with the firmware's retransmission, after the others (known limit).
-    await expect
-      .poll(() => stockTexts.filter((text) => parts.includes(text.text)).map((text) => text.text).sort(), { timeout: 40_000 })
-      .toEqual([...parts].sort());
+    // Every part, each once, in order: a part goes when the stock radio acked the one before. Sent
+    // together, a part's relayed copy collided with the stock radio's ack of the one before, and the
+    // firmware stopped retrying it when it heard the relay: that part was lost for good.
+    await expect.poll(() => stockTexts.filter((text) => parts.includes(text.text)).map((text) => text.text), { timeout: 40_000 }).toEqual(parts);
+    await expect.poll(() => sent.messages.map((message) => node.messages.store.get(message.id)?.state), { timeout: 30_000 }).toEqual(['delivered', 'delivered', 'delivered']);
+    const stateAt = (id: string, state: string) => events.findIndex((event) => event.message.id === id && event.message.state === state);
+    const ids = sent.messages.map((message) => message.id);
+    expect(stateAt(ids[1]!, 'sent')).toBeGreaterThan(stateAt(ids[0]!, 'delivered'));
+    expect(stateAt(ids[2]!, 'sent')).toBeGreaterThan(stateAt(ids[1]!, 'delivered'));
   });
 
   it('refuses bad input with a fix, and loses nothing', () => {

@@ -49,19 +49,19 @@ describe('emergency roll-call over a line of five radios, one switched off', { t
     await expect.poll(() => a.radio.nodes().filter((node) => node.lastHeard !== undefined).length, { timeout: 60_000 }).toBeGreaterThanOrEqual(4);
     const eRadio = e.radio.device!.nodeId;
     mesh.devices[4]!.kill(); // E's radio goes dark: the mesh still lists it
-    const sent = a.lora.sendEmergency({ text: 'Hiker missing near the east trail', priority: 'urgent', confirmedAgain: false });
+    const sent = a.lora.emergencies.send({ text: 'Hiker missing near the east trail', priority: 'urgent', confirmedAgain: false });
     if (!sent.ok) throw new Error(`not sent: ${sent.reason}`);
     const id = sent.record.id;
     const radio = (node: PakitNode) => node.radio.device!.nodeId;
-    const members = () => a.lora.history().find((record) => record.id === id)?.rollCall?.members ?? [];
+    const members = () => a.lora.emergencies.history().find((record) => record.id === id)?.rollCall?.members ?? [];
     const answerOf = (nodeId: string) => members().find((member) => member.node === nodeId)?.answer;
     expect(members().map((member) => member.node).sort()).toEqual([radio(b), radio(c), nodeIdOf(stock.nodeNum), eRadio].sort());
     expect(members().every((member) => member.answer === 'silent')).toBe(true);
 
     // B and C got it and acked by themselves; C's operator then pressed "seen".
     await expect.poll(() => answerOf(radio(b)), { timeout: 30_000 }).toBe('received');
-    await expect.poll(() => c.lora.history().find((record) => record.id === id)?.verified, { timeout: 30_000 }).toBe(true);
-    expect(c.lora.acknowledge(id)).toBe(true);
+    await expect.poll(() => c.lora.emergencies.history().find((record) => record.id === id)?.verified, { timeout: 30_000 }).toBe(true);
+    expect(c.lora.emergencies.acknowledge(id)).toBe(true);
     await expect.poll(() => answerOf(radio(c)), { timeout: 30_000 }).toBe('seen');
 
     // The stock app got the alert; asked again directly, its radio confirms: delivered.
@@ -70,25 +70,25 @@ describe('emergency roll-call over a line of five radios, one switched off', { t
 
     // E stays silent and is asked again, with growing pauses; the sender saw its emergency relayed.
     await expect.poll(() => members().find((member) => member.node === eRadio)?.asks ?? 0, { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
-    const record = a.lora.history().find((entry) => entry.id === id)!;
+    const record = a.lora.emergencies.history().find((entry) => entry.id === id)!;
     expect(answerOf(eRadio)).toBe('silent');
     expect(record.rollCall?.repeating).toBe(true);
     expect(record.air?.state).toBe('relayed');
     expect(record.air?.sends).toBeGreaterThanOrEqual(2); // the planned second copy went on air: resent
 
     // The all-clear: signed by A, it closes the alert on B and C; the stock app reads it as text.
-    const cleared = a.lora.allClear(id, 'Found safe at the hut');
+    const cleared = a.lora.emergencies.allClear(id, 'Found safe at the hut');
     expect(cleared.ok).toBe(true);
     for (const node of [b, c]) {
-      await expect.poll(() => node.lora.history().find((entry) => entry.id === id)?.closed?.text, { timeout: 30_000 }).toBe('Found safe at the hut');
-      expect(node.lora.history().find((entry) => entry.id === id)?.acknowledged).toBe(true);
+      await expect.poll(() => node.lora.emergencies.history().find((entry) => entry.id === id)?.closed?.text, { timeout: 30_000 }).toBe('Found safe at the hut');
+      expect(node.lora.emergencies.history().find((entry) => entry.id === id)?.acknowledged).toBe(true);
     }
     await expect.poll(() => stockHeard.map((text) => text.text), { timeout: 30_000 }).toContain('ALL CLEAR: Found safe at the hut (was: Hiker missing near the east trail)');
     const asksAtClear = members().find((member) => member.node === eRadio)!.asks;
-    expect(a.lora.history().find((entry) => entry.id === id)?.rollCall?.repeating).toBe(false);
+    expect(a.lora.emergencies.history().find((entry) => entry.id === id)?.rollCall?.repeating).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 10 * 60_000 / TIME_SCALE / 4)); // 2.5 min of radio time
     expect(members().find((member) => member.node === eRadio)!.asks).toBe(asksAtClear);
     // Only the author can close it.
-    expect(b.lora.allClear(id, '')).toEqual({ ok: false, reason: 'not_ours' });
+    expect(b.lora.emergencies.allClear(id, '')).toEqual({ ok: false, reason: 'not_ours' });
   });
 });

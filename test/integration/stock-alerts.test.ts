@@ -31,7 +31,7 @@ describe('emergencies with a stock Meshtastic app', { timeout: 180_000 }, () => 
     for (const [index, server] of servers.slice(0, 2).entries()) {
       const node = await createTestNode({ mesh: { ...testMeshSettings, enabled: false } });
       node.radio.on('alert', (alert) => radioAlerts[index]!.push(alert.text));
-      node.lora.on('alert', (record) => raised[index]!.push(record));
+      node.lora.emergencies.on('alert', (record) => raised[index]!.push(record));
       expect((await node.radio.connect({ kind: 'tcp', host: '127.0.0.1', port: server.port })).ok).toBe(true);
       nodes.push(node);
     }
@@ -48,7 +48,7 @@ describe('emergencies with a stock Meshtastic app', { timeout: 180_000 }, () => 
     for (const index of [0, 1]) {
       await expect.poll(() => raised[index]!.map((record) => record.text), { timeout: 30_000 }).toContain('Flood at the low bridge, keep away');
     }
-    const record = nodes[0]!.lora.history().find((entry) => entry.text === 'Flood at the low bridge, keep away')!;
+    const record = nodes[0]!.lora.emergencies.history().find((entry) => entry.text === 'Flood at the low bridge, keep away')!;
     expect(record).toMatchObject({ direction: 'received', signed: false, verified: false, fromNode: stockId, acknowledged: false, hops: 1 });
   });
 
@@ -59,21 +59,21 @@ describe('emergencies with a stock Meshtastic app', { timeout: 180_000 }, () => 
   });
 
   it('a Pakit emergency reaches the stock app as ALERT_APP; the other Pakit node shows it once, signed', async () => {
-    const sent = nodes[0]!.lora.sendEmergency({ text: 'Medical help needed at checkpoint 3', priority: 'life_threatening', confirmedAgain: false });
+    const sent = nodes[0]!.lora.emergencies.send({ text: 'Medical help needed at checkpoint 3', priority: 'life_threatening', confirmedAgain: false });
     expect(sent.ok).toBe(true);
     // The sender's radio has a fix: the stock text says where, as the signed message does.
     const { latitude, longitude } = nodes[0]!.radio.device!.position!;
     const alertText = `EMERGENCY (LIFE-THREATENING): Medical help needed at checkpoint 3 [at ${latitude.toFixed(5)}, ${longitude.toFixed(5)}]`;
     // One broadcast two hops away can be lost; the roll-call repeats it to the stock radio as a direct message a minute later.
     await expect.poll(() => stockAlerts.map((alert) => alert.text), { timeout: 90_000 }).toContain(alertText);
-    await expect.poll(() => nodes[1]!.lora.history().filter((entry) => entry.text === 'Medical help needed at checkpoint 3').length, { timeout: 60_000 }).toBe(1);
+    await expect.poll(() => nodes[1]!.lora.emergencies.history().filter((entry) => entry.text === 'Medical help needed at checkpoint 3').length, { timeout: 60_000 }).toBe(1);
     // The demo's stock app says on the channel that it saw the alert: what an operator sees in Messages.
     await expect
       .poll(() => nodes[0]!.messages.list({ conversation: 'channel:0', limit: 20 }).map((message) => message.text), { timeout: 60_000 })
       .toContain(`Alert seen on my phone: "${alertText}"`);
     // Both copies reached B, in whichever order; it keeps one record, the signed one.
     await expect.poll(() => radioAlerts[1], { timeout: 30_000 }).toContain(alertText);
-    const shown = nodes[1]!.lora.history().filter((entry) => entry.fromNode === nodes[0]!.radio.device!.nodeId);
+    const shown = nodes[1]!.lora.emergencies.history().filter((entry) => entry.fromNode === nodes[0]!.radio.device!.nodeId);
     expect(shown).toHaveLength(1);
     expect(shown[0]).toMatchObject({ text: 'Medical help needed at checkpoint 3', priority: 'life_threatening' });
     expect(shown[0]!.position?.latitude).toBeCloseTo(latitude, 6); // 1e-7 degrees on the wire

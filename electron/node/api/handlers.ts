@@ -4,7 +4,8 @@ import { contractError, MAX_ANNOUNCED_BLOCKS, type ContractErrorCode, type Emerg
 import { exportBackup } from '../identity/index.ts';
 import type { MeshSyncView } from '../lora/mesh-sync.ts';
 import { DEFAULT_EMERGENCY_COOLDOWN_MS } from '../lora/emergency.ts';
-import type { EmergencyActionOutcome, FileRequestOutcome } from '../lora/service.ts';
+import type { EmergencyActionOutcome } from '../lora/emergency-desk.ts';
+import type { FileRequestOutcome } from '../lora/service.ts';
 import type { TransferView } from '../lora/transfer/index.ts';
 import type { PakitNode } from '../node.ts';
 import { listSerialPorts } from '../radio/ports.ts';
@@ -143,7 +144,7 @@ export function createHandlers(node: PakitNode): Handlers {
     },
 
     'emergency.send': (request) => {
-      const outcome = node.lora.sendEmergency(request);
+      const outcome = node.lora.emergencies.send(request);
       if (outcome.ok) return outcome.record;
       throw outcome.reason === 'cooling_down'
         ? refusal(
@@ -154,13 +155,13 @@ export function createHandlers(node: PakitNode): Handlers {
           )
         : refusal('invalid_input', 'bad_text', `The message is too long for one radio frame: at most ${outcome.maxBytes} bytes.`, 'Shorten the message.');
     },
-    'emergency.history': () => node.lora.history(),
-    'emergency.acknowledge': ({ id }) => ({ acknowledged: node.lora.acknowledge(id) }),
-    'emergency.allClear': ({ id, text }) => emergencyAction(node.lora.allClear(id, text)),
-    'emergency.stopRepeats': ({ id }) => emergencyAction(node.lora.stopRepeats(id)),
+    'emergency.history': () => node.lora.emergencies.history(),
+    'emergency.acknowledge': ({ id }) => ({ acknowledged: node.lora.emergencies.acknowledge(id) }),
+    'emergency.allClear': ({ id, text }) => emergencyAction(node.lora.emergencies.allClear(id, text)),
+    'emergency.stopRepeats': ({ id }) => emergencyAction(node.lora.emergencies.stopRepeats(id)),
     'emergency.settings': ({ acks }) => {
-      if (acks !== undefined) node.lora.setAcks(acks);
-      return { acks: node.lora.acksEnabled };
+      if (acks !== undefined) node.lora.emergencies.setAcks(acks);
+      return { acks: node.lora.emergencies.acksEnabled };
     },
 
     'mesh.health': () => node.mesh.health(),

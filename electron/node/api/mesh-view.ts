@@ -2,7 +2,7 @@
 // heard over LoRa and connected over IP is one peer with one reputation. Pure.
 import type { MeshPeer } from '../../../shared/contract/index.ts';
 import type { PeerSummary } from '../gossip/index.ts';
-import type { EmergencyRecord } from '../lora/service.ts';
+import type { EmergencyRecord } from '../lora/emergency-desk.ts';
 import type { MeshNode as RadioNode } from '../radio/session.ts';
 import { fingerprintOf } from '../identity/index.ts';
 import { keyIdOf } from '../lora/keys.ts';

@@ -1,2 +1,2 @@
-export { Catalogue, MAX_HOLDERS_PER_ENTRY, type CatalogueEntry, type CatalogueHolder, type NameLookup } from './catalogue.ts';
-export { CatalogueService } from './service.ts';
+export { Catalogue, isFileRoot, MAX_HOLDERS_PER_ENTRY, type CatalogueEntry, type CatalogueHolder, type NameLookup, type SavedEntry } from './catalogue.ts';
+export { CatalogueService, type ManifestHeard } from './service.ts';

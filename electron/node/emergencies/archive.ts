@@ -3,7 +3,7 @@
 // the signed frames their roll-call repeats.
 import { EmergencyRecord } from '../../../shared/contract/emergency.ts';
 import type { NodeDatabase } from '../db/index.ts';
-import type { ArchivedEmergency, EmergencyArchive } from '../lora/service.ts';
+import type { ArchivedEmergency, EmergencyArchive } from '../lora/emergency-desk.ts';
 
 const MIGRATIONS = [
   `CREATE TABLE emergencies (

@@ -1,6 +1,7 @@
 // What the operator called each stored file, and its media type, in the node's database: the block
 // store keeps bytes under their content id only. Uploads name their files, LoRa manifests carry the
 // names of files served, and files received over LoRa keep the name their holder gave.
+import type { StatementSync } from 'node:sqlite';
 import type { NodeDatabase } from '../db/index.ts';
 import type { FileDescription } from '../lora/transfer/index.ts';
 
@@ -40,6 +41,7 @@ type Row = { name: string; media_type: string | null };
 export class FileNames {
   readonly #database: NodeDatabase;
   readonly #now: () => number;
+  #select: StatementSync | undefined;
 
   constructor(database: NodeDatabase, now: () => number) {
     this.#database = database;
@@ -48,7 +50,9 @@ export class FileNames {
   }
 
   get(contentId: string): FileDescription | undefined {
-    const row = this.#database.sql.prepare('SELECT name, media_type FROM file_names WHERE content_id = ?').get(contentId) as Row | undefined;
+    // Prepared once: the catalogue's search looks up every known id's name.
+    this.#select ??= this.#database.sql.prepare('SELECT name, media_type FROM file_names WHERE content_id = ?');
+    const row = this.#select.get(contentId) as Row | undefined;
     return row && { name: row.name, ...(row.media_type === null ? {} : { mediaType: row.media_type }) };
   }
 

@@ -431,6 +431,14 @@ export class GossipService {
     return file;
   }
 
+  /**
+   * One block from one peer, checked against its id, not stored (the catalogue reads an announced
+   * file root to list the file as one row with its size). The answer goes into the peer's reputation.
+   */
+  async fetchBlockFrom(cid: ContentId, peer: string, options: Pick<FetchOptions, 'timeoutMs'> = {}): Promise<Uint8Array> {
+    return this.#fetchFromAny(parseContentId(cid).toString(), [peer], options);
+  }
+
   /** Peer ids with an open connection right now (filtered ones included until they are hung up). */
   connectedPeers(): string[] {
     return this.#node?.getPeers().map(String) ?? [];

@@ -13,6 +13,8 @@ import { networkTag, parseEnvelope, reject, signedPayload, type KeyId, type Reje
  */
 export const RELAYED_TYPES: readonly BuiltinType[] = ['emergency', 'emergency-seen', 'emergency-clear', 'key-announce', 'index-announce'];
 const RELAYED_BY_CODE = new Map(RELAYED_TYPES.map((type) => [BUILTIN_CODES[type], type]));
+/** The sender number given to messages a bridge brought in over IP (no radio has node number 0). */
+export const VIA_IP = 0;
 /** A relayed message fits one LoRa frame (all relayed types do), so it can go back on air as it is. */
 export const MAX_RELAYED_MESSAGE_BYTES = 227;
 

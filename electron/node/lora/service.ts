@@ -1,6 +1,7 @@
 // The off-grid protocol on a real radio: frames from the scheduler go to the radio link, packets
-// from the link go through the receiver. Carries emergencies, file transfers (transfer/), index sync
-// (mesh-sync.ts) and, for the LoRa-IP bridge, signed messages that arrived over IP.
+// from the link go through the receiver. Carries emergencies (emergency-desk.ts), file transfers
+// (transfer/), index sync (mesh-sync.ts) and, for the LoRa-IP bridge, signed messages that arrived
+// over IP.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -9,20 +10,18 @@ import type { Clock } from '../clock.ts';
 import { writeFileAtomicSync } from '../fs/durable.ts';
 import type { RadioLink } from '../radio/link.ts';
 import { isModemPresetName } from '../radio/index.ts';
-import type { ReceivedPacket, RoutingReport, TextMessage } from '../radio/session.ts';
+import type { ReceivedPacket } from '../radio/session.ts';
 import { peerKeyOf, type EvidenceKind } from '../reputation/index.ts';
 import type { BlockStore } from '../storage/index.ts';
-import { EmergencyInbox, EmergencyOutbox, emergencyIdOf, type EmergencyAlert } from './emergency.ts';
-import { BUILTIN_CODES, type BuiltinMessage, type EmergencyPriority, type FileRequestMessage, type LoraMessage, type WirePosition } from './messages.ts';
-import { NO_RADIO, RollCall, type RollCallAnswer } from './roll-call.ts';
+import { EMERGENCY_HOP_LIMIT, EmergencyDesk, type EmergencyArchive } from './emergency-desk.ts';
+import { BUILTIN_CODES, type BuiltinMessage, type FileRequestMessage, type LoraMessage } from './messages.ts';
 import { MessageRegistry, type CustomMessageType } from './registry.ts';
 import { MeshSync, type MeshSyncStep, type MeshSyncView } from './mesh-sync.ts';
 import { LoraReceiver, type Delivery } from './receiver.ts';
-import { RELAYED_TYPES, type RelayedMessage } from './relayed.ts';
+import { RELAYED_TYPES, VIA_IP, type RelayedMessage } from './relayed.ts';
 import { DEFAULT_AIRTIME_SHARE, DEVICE_QUEUE_SLOTS, LoraScheduler, frameAirtimeMs, type TrafficClass } from './scheduler.ts';
 import { LoraSender, type SenderOptions } from './sender.ts';
 import type { LoraSeqStore } from './seq-store.ts';
-import { ALERT_APP_PORT, alertTextOf, allClearTextOf, bellAlertText, isCopyOf } from './stock-alerts.ts';
 import { keyIdOf, type Signer } from './keys.ts';
 import { DEFAULT_REQUEST_HOP_LIMIT, fileTransferCost, FileFetcher, type FileCost, type FileDescription, FileServer, nodeIdOf, type FetchEffect, type TransferView } from './transfer/index.ts';
 import { MAX_FRAME_BYTES } from './wire.ts';
@@ -31,8 +30,8 @@ import { PeerHops, announceHopLimit, indexAnnounceHopLimit } from './reach.ts';
 const BROADCAST = 0xffffffff;
 /** Meshtastic's MeshPacket priorities (the device queue sends higher first): ALERT above all ours. */
 const MESH_PRIORITY: Record<TrafficClass, number> = { emergency: 110, control: 100, index: 64, bulk: 10 };
-/** Emergencies reach the whole mesh: the firmware floods with the largest hop limit it allows. */
-const MESH_HOP_LIMIT = { emergency: 7, other: 3 } as const;
+/** Hop limit of broadcasts that are not announces (registered message types). */
+const OTHER_HOP_LIMIT = 3;
 /**
  * A backstop only: a neighbour that missed our key asks for it (key-request) when our next signed
  * message arrives, and a new neighbour's announce gets ours in answer.
@@ -44,93 +43,23 @@ const MAX_KEY_REQUESTS_REMEMBERED = 256;
 /** Answering requests for our key: at most this often, so neighbours asking together cost one announce. */
 const KEY_REQUEST_ANSWER_MIN_MS = 15_000;
 const SYNC_TICK_MS = 5_000;
-/** The sender number given to messages a bridge brought in over IP (no radio has node number 0). */
-const VIA_IP = 0;
 const MAX_RADIO_KEYS = 1024;
-const HISTORY_SIZE = 200;
-/**
- * An emergency goes on air twice: a broadcast is only repaired up to the first relay (the sender's
- * want_ack), so a collision further along the mesh loses it. The copy is the same signed message
- * (receivers that have it drop it as a repeat), sent after the first flood has cleared the mesh.
- */
-const EMERGENCY_REPEAT_MS = { min: 20_000, spread: 10_000 } as const;
 const CONNECT_KEY_ANNOUNCE_MS = { min: 1_000, spread: 20_000 } as const;
 /** Answering a new neighbour's key with ours: at most this often, so a crowd arriving costs one announce. */
 const KEY_ANSWER_MIN_MS = 60_000;
 const CONNECT_INDEX_ANNOUNCE_MS = { min: 30_000, spread: 60_000 } as const;
-/**
- * Receivers spread their acks so they do not all answer at once (nor on the emergency's own relays);
- * one lost to a collision is asked for again by the author's roll-call a minute after the send.
- */
-const EMERGENCY_ACK_DELAY_MS = { min: 2_000, spread: 8_000 } as const;
-/** Answers to a repeat go out soon, spread a little (several silent nodes may be asked in one round). */
-const REANSWER_DELAY_MS = { min: 500, spread: 2_000 } as const;
-/** The roll-call lists the radios heard this recently when the emergency goes out. */
-const ROLL_CALL_HEARD_WITHIN_MS = 24 * 60 * 60_000;
-const TEXT_MESSAGE_PORT = 1;
-const MAX_ASKS_FOLLOWED = 256;
-
-/** What became of our own emergency on air: the device's queue, its transmission, a relay's echo. */
-export type EmergencyAirState = {
-  state: 'queued' | 'on_air' | 'relayed' | 'not_relayed';
-  /** Broadcasts that went on air (the first, its planned copy); more than one: resent. */
-  sends: number;
-  lastSentAt?: number | undefined;
-};
-
-export type RollCallMemberRecord = {
-  node: string;
-  keyId?: string | undefined;
-  answer: RollCallAnswer;
-  answeredAt?: number | undefined;
-  asks: number;
-  nextAskAt?: number | undefined;
-};
-
-export type EmergencyRecord = {
-  id: string;
-  direction: 'sent' | 'received';
-  text: string;
-  priority: EmergencyPriority;
-  at: number;
-  /** The radio that put it on air (`!xxxxxxxx`) and the signer's key id. */
-  fromNode?: string | undefined;
-  signer: string;
-  verified: boolean;
-  hops?: number | undefined;
-  /** Key ids that acknowledged one of our emergencies (claimed: acks are unsigned). */
-  ackedBy: string[];
-  /** The operator dismissed the alert. */
-  acknowledged: boolean;
-  /** false: a stock Meshtastic alert, without a signature. */
-  signed?: boolean;
-  /** Where the author's radio was. */
-  position?: WirePosition;
-  /** Our own emergencies: on air, and who answered. */
-  air?: EmergencyAirState;
-  rollCall?: { repeating: boolean; members: RollCallMemberRecord[] };
-  /** The author's signed all-clear closed it. */
-  closed?: { at: number; text: string };
-};
-
-export type EmergencySendOutcome =
-  | { ok: true; record: EmergencyRecord }
-  | { ok: false; reason: 'cooling_down'; retryAt: number }
-  | { ok: false; reason: 'bad_text'; maxBytes: number };
-
-export type EmergencyActionOutcome = { ok: true; record: EmergencyRecord } | { ok: false; reason: 'unknown' | 'not_ours' | 'closed' };
 
 export type FileRequestOutcome =
   | { ok: true; transfer: TransferView }
   | { ok: false; reason: 'bad_content_id' | 'bad_max_bytes' | 'bad_hop_limit' | 'too_many' | 'already_stored'; message: string };
 
 type ServiceEvents = {
-  alert: [EmergencyRecord];
-  history: [EmergencyRecord[]];
   transfers: [TransferView[]];
   sync: [MeshSyncView];
   /** Ids radio peers sent by index sync, by peer (`!xxxxxxxx`): the catalogue lists them as holders. */
   learned: [Array<{ peer: string; ids: readonly string[] }>];
+  /** A verified file manifest heard on air, whoever asked: its radio serves that file (the catalogue lists it). */
+  manifest: [{ radioId: string; contentId: string; size: number; name?: string; mediaType?: string }];
   /** Verified signed messages heard on the radio that the whole mesh must hear (for the LoRa-IP bridge). */
   relayable: [RelayedMessage];
 };
@@ -155,14 +84,6 @@ export type LoraServiceOptions = {
   seqStore?: Pick<LoraSeqStore, 'last' | 'used'>;
   /** Keeps the emergency history (and what our open roll-calls repeat) across restarts. */
   archive?: EmergencyArchive;
-};
-
-/** Saved emergencies, newest first; `frames`: the signed emergency a roll-call repeats (ours only). */
-export type ArchivedEmergency = { record: EmergencyRecord; frames?: Uint8Array[] };
-export type EmergencyArchive = {
-  load(): ArchivedEmergency[];
-  /** The whole history as it is now; the archive writes what changed. Throws when it cannot write. */
-  save(entries: readonly ArchivedEmergency[]): void;
 };
 
 /**
@@ -190,18 +111,12 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   readonly receiver: LoraReceiver;
   readonly #options: LoraServiceOptions;
   readonly #scheduler = new LoraScheduler();
-  readonly #outbox: EmergencyOutbox;
-  readonly #inbox: EmergencyInbox;
-  readonly #history: EmergencyRecord[] = [];
-  /** Our emergencies' roll-calls and the frames a repeat sends, by emergency id. */
-  readonly #rollCalls = new Map<string, { rollCall: RollCall; frames: Uint8Array[] }>();
-  #rollCallTimer: { handle: unknown; at: number } | undefined;
+  /** Emergencies: ours with their roll-calls, those heard, and the history. */
+  readonly emergencies: EmergencyDesk;
   /** Frames sent otherwise than their class says: answers go only as far as the emergency came, some without want_ack. */
   readonly #sendOptions = new WeakMap<Uint8Array, { hopLimit: number; wantAck: boolean }>();
   /** Frames whose fate on air is followed (messageId prefix): our emergencies and our repeats. */
   readonly #frameTags = new WeakMap<Uint8Array, string>();
-  /** Device packet id of a repeat -> the emergency and radio it asked: that radio's own ack names it. */
-  readonly #askPackets = new Map<number, { id: string; node: number }>();
   #pumpTimer: unknown;
   #pumping = false;
   #stopped = false;
@@ -253,20 +168,21 @@ export class LoraService extends EventEmitter<ServiceEvents> {
           : `the saved mesh index could not be read (${problem.message}); ids are learned again from peers`),
     });
     this.#scheduleSyncTick();
-    this.#outbox = new EmergencyOutbox({ sender: this.sender });
-    // Meshtastic's managed flooding already rebroadcasts every packet once per relay, within the hop
-    // limit we set; a second, application-level relay would only double the airtime.
-    this.#inbox = new EmergencyInbox({ sender: this.sender, relay: false });
-    this.#restoreHistory();
-    options.link.on('packet', (packet) => this.#onPacket(packet));
-    options.link.on('accepted', ({ messageId, packetId }) => this.#onAir(messageId, packetId));
-    options.link.on('routing', (report) => this.#onRouting(report));
-    options.link.on('delivery', (report) => this.#onDelivery(report.messageId, report.ok ? report.delivery : 'failed'));
-    options.link.on('alert', (alert) => this.#raiseStock(alert, alert.text));
-    options.link.on('text', (text) => {
-      const alertText = bellAlertText(text.text);
-      if (alertText !== undefined) this.#raiseStock(text, alertText);
+    this.emergencies = new EmergencyDesk({
+      sender: this.sender,
+      link: options.link,
+      clock: options.clock,
+      log: options.log,
+      archive: options.archive,
+      radioKeys: this.#radioKeys,
+      reportRadio: (nodeNum, kind) => this.#reportRadio(nodeNum, kind),
+      air: {
+        enqueue: (frame, trafficClass, frameOptions) => this.#enqueueFrame(frame, trafficClass, frameOptions),
+        later: (delay, task) => this.#later(delay, task),
+        pump: () => this.#pump(),
+      },
     });
+    options.link.on('packet', (packet) => this.#onPacket(packet));
     options.link.on('device', (device) => {
       // Airtime budgets follow the device's real preset and region, also when they change later
       // (a region set on a radio that had none): frames queued meanwhile go out then.
@@ -312,121 +228,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     return lastSeq === undefined ? { onSeq } : { lastSeq, onSeq };
   }
 
-  get acksEnabled(): boolean {
-    return this.#inbox.acks;
-  }
-
-  setAcks(enabled: boolean): void {
-    this.#inbox.acks = enabled;
-  }
-
-  history(): EmergencyRecord[] {
-    return [...this.#history];
-  }
-
   queueDepth(): Record<TrafficClass, number> {
     return this.#scheduler.depth();
-  }
-
-  sendEmergency(request: { text: string; priority: EmergencyPriority; confirmedAgain: boolean }): EmergencySendOutcome {
-    const now = this.#options.clock.now();
-    const own = this.#options.link.device;
-    const position = own?.position && { latitude: own.position.latitude, longitude: own.position.longitude };
-    const result = this.#outbox.send({ ...request, ...(position && { position }) }, now);
-    if (!result.ok) return result;
-    // The message carries its author's key: receivers verify it on arrival, nothing else has to get through.
-    const broadcast = () => this.#broadcastEmergency(result.id, result.frames);
-    broadcast();
-    this.#later(EMERGENCY_REPEAT_MS, broadcast);
-    const expected = this.#options.link
-      .nodes()
-      .filter((node) => node.nodeNum !== own?.nodeNum && node.lastHeard !== undefined && now - node.lastHeard < ROLL_CALL_HEARD_WITHIN_MS)
-      .map((node) => ({ node: node.nodeNum, keyId: this.#radioKeys.get(node.nodeNum) }));
-    this.#rollCalls.set(result.id, { rollCall: new RollCall(expected, now), frames: result.frames });
-    const record: EmergencyRecord = {
-      id: result.id,
-      direction: 'sent',
-      text: request.text,
-      priority: request.priority,
-      at: now,
-      fromNode: this.#options.link.device?.nodeId,
-      signer: this.sender.keyId,
-      verified: true,
-      hops: 0,
-      ackedBy: [],
-      acknowledged: true,
-      ...(position && { position }),
-      air: { state: 'queued', sends: 0, lastSentAt: undefined },
-    };
-    this.#updateRollCall(record);
-    this.#remember(record);
-    this.#armRollCallTimer();
-    this.#options.log('warn', `EMERGENCY sent (${request.priority}): ${request.text}${expected.length ? `; roll-call of ${expected.length} radios` : ''}`);
-    // Stock Meshtastic apps cannot read the signed message: an ALERT_APP copy alerts their users too.
-    const copy = this.#options.link.enqueue({
-      messageId: `alert-${result.id}`,
-      to: BROADCAST,
-      payload: new TextEncoder().encode(alertTextOf(request.priority, request.text, position)),
-      portnum: ALERT_APP_PORT,
-      wantAck: true,
-      // As far and as soon as the signed message: stock apps anywhere in the mesh must hear it too.
-      hopLimit: MESH_HOP_LIMIT.emergency,
-      priority: MESH_PRIORITY.emergency,
-    });
-    if (!copy.ok) this.#options.log('warn', `the ALERT_APP copy for stock apps could not be queued: ${copy.error.message}`);
-    this.#pump();
-    return { ok: true, record };
-  }
-
-  /** A person here saw a received emergency: its alert stops, and its author hears "seen" (signed). */
-  acknowledge(id: string): boolean {
-    const record = this.#history.find((entry) => entry.id === id);
-    if (!record || record.acknowledged) return false;
-    record.acknowledged = true;
-    const seen = this.#inbox.markSeen(id, this.#options.clock.now());
-    if (seen) this.#answerAuthor(record, { seen });
-    this.#historyChanged();
-    this.#pump();
-    return true;
-  }
-
-  /**
-   * Closes one of our emergencies everywhere: a signed all-clear floods the mesh (twice, like the
-   * emergency), stock apps get it as text, and the roll-call stops.
-   */
-  allClear(id: string, why: string): EmergencyActionOutcome {
-    const record = this.#history.find((entry) => entry.id === id);
-    if (!record) return { ok: false, reason: 'unknown' };
-    if (record.direction !== 'sent') return { ok: false, reason: 'not_ours' };
-    if (record.closed) return { ok: false, reason: 'closed' };
-    const now = this.#options.clock.now();
-    const seq = Number(id.split(':')[1]);
-    const frames = this.sender.encode({ type: 'emergency-clear', emergencySeq: seq, hopLimit: MESH_HOP_LIMIT.emergency, text: why }, now).frames;
-    const flood = () => frames.forEach((frame) => this.#scheduler.enqueue(frame.slice(), 'emergency'));
-    flood();
-    this.#later(EMERGENCY_REPEAT_MS, flood);
-    const notice = this.#options.link.enqueue({ messageId: `all-clear-${id}`, to: BROADCAST, payload: new TextEncoder().encode(allClearTextOf(record.text, why)), portnum: TEXT_MESSAGE_PORT, wantAck: true });
-    if (!notice.ok) this.#options.log('warn', `the all-clear text for stock apps could not be queued: ${notice.error.message}`);
-    this.#rollCalls.get(id)?.rollCall.stop();
-    record.closed = { at: now, text: why };
-    this.#updateRollCall(record);
-    this.#options.log('info', `ALL CLEAR sent for "${record.text}"${why ? `: ${why}` : ''}`);
-    this.#historyChanged();
-    this.#pump();
-    return { ok: true, record: { ...record } };
-  }
-
-  /** The operator stops repeating one of our emergencies to the radios that stayed silent. */
-  stopRepeats(id: string): EmergencyActionOutcome {
-    const record = this.#history.find((entry) => entry.id === id);
-    const entry = this.#rollCalls.get(id);
-    if (!record) return { ok: false, reason: 'unknown' };
-    if (!entry) return { ok: false, reason: 'not_ours' };
-    if (entry.rollCall.stop()) {
-      this.#updateRollCall(record);
-      this.#historyChanged();
-    }
-    return { ok: true, record: { ...record } };
   }
 
   // ---- file transfer ----
@@ -478,21 +281,20 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   /** Stops timers; incoming transfers are saved to resume at the next start. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const timer of [this.#pumpTimer, this.#transferTimer?.handle, this.#transfersEventTimer, this.#syncTimer, this.#rollCallTimer?.handle]) {
+    this.emergencies.stop();
+    for (const timer of [this.#pumpTimer, this.#transferTimer?.handle, this.#transfersEventTimer, this.#syncTimer]) {
       if (timer !== undefined) this.#options.clock.clearTimeout(timer);
     }
     this.#pumpTimer = undefined;
     this.#transferTimer = undefined;
     this.#transfersEventTimer = undefined;
     this.#syncTimer = undefined;
-    this.#rollCallTimer = undefined;
     for (const handle of this.#delayed) this.#options.clock.clearTimeout(handle);
     this.#delayed.clear();
     for (const view of this.#fetcher.views()) this.#saveTransfer(view.id);
     await Promise.allSettled([...this.#storing]);
   }
 
-  /** Keys go to neighbours at index priority without want_ack: repeated every 10 min, no single copy matters. */
   /** Runs `enqueue` after a random delay in [min, min + spread), then sends; dropped at stop(). */
   #later(delay: { min: number; spread: number }, enqueue: () => void): void {
     const handle = this.#options.clock.setTimeout(() => {
@@ -501,6 +303,14 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       this.#pump();
     }, delay.min + Math.floor(this.#random() * delay.spread));
     this.#delayed.add(handle);
+  }
+
+  /** One frame into the scheduler, with where and how it goes (see EmergencyAir.enqueue). */
+  #enqueueFrame(frame: Uint8Array, trafficClass: TrafficClass, options: { far?: boolean; to?: number | undefined; hopLimit?: number; wantAck?: boolean; tag?: string } = {}): void {
+    if (options.to !== undefined) this.#destinations.set(frame, options.to);
+    if (options.hopLimit !== undefined && options.wantAck !== undefined) this.#sendOptions.set(frame, { hopLimit: options.hopLimit, wantAck: options.wantAck });
+    if (options.tag !== undefined) this.#frameTags.set(frame, options.tag);
+    this.#scheduler.enqueue(frame, trafficClass, options.far ? FAR_FLOW : undefined);
   }
 
   #announceKey(force: boolean): void {
@@ -560,7 +370,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     const syncEnd = this.#syncMessageEnds.get(payload);
     if (syncEnd) this.#meshSync.onAir(syncEnd.peer, syncEnd.session, now);
     const override = this.#sendOptions.get(payload);
-    const hopLimit = override?.hopLimit ?? (isFile ? 0 : isEmergency || flow === FAR_FLOW ? MESH_HOP_LIMIT.emergency : to !== BROADCAST ? this.#peerHops.hopLimitTo(to, this.#announceHops()) : flow === NEIGHBOURS_FLOW ? indexAnnounceHopLimit(this.#options.link.nodes(), this.#radioKeys.keys(), this.#peerHops) : MESH_HOP_LIMIT.other);
+    const hopLimit = override?.hopLimit ?? (isFile ? 0 : isEmergency || flow === FAR_FLOW ? EMERGENCY_HOP_LIMIT : to !== BROADCAST ? this.#peerHops.hopLimitTo(to, this.#announceHops()) : flow === NEIGHBOURS_FLOW ? indexAnnounceHopLimit(this.#options.link.nodes(), this.#radioKeys.keys(), this.#peerHops) : OTHER_HOP_LIMIT);
     const queued = this.#options.link.enqueue({
       messageId: `${this.#frameTags.get(payload) ?? 'lora'}#${now}-${this.#frameCounter++}`,
       to,
@@ -590,7 +400,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       // Repeats are normal (emergencies go out twice, relays echo): counted, not worth a warning.
       const repeat = result.reason === 'replay' || result.reason === 'duplicate';
       if (result.repeats?.code === BUILTIN_CODES.emergency && result.keyId && packet.to === this.#options.link.device?.nodeNum) {
-        this.#reanswer(result.keyId, result.repeats.seq, packet.from, now);
+        this.emergencies.answerAgain(result.keyId, result.repeats.seq, packet.from, now);
       }
       if (result.reason === 'bad_signature') this.#reportRadio(packet.from, 'signature_invalid');
       this.#options.log(repeat ? 'info' : 'warn', `refused a LoRa frame from ${nodeIdOf(packet.from)}: ${result.reason}${result.detail ? ` (${result.detail})` : ''}`);
@@ -793,234 +603,9 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       this.receiver.registry.dispatch(delivery);
       return;
     }
-    if (delivery.message.type === 'emergency-ack') {
-      const message = delivery.message;
-      const id = emergencyIdOf(message.emergencyKeyId, message.emergencySeq);
-      const newAcker = this.#outbox.noteAck(delivery);
-      // An ack is a claim (unsigned): the credit goes to the radio that put it on air, as blame does.
-      if (newAcker && delivery.from !== VIA_IP) this.#reportRadio(delivery.from, 'request_answered');
-      const answered = this.#noteAnswer(id, delivery.from, message.acker, 'received', now);
-      const record = this.#history.find((entry) => entry.id === id);
-      if (record && (newAcker || answered)) {
-        record.ackedBy = [...this.#outbox.ackersOf(record.id)];
-        this.#historyChanged();
-      }
-      return;
-    }
-    if (delivery.message.type === 'emergency-seen') {
-      if (delivery.auth === 'verified' && delivery.signer) {
-        const id = emergencyIdOf(delivery.message.emergencyKeyId, delivery.message.emergencySeq);
-        // Its radio is the frame's sender only if no Pakit node carried it (a bridge counts a hop).
-        const radio = delivery.signer.hops === 0 ? delivery.from : VIA_IP;
-        if (this.#noteAnswer(id, radio, delivery.signer.keyId, 'seen', now)) this.#historyChanged();
-      }
-      return;
-    }
-    if (delivery.message.type === 'emergency-clear') {
-      if (delivery.auth === 'verified' && delivery.signer) this.#closeReceived(emergencyIdOf(delivery.signer.keyId, delivery.message.emergencySeq), delivery.message.text, delivery.signer.sentAtMs);
-      return;
-    }
+    if (this.emergencies.deliver(delivery, hops, now)) return;
     if (delivery.message.type === 'key-request') {
       if (delivery.message.keyId === this.sender.keyId && now - this.#lastKeyAnnounce >= KEY_REQUEST_ANSWER_MIN_MS) this.#announceKey(true);
-      return;
-    }
-    if (delivery.message.type !== 'emergency') return;
-    const outcome = this.#inbox.handle(delivery, now, hops);
-    if (outcome.alert) this.#raise(outcome.alert, delivery, hops);
-    const ack = outcome.ack;
-    const record = outcome.alert && this.#history.find((entry) => entry.id === outcome.alert!.id);
-    if (ack && record) this.#answerAuthor(record, { ack }, EMERGENCY_ACK_DELAY_MS);
-    this.#pump();
-  }
-
-  // ---- roll-call: answers to emergencies, repeats to the silent, all-clear ----
-
-  #historyChanged(): void {
-    this.emit('history', this.history());
-    try {
-      this.#options.archive?.save(this.#history.map((record) => ({ record, frames: this.#rollCalls.get(record.id)?.frames })));
-    } catch (error) {
-      this.#options.log('warn', `the emergency history could not be saved (${error instanceof Error ? error.message : String(error)}); it is kept in memory`);
-    }
-  }
-
-  /** The history of the last run; our open roll-calls go on repeating to the radios still silent. */
-  #restoreHistory(): void {
-    let saved: ArchivedEmergency[];
-    try {
-      saved = this.#options.archive?.load() ?? [];
-    } catch (error) {
-      this.#options.log('warn', `the saved emergency history could not be read (${error instanceof Error ? error.message : String(error)})`);
-      return;
-    }
-    const now = this.#options.clock.now();
-    for (const { record, frames } of saved.slice(0, HISTORY_SIZE)) {
-      this.#history.push(record);
-      if (record.direction !== 'sent' || record.closed || !record.rollCall || !frames?.length || now - record.at > ROLL_CALL_HEARD_WITHIN_MS) continue;
-      const members = record.rollCall.members.map((member) => ({
-        node: member.node === 'via IP' ? NO_RADIO : Number.parseInt(member.node.slice(1), 16),
-        keyId: member.keyId,
-        answer: member.answer,
-        answeredAt: member.answeredAt,
-        asks: member.asks,
-      }));
-      const rollCall = RollCall.resume(members, now);
-      if (!record.rollCall.repeating) rollCall.stop();
-      this.#rollCalls.set(record.id, { rollCall, frames });
-    }
-    if (this.#rollCalls.size > 0) this.#armRollCallTimer();
-  }
-
-  /**
-   * Sends our answers to the radio that put the emergency on air, only as many relays away as the
-   * emergency came (a direct message floods like a broadcast within its hop limit).
-   */
-  #answerAuthor(record: EmergencyRecord, answers: { ack?: Uint8Array[]; seen?: Uint8Array[] }, delay: { min: number; spread: number } = { min: 0, spread: 1 }): void {
-    const to = record.fromNode && record.fromNode.startsWith('!') ? Number.parseInt(record.fromNode.slice(1), 16) : undefined;
-    const hopLimit = to === undefined ? MESH_HOP_LIMIT.emergency : Math.min(record.hops ?? MESH_HOP_LIMIT.emergency, MESH_HOP_LIMIT.emergency);
-    this.#later(delay, () => {
-      for (const frame of [...(answers.ack ?? []), ...(answers.seen ?? [])]) {
-        const copy = frame.slice();
-        if (to !== undefined) this.#destinations.set(copy, to);
-        // Across a relay, the firmware's retries; to a neighbour none (the firmware turns want_ack
-        // with hop limit 0 into 3 hops of flooding): the roll-call asks again for a lost answer.
-        this.#sendOptions.set(copy, { hopLimit, wantAck: to !== undefined && hopLimit > 0 });
-        this.#scheduler.enqueue(copy, 'control', FAR_FLOW);
-      }
-    });
-  }
-
-  /** Our emergency was sent to this radio again: its answers were lost on the way back. */
-  #reanswer(keyId: string, seq: number, from: number, now: number): void {
-    const answers = this.#inbox.reanswer(keyId, seq, now);
-    const record = this.#history.find((entry) => entry.id === emergencyIdOf(keyId, seq));
-    if (answers.ack.length + answers.seen.length === 0 || !record) return;
-    this.#options.log('info', `${nodeIdOf(from)} asked again about the emergency "${record.text}": answering again`);
-    this.#answerAuthor(record, answers, REANSWER_DELAY_MS);
-  }
-
-  /** True when the roll-call of our emergency `id` changed. */
-  #noteAnswer(id: string, node: number, keyId: string | undefined, answer: Exclude<RollCallAnswer, 'silent'>, now: number): boolean {
-    const entry = this.#rollCalls.get(id);
-    const record = this.#history.find((item) => item.id === id);
-    if (!entry || !record) return false;
-    const changed = entry.rollCall.answer({ ...(node !== VIA_IP && { node }), ...(keyId !== undefined && { keyId }) }, answer, now);
-    if (changed) this.#updateRollCall(record);
-    return changed;
-  }
-
-  #closeReceived(id: string, why: string, at: number): void {
-    const record = this.#history.find((entry) => entry.id === id && entry.direction === 'received');
-    if (!this.#inbox.close(id) || !record || record.closed) return;
-    record.closed = { at, text: why };
-    record.acknowledged = true; // the alarm stops: nobody needs to act any more
-    this.#options.log('info', `ALL CLEAR from ${record.fromNode}: "${record.text}" is over${why ? ` (${why})` : ''}`);
-    this.#historyChanged();
-  }
-
-  #updateRollCall(record: EmergencyRecord): void {
-    const view = this.#rollCalls.get(record.id)?.rollCall.view();
-    if (!view) return;
-    record.rollCall = {
-      repeating: view.repeating,
-      members: view.members.map((member) => ({ ...member, node: member.node === NO_RADIO ? 'via IP' : nodeIdOf(member.node) })),
-    };
-  }
-
-  /** A tagged frame reached the device's transmit queue. */
-  #onAir(messageId: string, packetId: number): void {
-    const [tag, id] = messageId.split('#')[0]!.split(/:(.*)/s);
-    if (tag === 'ask' && id) {
-      const [emergency, node] = id.split('@');
-      this.#askPackets.set(packetId, { id: emergency!, node: Number(node) });
-      if (this.#askPackets.size > MAX_ASKS_FOLLOWED) this.#askPackets.delete(this.#askPackets.keys().next().value!);
-      return;
-    }
-    if (tag !== 'emergency' || !id) return;
-    const record = this.#history.find((entry) => entry.id === id);
-    if (!record?.air) return;
-    record.air = { state: record.air.state === 'queued' ? 'on_air' : record.air.state, sends: record.air.sends + 1, lastSentAt: this.#options.clock.now() };
-    this.#historyChanged();
-  }
-
-  /** The device's last word on our emergency broadcast: a relay echoed it, or none was heard. */
-  #onDelivery(messageId: string, delivery: 'delivered' | 'relayed' | 'sent' | 'failed'): void {
-    const [tag, id] = messageId.split('#')[0]!.split(/:(.*)/s);
-    if (tag !== 'emergency' || !id) return;
-    const record = this.#history.find((entry) => entry.id === id);
-    if (!record?.air || delivery === 'sent') return;
-    const heard = delivery !== 'failed';
-    if (record.air.state === 'relayed' && !heard) return; // the first copy was relayed: that stands
-    record.air = { ...record.air, state: heard ? 'relayed' : 'not_relayed' };
-    this.#historyChanged();
-  }
-
-  /** A repeat's destination radio acked it itself (a relay's implicit ack comes first and says less). */
-  #onRouting(report: RoutingReport): void {
-    const ask = this.#askPackets.get(report.requestId);
-    if (!ask || report.error || report.from !== ask.node) return;
-    this.#askPackets.delete(report.requestId);
-    if (this.#noteAnswer(ask.id, ask.node, undefined, 'delivered', this.#options.clock.now())) this.#historyChanged();
-  }
-
-  #armRollCallTimer(): void {
-    const at = Math.min(...[...this.#rollCalls.values()].map((entry) => entry.rollCall.wakeAt() ?? Infinity));
-    if (this.#rollCallTimer?.at === at) return;
-    if (this.#rollCallTimer) this.#options.clock.clearTimeout(this.#rollCallTimer.handle);
-    this.#rollCallTimer = undefined;
-    if (at === Infinity || this.#stopped) return;
-    const handle = this.#options.clock.setTimeout(() => {
-      this.#rollCallTimer = undefined;
-      this.#askSilent();
-      this.#armRollCallTimer();
-    }, Math.max(1, at - this.#options.clock.now()));
-    this.#rollCallTimer = { handle, at };
-  }
-
-  /**
-   * Repeats our emergencies while radios stay silent. Each round floods the signed message once more
-   * (it reaches radios this node never heard, and any that lost it to a collision; those that have it
-   * drop the copy), then asks the silent directly: a Pakit node gets the signed message addressed to
-   * it (its node answers a repeat addressed to it: its answer may be what was lost), any other radio
-   * the stock alert (its firmware's ack says it arrived). The scheduler paces all of it.
-   */
-  #askSilent(): void {
-    const now = this.#options.clock.now();
-    let changed = false;
-    for (const [id, { rollCall, frames }] of this.#rollCalls) {
-      const record = this.#history.find((entry) => entry.id === id);
-      const due = record && !record.closed ? rollCall.due(now) : [];
-      if (!record || due.length === 0) continue;
-      changed = true;
-      this.#broadcastEmergency(id, frames);
-      for (const member of due) {
-        const tag = `ask:${id}@${member.node}`;
-        if (member.keyId !== undefined) {
-          for (const frame of frames) {
-            const copy = frame.slice();
-            this.#destinations.set(copy, member.node);
-            this.#frameTags.set(copy, tag);
-            this.#scheduler.enqueue(copy, 'control', FAR_FLOW);
-          }
-        } else {
-          const text = new TextEncoder().encode(alertTextOf(record.priority, record.text, record.position));
-          const queued = this.#options.link.enqueue({ messageId: `${tag}#${now}-${this.#frameCounter++}`, to: member.node, payload: text, portnum: ALERT_APP_PORT, wantAck: true, hopLimit: MESH_HOP_LIMIT.emergency });
-          if (!queued.ok) this.#options.log('warn', `a repeat of the emergency to ${nodeIdOf(member.node)} could not be queued: ${queued.error.message}`);
-        }
-      }
-      this.#updateRollCall(record);
-    }
-    if (!changed) return;
-    this.#historyChanged();
-    this.#pump();
-  }
-
-  /** Our signed emergency on air once more, as a flood; each send is followed on air on its own. */
-  #broadcastEmergency(id: string, frames: readonly Uint8Array[]): void {
-    for (const frame of frames) {
-      const copy = frame.slice();
-      this.#frameTags.set(copy, `emergency:${id}`);
-      this.#scheduler.enqueue(copy, 'emergency');
     }
   }
 
@@ -1037,6 +622,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
         const keyId = delivery.signer!.keyId;
         this.#server.onManifestHeard(message, keyId);
         this.#fetcher.onManifest(message, from, { keyId, verified: delivery.auth === 'verified' }, now, hops);
+        const { contentId, size, name, mediaType } = message;
+        if (delivery.auth === 'verified') this.emit('manifest', { radioId: nodeIdOf(from), contentId, size, ...(name ? { name } : {}), ...(mediaType ? { mediaType } : {}) });
         break;
       }
       case 'file-chunk':
@@ -1225,75 +812,5 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     }
   }
 
-  #raise(alert: EmergencyAlert, delivery: Delivery, hops: number): void {
-    const existing = this.#history.find((entry) => entry.id === alert.id);
-    if (existing) {
-      existing.verified = alert.auth === 'verified';
-      this.#historyChanged();
-      return;
-    }
-    const record: EmergencyRecord = {
-      id: alert.id,
-      direction: 'received',
-      text: alert.text,
-      priority: alert.priority,
-      at: alert.sentAtMs,
-      fromNode: delivery.from === VIA_IP ? 'via IP' : nodeIdOf(delivery.from),
-      signer: alert.keyId,
-      verified: alert.auth === 'verified',
-      hops: (delivery.signer?.hops ?? 0) + hops,
-      ackedBy: [],
-      acknowledged: false,
-      ...(alert.position && { position: alert.position }),
-    };
-    // Its ALERT_APP copy may have come first: the signed record takes its place (and its acknowledgement).
-    const copy = this.#history.findIndex((entry) => entry.signed === false && isCopyOf(entry.text, entry.fromNode ?? '', entry.at, record));
-    if (copy !== -1) record.acknowledged = this.#history.splice(copy, 1)[0]!.acknowledged;
-    this.#remember(record);
-    this.#options.log('warn', `EMERGENCY from ${record.fromNode} (${record.verified ? 'verified' : 'NOT YET VERIFIED'}): ${record.text}`);
-    this.emit('alert', record);
-  }
 
-  /**
-   * A stock Meshtastic alert: shown like an emergency, marked not signed. The ALERT_APP copy of a
-   * signed Pakit emergency already shown is not shown twice. Never relayed to the IP mesh (the
-   * bridge carries signed messages only).
-   */
-  #raiseStock(packet: TextMessage, text: string): void {
-    const fromNode = nodeIdOf(packet.from);
-    const original = this.#history.find((entry) => isCopyOf(text, fromNode, packet.receivedAt, entry));
-    if (original) {
-      // The author's roll-call asked this radio with the stock copy (it knew no key for it): our answer was lost.
-      if (packet.to === this.#options.link.device?.nodeNum && original.direction === 'received') {
-        this.#reanswer(original.signer, Number(original.id.split(':')[1]), packet.from, this.#options.clock.now());
-      }
-      return;
-    }
-    const id = `alert:${fromNode}:${packet.id}`;
-    if (this.#history.some((entry) => entry.id === id)) return; // the same packet again (after a reconnect)
-    const record: EmergencyRecord = {
-      id,
-      direction: 'received',
-      text,
-      priority: 'urgent',
-      at: packet.receivedAt,
-      fromNode,
-      signer: '',
-      verified: false,
-      signed: false,
-      hops: packet.hops,
-      ackedBy: [],
-      acknowledged: false,
-    };
-    this.#remember(record);
-    this.#options.log('warn', `ALERT from ${fromNode} (a stock Meshtastic alert, not signed): ${text}`);
-    this.emit('alert', record);
-  }
-
-  #remember(record: EmergencyRecord): void {
-    this.#history.unshift(record);
-    const forgotten = this.#history.length > HISTORY_SIZE ? this.#history.pop() : undefined;
-    if (forgotten) this.#rollCalls.delete(forgotten.id);
-    this.#historyChanged();
-  }
 }

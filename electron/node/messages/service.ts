@@ -2,6 +2,7 @@
 // messages (broadcast on a channel index) and direct messages (to one node, want_ack). Outgoing
 // parts go through the radio link's persisted outbox (each handed to the radio once) and their
 // delivery state follows what the firmware reports; incoming texts are stored and counted unread.
+// A direct message's parts go one at a time (see RELAYED_PART_WAIT_MS).
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { Portnums } from '@meshtastic/protobufs';
@@ -37,6 +38,15 @@ export type MessagesServiceEvents = {
   received: [MessagesEvent];
 };
 
+/**
+ * How long a direct message's next part waits once this part was relayed but its destination has not
+ * acked it yet. Sent together, a part's relayed copy collides with the destination's ack of the one
+ * before, and the firmware stops retrying as soon as it hears the relay: that part is lost for good.
+ * So the next part waits for the destination's ack (or a failure), and for at most this long after the
+ * relay's, since a destination ack lost on the way back would otherwise hold the rest forever.
+ */
+export const RELAYED_PART_WAIT_MS = 30_000;
+
 const refused = (reason: string, message: string, fix: string, code: ContractError['code'] = 'invalid_input'): SendOutcome => ({
   ok: false,
   error: contractError(code, message, { reason, fix }),
@@ -59,6 +69,9 @@ export class MessagesService extends EventEmitter<MessagesServiceEvents> {
   readonly #detach: () => void;
   /** Names written to the database, so an unchanged node list writes nothing. */
   readonly #namesWritten = new Map<string, string>();
+  /** A direct message's part → the part that goes when this one settles. */
+  readonly #nextPart = new Map<string, ChatMessage>();
+  readonly #partTimers = new Map<string, unknown>();
 
   constructor(options: MessagesServiceOptions) {
     super();
@@ -101,6 +114,8 @@ export class MessagesService extends EventEmitter<MessagesServiceEvents> {
   /** Stops following the radio (before the database closes: sends still settling report nothing more). */
   stop(): void {
     this.#detach();
+    for (const timer of this.#partTimers.values()) this.#clock.clearTimeout(timer);
+    this.#partTimers.clear();
   }
 
   /** Splits, validates and queues a text for the radio; every part is persisted before this returns. */
@@ -137,10 +152,12 @@ export class MessagesService extends EventEmitter<MessagesServiceEvents> {
     }));
     // All parts are kept before any goes to the radio: a full disk refuses the whole text, never half of it.
     this.store.insertAll(messages);
-    for (const message of messages) {
-      this.#publish(message);
-      const queued = this.#enqueue(message);
-      if (!queued.ok) this.#step(message.id, 'failed', { error: problemToError(queued.error) });
+    for (const message of messages) this.#publish(message);
+    if (request.to === undefined) {
+      for (const message of messages) this.#queue(message);
+    } else {
+      messages.slice(1).forEach((part, index) => this.#nextPart.set(messages[index]!.id, part));
+      this.#queue(messages[0]!);
     }
     return { ok: true, messages: messages.map((message) => this.store.get(message.id) ?? message) };
   }
@@ -159,6 +176,12 @@ export class MessagesService extends EventEmitter<MessagesServiceEvents> {
     return this.store.conversation(conversation);
   }
 
+  /** Hands a message to the radio link; one the link refuses is failed at once (and releases its next part). */
+  #queue(message: ChatMessage): void {
+    const queued = this.#enqueue(message);
+    if (!queued.ok) this.#step(message.id, 'failed', { error: problemToError(queued.error) });
+  }
+
   #enqueue(message: ChatMessage): EnqueueResult {
     return this.#link.enqueue({
       messageId: message.id,
@@ -174,11 +197,19 @@ export class MessagesService extends EventEmitter<MessagesServiceEvents> {
   /**
    * At start: a message still `queued` may have been written before the node stopped and not yet
    * reached the outbox. Queued again under its own id, the link sends it once: an id the radio already
-   * took is recognised, and the message is then at least `sent`.
+   * took is recognised, and the message is then at least `sent`. A direct message's later parts wait
+   * behind its first queued one again.
    */
   #requeue(): void {
     const inOutbox = new Set(this.#link.outbox().map((packet) => packet.messageId));
+    let previous: ChatMessage | undefined;
     for (const message of this.store.withState('queued')) {
+      const waitsFor = previous !== undefined && isNextPart(previous, message) ? previous : undefined;
+      previous = message;
+      if (waitsFor) {
+        this.#nextPart.set(waitsFor.id, message);
+        continue;
+      }
       if (inOutbox.has(message.id)) continue;
       const result = this.#enqueue(message);
       if (result.ok && result.duplicate) this.#step(message.id, 'accepted', {});
@@ -197,6 +228,21 @@ export class MessagesService extends EventEmitter<MessagesServiceEvents> {
     if (next === 'failed') this.#log('warn', `Message to ${message.to ?? `channel ${message.channel}`} failed: ${changes.error?.message ?? 'no reason given'}`);
     const updated = this.store.get(id);
     if (updated) this.#publish(updated);
+    this.#paceNextPart(id, next);
+  }
+
+  #paceNextPart(id: string, state: ChatMessage['state']): void {
+    if (!this.#nextPart.has(id)) return;
+    if (state === 'delivered' || state === 'failed') this.#releaseNextPart(id);
+    else if (state === 'relayed' && !this.#partTimers.has(id)) this.#partTimers.set(id, this.#clock.setTimeout(() => this.#releaseNextPart(id), RELAYED_PART_WAIT_MS));
+  }
+
+  #releaseNextPart(id: string): void {
+    const next = this.#nextPart.get(id);
+    this.#nextPart.delete(id);
+    if (this.#partTimers.has(id)) this.#clock.clearTimeout(this.#partTimers.get(id));
+    this.#partTimers.delete(id);
+    if (next) this.#queue(next);
   }
 
   /** A late ACK counts too: after a relay's implicit ack, the destination's own ack makes it delivered. */
@@ -298,6 +344,19 @@ export class MessagesService extends EventEmitter<MessagesServiceEvents> {
     this.store.forgetChannels();
     this.store.rememberNames(names);
   }
+}
+
+/** Whether `message` is the direct-message part right after `previous`, from the same send. */
+function isNextPart(previous: ChatMessage, message: ChatMessage): boolean {
+  return (
+    message.to !== undefined &&
+    message.part !== undefined &&
+    previous.part !== undefined &&
+    previous.conversation === message.conversation &&
+    previous.at === message.at &&
+    previous.part.count === message.part.count &&
+    previous.part.index + 1 === message.part.index
+  );
 }
 
 /** A radio failure as the operator reads it; `reason` is the radio's error code (`routing_error`, `timeout`, ...). */

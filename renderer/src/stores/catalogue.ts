@@ -29,8 +29,8 @@ let client: ContractClient | undefined;
 export function requestVia(entry: CatalogueEntry): 'ip' | 'lora' | undefined {
   if (entry.heldHere) return undefined;
   if (entry.holders.some((holder) => holder.transport === 'ip')) return 'ip';
-  // Learned over LoRa before a restart: the request asks the radio neighbours, whoever holds it.
-  if (entry.learnedOverLora) return 'lora';
+  // A radio holds it, or it was learned over LoRa with no radio kept: the request asks over LoRa.
+  if (entry.learnedOverLora || entry.holders.some((holder) => holder.transport === 'lora')) return 'lora';
   return undefined;
 }
 

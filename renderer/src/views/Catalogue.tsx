@@ -57,14 +57,15 @@ export function Catalogue() {
 function Row({ entry }: { entry: CatalogueEntry }) {
   const t = useT();
   return (
-    <tr data-testid="catalogue-entry" data-id={entry.contentId} data-held={entry.heldHere ? 'yes' : 'no'}>
+    <tr data-testid="catalogue-entry" data-id={entry.contentId} data-held={entry.heldHere ? 'yes' : 'no'} data-size={entry.size ?? ''}>
       <td>
         {entry.name ? <span className="catalogue-name">{entry.name}</span> : null}{' '}
         <code className="cid" title={entry.contentId}>{shortId(entry.contentId)}</code>
       </td>
-      <td>
-        {entry.size === undefined ? <span className="muted">{t('catalogue.sizeUnknown')}</span> : formatBytes(entry.size)}
+      <td data-testid="catalogue-size">
+        {entry.size === undefined ? <SizeUnknown entry={entry} /> : formatBytes(entry.size)}
         {entry.size !== undefined && entry.sizeClaimed ? <span className="muted small-text">{' '}{t('catalogue.claimed')}</span> : null}
+        {entry.blocks === undefined ? null : <div className="muted small-text">{t('catalogue.blocks', { count: entry.blocks })}</div>}
       </td>
       <td>{entry.type ?? <span className="muted">{t('catalogue.typeUnknown')}</span>}</td>
       <td data-testid="catalogue-holders">
@@ -79,6 +80,18 @@ function Row({ entry }: { entry: CatalogueEntry }) {
       <td>{entry.heldHere ? <span className="sync-ok">{t('common.yes')}</span> : <span className="muted">{t('common.no')}</span>}</td>
       <td data-testid="catalogue-action"><RequestAction entry={entry} /></td>
     </tr>
+  );
+}
+
+/** "size unknown", and why nobody could say it when the reason is known. */
+function SizeUnknown({ entry }: { entry: CatalogueEntry }) {
+  const t = useT();
+  const why = entry.largeFile ? 'catalogue.sizeUnknownLarge' : entry.learnedOverLora ? 'catalogue.sizeUnknownLora' : undefined;
+  return (
+    <span className="muted">
+      {t('catalogue.sizeUnknown')}
+      {why ? <span className="small-text catalogue-size-why">{t(why)}</span> : null}
+    </span>
   );
 }
 

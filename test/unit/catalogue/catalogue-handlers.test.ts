@@ -40,7 +40,7 @@ describe('catalogue.list', () => {
     const listed = await list({});
     expect(listed).toMatchObject({ total: 2, known: 2 });
     expect(listed.entries.map((entry) => entry.contentId)).toEqual([second, first]);
-    expect(listed.entries[0]).toEqual({ contentId: second, size: 15, sizeClaimed: false, name: 'the-second-file.txt', type: 'text/plain', holders: [], heldHere: true, learnedOverLora: false, lastSeen: expect.any(Number) });
+    expect(listed.entries[0]).toEqual({ contentId: second, size: 15, sizeClaimed: false, largeFile: false, name: 'the-second-file.txt', type: 'text/plain', holders: [], heldHere: true, learnedOverLora: false, lastSeen: expect.any(Number) });
 
     expect((await list({ query: first.slice(-10).toUpperCase() })).entries.map((entry) => entry.contentId)).toEqual([first]);
     expect((await list({ query: 'SECOND-file' })).entries.map((entry) => entry.contentId)).toEqual([second]);

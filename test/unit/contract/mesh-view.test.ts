@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { mergePeers, loraPeersOf, selectPeers, type IpSighting, type PeerSources } from '../../../electron/node/api/mesh-view.ts';
 import { keyIdOf } from '../../../electron/node/lora/keys.ts';
 import { NodeIdentity } from '../../../electron/node/identity/index.ts';
-import type { EmergencyRecord } from '../../../electron/node/lora/service.ts';
+import type { EmergencyRecord } from '../../../electron/node/lora/emergency-desk.ts';
 import { emptyNode, type MeshNode as RadioNode } from '../../../electron/node/radio/session.ts';
 import { peerKeyOf, ReputationBook } from '../../../electron/node/reputation/index.ts';
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { NodeDatabase } from '../../../electron/node/db/index.ts';
 import { DatabaseEmergencyArchive } from '../../../electron/node/emergencies/index.ts';
 import { NodeIdentity } from '../../../electron/node/identity/index.ts';
-import type { EmergencyRecord } from '../../../electron/node/lora/service.ts';
+import type { EmergencyRecord } from '../../../electron/node/lora/emergency-desk.ts';
 import type { PakitNode } from '../../../electron/node/node.ts';
 import { BlockStore } from '../../../electron/node/storage/index.ts';
 import { createTestNode } from '../../helpers/test-node.ts';
@@ -61,13 +61,13 @@ describe('emergency archive', () => {
     const identity = NodeIdentity.generate();
     const start = async (): Promise<PakitNode> => createTestNode({ dataDir, identity, store: await BlockStore.open(join(dataDir, 'store')) });
     const first = await start();
-    const sent = first.lora.sendEmergency({ text: 'Gas leak at the depot', priority: 'life_threatening', confirmedAgain: false });
+    const sent = first.lora.emergencies.send({ text: 'Gas leak at the depot', priority: 'life_threatening', confirmedAgain: false });
     if (!sent.ok) throw new Error(sent.reason);
     await first.stop();
     const second = await start();
-    expect(second.lora.history()).toEqual([expect.objectContaining({ id: sent.record.id, text: 'Gas leak at the depot', priority: 'life_threatening', direction: 'sent' })]);
+    expect(second.lora.emergencies.history()).toEqual([expect.objectContaining({ id: sent.record.id, text: 'Gas leak at the depot', priority: 'life_threatening', direction: 'sent' })]);
     // …and it can still close it everywhere.
-    expect(second.lora.allClear(sent.record.id, 'Leak fixed').ok).toBe(true);
+    expect(second.lora.emergencies.allClear(sent.record.id, 'Leak fixed').ok).toBe(true);
     await second.stop();
   });
 });

@@ -8,6 +8,7 @@ import {
   encodeBuiltinBody,
   type EmergencyMessage,
 } from '../../../electron/node/lora/messages.ts';
+import { ackDelay } from '../../../electron/node/lora/emergency-desk.ts';
 import { RollCall } from '../../../electron/node/lora/roll-call.ts';
 import { MAX_FRAME_BYTES } from '../../../electron/node/lora/wire.ts';
 import { NOW, receiver, senderFor } from './lora-fixtures.ts';
@@ -77,6 +78,12 @@ describe('RollCall', () => {
     expect(call.due(restarted)).toEqual([]);
     expect(call.wakeAt()).toBe(restarted + 240_000);
     expect(call.due(restarted + 240_000).map((member) => member.asks)).toEqual([4]);
+  });
+
+  it('spreads a receiver’s ack over a window that grows with the radios it hears, within bounds', () => {
+    expect(ackDelay(3)).toEqual({ min: 2_000, spread: 8_000 }); // a small line answers within seconds
+    expect(ackDelay(19).spread).toBe(38_000); // a 20-radio mesh: about 2 s of window per answering radio
+    expect(ackDelay(500).spread).toBe(60_000); // and at most a minute, whatever the crowd
   });
 
   it('is done repeating once everyone answered', () => {
