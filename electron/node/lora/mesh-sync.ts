@@ -156,8 +156,10 @@ export class MeshSync {
       // A push passes on what a push brought (the flood); a session only a few ids, not a node's catching up.
       if (via === 'push' || (via === 'session' && ids.length <= MAX_PUSH_IDS)) for (const id of ids) this.#unpushed.add(id);
     }
-    if (learnedIds > 0) this.#changedAt = now;
-    if (learnedIds > 0) this.#meshIndex.save();
+    if (learnedIds > 0) {
+      this.#changedAt = now;
+      this.#meshIndex.save();
+    }
     return {
       send: output.send.map(({ peer, message }) => ({ to: peer, message })),
       learnedIds,
