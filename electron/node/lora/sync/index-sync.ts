@@ -565,8 +565,6 @@ export class IndexSync {
     const snapshot = this.#snapshot(new ShortIdScheme({ ...format, salt: id }), prefixes);
     const session: EncoderSession = {
       role: 'encoder',
-      peer: record.peer,
-      id,
       snapshot,
       range: prefixes && { ...prefixes, count: Math.min(0xffff, snapshotSize(snapshot)) },
       symbols: new CodedSymbols(snapshot.keysHi, snapshot.keysLo, id),
@@ -701,8 +699,6 @@ export class IndexSync {
     const own = new CodedSymbols(snapshot.keysHi, snapshot.keysLo, id);
     const session: DecoderSession = {
       role: 'decoder',
-      peer: record.peer,
-      id,
       snapshot,
       range: payload.range,
       decoder: new PeelingDecoder(snapshot.scheme, own, (identity) => snapshot.byIdentity.has(identity)),
