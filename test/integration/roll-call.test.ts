@@ -8,6 +8,8 @@ import type { PakitNode } from '../../electron/node/node.ts';
 import { nodeIdOf } from '../../electron/node/radio/session.ts';
 import { createSimMesh, ScaledRealTimeScheduler, serveDeviceOverTcp, type DeviceTcpServer, type SimMesh } from '../../electron/sim/index.ts';
 import { StockClient, type StockText } from '../../electron/sim/stock-client.ts';
+import { BUILTIN_CODES } from '../../electron/node/lora/messages.ts';
+import { watchAir } from '../helpers/air.ts';
 import { createTestNode, scaledClock, testMeshSettings } from '../helpers/test-node.ts';
 
 const TIME_SCALE = 20;
@@ -21,10 +23,15 @@ describe('emergency roll-call over a line of five radios, one switched off', { t
   const pakit: PakitNode[] = [];
   let stock: StockClient;
   const stockHeard: StockText[] = [];
+  /** Packet ids of "seen" answers put on air, by the radio that sent them (relays' copies keep the id). */
+  const seenPackets = new Map<number, Set<number>>();
   let a: PakitNode, b: PakitNode, c: PakitNode, e: PakitNode;
 
   beforeAll(async () => {
     mesh = createSimMesh({ nodes: 5, scheduler, topology: 'line', epochMs, announceWithinMs: 200, switchedOnAtMs: (index) => (4 - index) * 3_000 });
+    watchAir(mesh, ({ frame, code }) => {
+      if (code === BUILTIN_CODES['emergency-seen']) seenPackets.set(frame.from, (seenPackets.get(frame.from) ?? new Set()).add(frame.id));
+    });
     for (const device of mesh.devices) servers.push(await serveDeviceOverTcp(device));
     stock = await StockClient.connect({ host: '127.0.0.1', port: servers[3]!.port });
     stock.on('alert', (alert) => stockHeard.push(alert));
@@ -63,6 +70,8 @@ describe('emergency roll-call over a line of five radios, one switched off', { t
     await expect.poll(() => c.lora.emergencies.history().find((record) => record.id === id)?.verified, { timeout: 30_000 }).toBe(true);
     expect(c.lora.emergencies.acknowledge(id)).toBe(true);
     await expect.poll(() => answerOf(radio(c)), { timeout: 30_000 }).toBe('seen');
+    // It goes twice, like the emergency: the roll-call does not ask a radio that already answered "received" again.
+    await expect.poll(() => seenPackets.get(c.radio.device!.nodeNum)?.size ?? 0, { timeout: 30_000 }).toBe(2);
 
     // The stock app got the alert; asked again directly, its radio confirms: delivered.
     await expect.poll(() => stockHeard.some((text) => text.text.startsWith('EMERGENCY (URGENT): Hiker missing')), { timeout: 30_000 }).toBe(true);

@@ -287,7 +287,12 @@ export class EmergencyDesk extends EventEmitter<EmergencyDeskEvents> {
     if (!record || record.acknowledged) return false;
     record.acknowledged = true;
     const seen = this.#inbox.markSeen(id, this.#options.clock.now());
-    if (seen) this.#answerAuthor(record, { seen });
+    if (seen) {
+      // Twice, like the emergency: the roll-call asks again only radios that never answered, so a
+      // "seen" lost after the automatic "received" got through would never be repaired.
+      this.#answerAuthor(record, { seen });
+      this.#answerAuthor(record, { seen }, EMERGENCY_REPEAT_MS);
+    }
     this.#historyChanged();
     this.#options.air.pump();
     return true;
