@@ -122,9 +122,14 @@ export class MeshSync {
     return this.#step(this.#sync.onSync(peer, message, now), now);
   }
 
-  /** A sync message to `peer` in session `session` went to the radio now. */
-  onAir(peer: string, session: number, now: number): void {
-    this.#sync.onAir(peer, session, now);
+  /** A frame of a sync message to `peer` in session `session` went to the radio now (`last`: its last frame). */
+  onAir(peer: string, session: number, now: number, last: boolean): void {
+    this.#sync.onAir(peer, session, now, last);
+  }
+
+  /** A fragment of a longer message from `peer`, addressed to us, arrived now. */
+  peerTalking(peer: string, now: number): void {
+    this.#sync.peerTalking(peer, now);
   }
 
   tick(now: number): MeshSyncStep {

@@ -82,6 +82,8 @@ type State = {
   dutyLog: SendRecord[];
   dutyUsedMs: number;
   deviceFree: number;
+  /** Flows whose next frame waits until the caller releases them (the frame before is still crossing a relay). */
+  held: Set<string>;
 };
 
 const DEFAULT_FLOW = '';
@@ -117,6 +119,7 @@ export class LoraScheduler {
       dutyLog: [],
       dutyUsedMs: 0,
       deviceFree: DEVICE_QUEUE_SLOTS,
+      held: new Set(),
     };
   }
 
@@ -177,6 +180,15 @@ export class LoraScheduler {
    */
   next(now: number): ScheduleDecision {
     return this.#decide(this.#state, now);
+  }
+
+  /** The flow sends nothing more until `release`: other flows go meanwhile. */
+  hold(flow: string): void {
+    this.#state.held.add(flow);
+  }
+
+  release(flow: string): void {
+    this.#state.held.delete(flow);
   }
 
   /** Removes a flow's queued frames (a cancelled transfer); returns how many. */
@@ -251,12 +263,11 @@ export class LoraScheduler {
     return { kind: 'send', frame };
   }
 
-  /** The class's first flow is the one whose turn it is. */
+  /** The class's first flow not held is the one whose turn it is. */
   #head(state: State): [Map<string, QueuedFrame[]>, string, QueuedFrame[]] | undefined {
     for (const cls of TRAFFIC_CLASSES) {
       const flows = state.queues[cls];
-      const first = flows.entries().next();
-      if (!first.done) return [flows, first.value[0], first.value[1]];
+      for (const [flow, queue] of flows) if (!state.held.has(flow)) return [flows, flow, queue];
     }
     return undefined;
   }
@@ -286,6 +297,7 @@ export class LoraScheduler {
       ...this.#state,
       queues: { emergency: copyFlows(queues.emergency), control: copyFlows(queues.control), index: copyFlows(queues.index), bulk: copyFlows(queues.bulk) },
       dutyLog: [...this.#state.dutyLog],
+      held: new Set(this.#state.held),
     };
   }
 }

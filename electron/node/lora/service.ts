@@ -101,6 +101,14 @@ const FILE_CONTROL_FLOW = `${FILE_FLOW}control`;
 const NEIGHBOURS_FLOW = 'neighbours';
 /** Emergency answers and repeats to one radio: as far as emergencies go. */
 const FAR_FLOW = 'far';
+/**
+ * Sync frames to one radio across relays: one flow per radio, one frame at a time. The next waits
+ * until the device reports the frame relayed, delivered or failed; otherwise our frames and the
+ * firmware's retries fill the relay's channel and it cannot pass them on (a hidden-terminal line).
+ */
+const ACROSS_RELAY_FLOW = 'across-relay:';
+/** Releases a held flow if the device never reports (a link lost mid-send); firmware retries end sooner. */
+const ACROSS_RELAY_WAIT_MS = 90_000;
 /** Chunks waiting in the scheduler per transfer: pulled late, so they reflect the latest nacks. */
 const CHUNKS_AHEAD = 1;
 /** Consoles get the transfer list at most this often. */
@@ -137,9 +145,11 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   #lastIndexAnnounce = -Infinity;
   /** Frames addressed to one radio (sync sessions); everything else is broadcast. */
   readonly #destinations = new WeakMap<Uint8Array, number>();
-  /** The last frame of each sync message: index sync times its resends from when that goes to the radio. */
-  readonly #syncMessageEnds = new WeakMap<Uint8Array, { peer: string; session: number }>();
+  /** Frames of sync messages: index sync times its resends from when the last one goes to the radio. */
+  readonly #syncFrames = new WeakMap<Uint8Array, { peer: string; session: number; last: boolean }>();
   readonly #delayed = new Set<unknown>();
+  /** Frames on air across a relay (link message id) -> their held flow and its release timer. */
+  readonly #acrossRelay = new Map<string, { flow: string; timer: unknown }>();
   /** Radio node number -> the key id it announced as its own. */
   readonly #radioKeys = new Map<number, string>();
   /** Hops each radio's packets took: sync messages to it carry that hop limit. */
@@ -201,6 +211,7 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       }
       this.#linkChanged(state.status === 'ready');
     });
+    options.link.on('delivery', ({ messageId }) => this.#releaseAcrossRelay(messageId));
     options.link.on('outbox', ({ queued }) => {
       // The link holds what the device has not taken yet; the scheduler waits while that is a full device queue.
       this.#scheduler.reportDeviceQueue(DEVICE_QUEUE_SLOTS - queued);
@@ -291,6 +302,8 @@ export class LoraService extends EventEmitter<ServiceEvents> {
     this.#syncTimer = undefined;
     for (const handle of this.#delayed) this.#options.clock.clearTimeout(handle);
     this.#delayed.clear();
+    for (const { timer } of this.#acrossRelay.values()) this.#options.clock.clearTimeout(timer);
+    this.#acrossRelay.clear();
     for (const view of this.#fetcher.views()) this.#saveTransfer(view.id);
     await Promise.allSettled([...this.#storing]);
   }
@@ -367,12 +380,14 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       this.#pullChunks(now);
     }
     const to = this.#destinations.get(payload) ?? BROADCAST;
-    const syncEnd = this.#syncMessageEnds.get(payload);
-    if (syncEnd) this.#meshSync.onAir(syncEnd.peer, syncEnd.session, now);
+    const syncFrame = this.#syncFrames.get(payload);
+    if (syncFrame) this.#meshSync.onAir(syncFrame.peer, syncFrame.session, now, syncFrame.last);
     const override = this.#sendOptions.get(payload);
     const hopLimit = override?.hopLimit ?? (isFile ? 0 : isEmergency || flow === FAR_FLOW ? EMERGENCY_HOP_LIMIT : to !== BROADCAST ? this.#peerHops.hopLimitTo(to, this.#announceHops()) : flow === NEIGHBOURS_FLOW ? indexAnnounceHopLimit(this.#options.link.nodes(), this.#radioKeys.keys(), this.#peerHops) : OTHER_HOP_LIMIT);
+    const messageId = `${this.#frameTags.get(payload) ?? 'lora'}#${now}-${this.#frameCounter++}`;
+    if (flow.startsWith(ACROSS_RELAY_FLOW)) this.#holdAcrossRelay(flow, messageId);
     const queued = this.#options.link.enqueue({
-      messageId: `${this.#frameTags.get(payload) ?? 'lora'}#${now}-${this.#frameCounter++}`,
+      messageId,
       to,
       payload,
       // On a broadcast, want_ack makes the device listen for a neighbour's relay and transmit
@@ -384,7 +399,25 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       hopLimit,
       priority: MESH_PRIORITY[trafficClass],
     });
-    if (!queued.ok) this.#options.log('warn', `a LoRa frame was refused by the radio link: ${queued.error.message}`);
+    if (!queued.ok) {
+      this.#options.log('warn', `a LoRa frame was refused by the radio link: ${queued.error.message}`);
+      this.#releaseAcrossRelay(messageId);
+    }
+  }
+
+  #holdAcrossRelay(flow: string, messageId: string): void {
+    this.#scheduler.hold(flow);
+    const timer = this.#options.clock.setTimeout(() => this.#releaseAcrossRelay(messageId), ACROSS_RELAY_WAIT_MS);
+    this.#acrossRelay.set(messageId, { flow, timer });
+  }
+
+  #releaseAcrossRelay(messageId: string): void {
+    const held = this.#acrossRelay.get(messageId);
+    if (!held) return;
+    this.#acrossRelay.delete(messageId);
+    this.#options.clock.clearTimeout(held.timer);
+    this.#scheduler.release(held.flow);
+    this.#pump();
   }
 
   #announceHops(): number {
@@ -406,7 +439,10 @@ export class LoraService extends EventEmitter<ServiceEvents> {
       this.#options.log(repeat ? 'info' : 'warn', `refused a LoRa frame from ${nodeIdOf(packet.from)}: ${result.reason}${result.detail ? ` (${result.detail})` : ''}`);
       return;
     }
-    if (result.status !== 'delivered') return;
+    if (result.status !== 'delivered') {
+      if (packet.to === this.#options.link.device?.nodeNum) this.#meshSync.peerTalking(nodeIdOf(packet.from), now);
+      return;
+    }
     const hops = packet.hops ?? 0;
     for (const delivery of [result.delivery, ...result.settled]) {
       if (!('message' in delivery)) {
@@ -589,10 +625,13 @@ export class LoraService extends EventEmitter<ServiceEvents> {
   #sendTo(nodeId: string, message: LoraMessage, now: number): void {
     const to = Number.parseInt(nodeId.slice(1), 16);
     const { frames } = this.sender.encode(message, now);
-    if (message.type === 'sync') this.#syncMessageEnds.set(frames.at(-1)!, { peer: nodeId, session: message.session });
+    if (message.type === 'sync') frames.forEach((frame, index) => this.#syncFrames.set(frame, { peer: nodeId, session: message.session, last: index === frames.length - 1 }));
+    // Our share pays for each relay's copy too, so the relay has the gap to pass a frame on.
+    const hops = this.#peerHops.hopLimitTo(to, this.#announceHops());
+    const flow = hops > 0 ? `${ACROSS_RELAY_FLOW}${to}` : undefined;
     for (const frame of frames) {
       this.#destinations.set(frame, to);
-      this.#scheduler.enqueue(frame, 'index');
+      this.#scheduler.enqueue(frame, 'index', flow, hops + 1);
     }
   }
 

@@ -61,6 +61,22 @@ describe('LoraScheduler', () => {
     expect(drain(scheduler, 0).sent.map((frame) => frame.flow.at(-1)).join('')).toBe('abcababaaa');
   });
 
+  it('a held flow sends nothing until released, and the other flows of its class go meanwhile', () => {
+    const scheduler = new LoraScheduler({ airtimeShare: 1 });
+    for (let i = 0; i < 3; i++) scheduler.enqueue(full(), 'index', 'across-relay:a');
+    for (let i = 0; i < 2; i++) scheduler.enqueue(full(), 'index', 'neighbour-b');
+    const first = scheduler.next(0);
+    expect(first).toMatchObject({ kind: 'send', frame: { flow: 'across-relay:a' } });
+    scheduler.hold('across-relay:a');
+    scheduler.reportDeviceQueue(15);
+    const whileHeld = drain(scheduler, 0);
+    expect(whileHeld.sent.map((frame) => frame.flow)).toEqual(['neighbour-b', 'neighbour-b']);
+    expect(scheduler.next(whileHeld.end)).toEqual({ kind: 'idle' }); // only the held flow has frames
+    expect(scheduler.depth().index).toBe(2);
+    scheduler.release('across-relay:a');
+    expect(drain(scheduler, whileHeld.end).sent.map((frame) => frame.flow)).toEqual(['across-relay:a', 'across-relay:a']);
+  });
+
   it('lets an emergency preempt 200 queued bulk chunks: nothing but the frame on air goes first', () => {
     const scheduler = new LoraScheduler();
     for (let i = 0; i < 200; i++) scheduler.enqueue(full(), 'bulk', `transfer-${i % 3}`);

@@ -65,6 +65,8 @@ class Channel {
   readonly rejected: SyncOutput['rejected'][number][] = [];
   readonly queue: { from: Node; to: Node; message: LoraMessage }[] = [];
   now = NOW;
+  /** False: the test says when each message goes to the radio (sync.onAir), as a busy queue would. */
+  handsOverAtOnce = true;
   readonly a: Node;
   readonly b: Node;
 
@@ -80,7 +82,10 @@ class Channel {
 
   apply(at: Node, output: SyncOutput): void {
     for (const learned of output.learned) at.index.merge(learned.ids);
-    for (const send of output.send) this.queue.push({ from: at, to: this.#other(at), message: send.message });
+    for (const send of output.send) {
+      this.queue.push({ from: at, to: this.#other(at), message: send.message });
+      if (this.handsOverAtOnce && send.message.type === 'sync') at.sync.onAir(send.peer, send.message.session, this.now);
+    }
     this.rejected.push(...output.rejected);
   }
 
@@ -515,7 +520,11 @@ describe('IndexSync repairs a lost leg inside the session', () => {
     expect(reply.length).toBeGreaterThan(0);
     channel.queue.length = 0; // the reply is lost
     expect(channel.b.sync.openSessions).toBe(0);
-    const copies = [1, 2, 3, 4].map((n) => channel.b.sync.onSync('node-1', ids.message as SyncMessage, channel.now + n * 45_000).send.map((outgoing) => outgoing.message));
+    const copies = [1, 2, 3, 4].map((n) => {
+      const { send } = channel.b.sync.onSync('node-1', ids.message as SyncMessage, channel.now + n * 45_000);
+      for (const outgoing of send) channel.b.sync.onAir('node-1', (outgoing.message as SyncMessage).session, channel.now + n * 45_000);
+      return send.map((outgoing) => outgoing.message);
+    });
     expect(copies).toEqual([reply, reply, reply, []]);
   });
 
@@ -541,6 +550,7 @@ describe('IndexSync repairs a lost leg inside the session', () => {
 
   it('the wait before a resend (and the timeout) counts from when the message went to the radio, not from when it was queued', () => {
     const channel = new Channel(node(1, randomIds(seededRandom(44), 50), { limits: { startDelayMs: 0 } }), node(2, randomIds(seededRandom(45), 50), { limits: { startDelayMs: 0 } }));
+    channel.handsOverAtOnce = false;
     channel.announce(channel.a);
     channel.step();
     const sketch = channel.queue[0]!.message as SyncMessage;
@@ -552,6 +562,41 @@ describe('IndexSync repairs a lost leg inside the session', () => {
     expect(resentAfter[0]).toBe(145_000);
     expect(channel.b.sync.peer('node-1')).toMatchObject({ state: 'failed', error: { reason: 'timeout' } });
     expect(resentAfter.at(-1)).toBeLessThan(280_000);
+  });
+
+  it('fragments of the answer arriving hold the resend: it waits the full delay after the last one heard', () => {
+    const channel = new Channel(node(1, randomIds(seededRandom(48), 60), { limits: { startDelayMs: 0 } }), node(2, randomIds(seededRandom(49), 60), { limits: { startDelayMs: 0 } }));
+    channel.announce(channel.a);
+    channel.step();
+    channel.queue.length = 0; // b's sketch went; a's long answer is on its way, fragment by fragment
+    const start = channel.now;
+    const resentAt = (talking: readonly number[]) => {
+      for (let waited = 5_000; waited <= 170_000; waited += 5_000) {
+        if (talking.includes(waited)) channel.b.sync.peerTalking('node-1', start + waited);
+        if (channel.b.sync.tick(start + waited).send.length > 0) return waited;
+      }
+      return undefined;
+    };
+    expect(resentAt([20_000, 40_000, 60_000])).toBe(60_000 + 45_000);
+  });
+
+  it('no resend while the message is still going to the radio frame by frame (paced across a relay); each frame keeps the session open', () => {
+    const channel = new Channel(node(1, randomIds(seededRandom(46), 60), { limits: { startDelayMs: 0 } }), node(2, randomIds(seededRandom(47), 60), { limits: { startDelayMs: 0 } }));
+    channel.handsOverAtOnce = false;
+    channel.announce(channel.a);
+    channel.step();
+    const sketch = channel.queue[0]!.message as SyncMessage;
+    channel.queue.length = 0;
+    const start = channel.now;
+    // One frame handed over every 60 s, the last at 240 s: past the resend wait and the 180 s timeout.
+    const sent: number[] = [];
+    for (let waited = 5_000; waited <= 400_000; waited += 5_000) {
+      if (waited % 60_000 === 0 && waited <= 240_000) channel.b.sync.onAir('node-1', sketch.session, start + waited, waited === 240_000);
+      const output = channel.b.sync.tick(start + waited);
+      if (output.send.length > 0) sent.push(waited);
+    }
+    expect(channel.b.sync.peer('node-1')?.state).not.toBe('failed');
+    expect(sent[0]).toBeGreaterThanOrEqual(240_000 + 40_000);
   });
 });
 
@@ -589,7 +634,7 @@ describe('IndexSync bounds', () => {
     return channel;
   }
 
-  it('a silent peer gets the sketch again three times (40 s + 5 s a frame apart), then the session times out and frees its slot', () => {
+  it('a silent peer gets the sketch again three times (40 s + 5 s a frame apart), then the session times out (180 s after the last) and frees its slot', () => {
     const channel = started({ limits: { startDelayMs: 0 } });
     channel.announce(channel.a);
     channel.step();
@@ -602,11 +647,12 @@ describe('IndexSync bounds', () => {
       const { send } = channel.b.sync.tick(channel.now + waited);
       if (send.length === 0) continue;
       expect(send.map((outgoing) => outgoing.message)).toEqual(sketch);
+      channel.b.sync.onAir('node-1', (sketch[0] as SyncMessage).session, channel.now + waited);
       resentAfter.push(waited);
     }
     expect(resentAfter).toEqual([45_000, 90_000, 135_000]);
     expect(channel.b.sync.openSessions).toBe(1);
-    channel.now += 180_000;
+    channel.now += 135_000 + 180_000; // the timeout counts from the last resend going to the radio
     channel.b.sync.tick(channel.now);
     expect(channel.b.sync.openSessions).toBe(0);
     expect(channel.b.sync.peer('node-1')).toMatchObject({ state: 'failed', error: { reason: 'timeout' } });

@@ -184,6 +184,8 @@ type Resendable = {
   /** The payloads of our last leg, while it is the last leg (empty once the peer answered). */
   lastOut: Uint8Array[];
   lastOutAt: number;
+  /** Our messages not yet all handed to the radio: no resend while a copy is still in our queue. */
+  unsent: number;
   /** The payload our last leg answers: the peer resending it missed that leg. */
   answering: string | undefined;
   resends: number;
@@ -392,17 +394,32 @@ export class IndexSync {
   }
 
   /**
-   * The last frame of a message of session `id` went to the radio now. Queues on a busy channel can
-   * hold a message for a minute: the wait for the answer (resend, timeout) counts from here.
+   * A frame of a message of session `id` went to the radio now (`last`: the message's last frame).
+   * Queues on a busy channel, or frames paced across a relay, can hold a message for minutes: the
+   * session is alive while its frames move, and the wait for the answer (resend) counts from the last.
    */
-  onAir(peer: string, id: number, now: number): void {
+  onAir(peer: string, id: number, now: number, last = true): void {
     const session = this.#sessions.get(peer);
-    if (session?.id === id) {
-      session.lastActivityAt = Math.max(session.lastActivityAt, now);
-      session.lastOutAt = Math.max(session.lastOutAt, now);
-    }
     const finished = this.#finished.get(finishedKey(peer, id));
-    if (finished) finished.lastOutAt = Math.max(finished.lastOutAt, now);
+    if (session?.id === id) session.lastActivityAt = Math.max(session.lastActivityAt, now);
+    if (!last) return;
+    for (const resendable of [session?.id === id ? session : undefined, finished]) {
+      if (!resendable) continue;
+      resendable.lastOutAt = Math.max(resendable.lastOutAt, now);
+      resendable.unsent = Math.max(0, resendable.unsent - 1);
+    }
+  }
+
+  /**
+   * A fragment of a longer message from `peer` came to us now: its answer is on the way (a long one
+   * takes minutes across a relay). The session stays open and our resend waits: sent now, it would
+   * meet the peer's frames at the relay between us.
+   */
+  peerTalking(peer: string, now: number): void {
+    const session = this.#sessions.get(peer);
+    if (!session) return;
+    session.lastActivityAt = Math.max(session.lastActivityAt, now);
+    if (session.lastOut.length > 0) session.lastOutAt = Math.max(session.lastOutAt, now);
   }
 
   /** Starts sessions whose delay is over and fails sessions idle too long. */
@@ -413,7 +430,7 @@ export class IndexSync {
     for (const session of [...this.#sessions.values()]) {
       if (now - session.lastActivityAt >= this.#limits.sessionTimeoutMs) {
         this.#fail(session, 'timeout', `no answer for ${Math.round((now - session.lastActivityAt) / 1000)} s`, now);
-      } else if (session.lastOut.length > 0 && now - session.lastOutAt >= this.#resendDelay(session.lastOut)) this.#resend(session, now, out);
+      } else if (session.lastOut.length > 0 && session.unsent === 0 && now - session.lastOutAt >= this.#resendDelay(session.lastOut)) this.#resend(session, now, out);
     }
     for (const record of this.#peers.values()) {
       if (record.pendingStartAt !== undefined && record.pendingStartAt <= now && !this.#sessions.has(record.peer)) this.#start(record, now, out);
@@ -918,6 +935,7 @@ export class IndexSync {
     this.#leg(session, 'out', now);
     session.lastOut.push(bytes);
     session.lastOutAt = now;
+    session.unsent += 1;
   }
 
   #put(peer: string, id: number, payload: Uint8Array, out: Outbox): void {
@@ -981,10 +999,10 @@ export class IndexSync {
   /** The session closes; what it needs to answer a late copy stays for one session timeout. */
   #finish(session: Session, now: number): void {
     this.#sessions.delete(session.peer);
-    const { peer, id, heard, lastOut, lastOutAt, answering, resends } = session;
+    const { peer, id, heard, lastOut, lastOutAt, unsent, answering, resends } = session;
     const key = finishedKey(peer, id);
     this.#finished.delete(key);
-    this.#finished.set(key, { peer, id, heard, lastOut, lastOutAt, answering, resends, expiresAt: now + this.#limits.sessionTimeoutMs });
+    this.#finished.set(key, { peer, id, heard, lastOut, lastOutAt, unsent, answering, resends, expiresAt: now + this.#limits.sessionTimeoutMs });
     if (this.#finished.size > MAX_FINISHED_SESSIONS) this.#finished.delete(this.#finished.keys().next().value!);
   }
 
@@ -993,7 +1011,7 @@ export class IndexSync {
    * that leg has been on air a while (so the copy did not cross it), the peer missed it: send it again.
    */
   #repeated(session: Resendable, fingerprint: string, now: number, out: Outbox): SyncOutput {
-    if (fingerprint === session.answering && session.lastOut.length > 0 && now - session.lastOutAt >= this.#limits.resendAfterMs / 2) this.#resend(session, now, out);
+    if (fingerprint === session.answering && session.lastOut.length > 0 && session.unsent === 0 && now - session.lastOutAt >= this.#limits.resendAfterMs / 2) this.#resend(session, now, out);
     return out;
   }
 
@@ -1001,6 +1019,7 @@ export class IndexSync {
     if (session.resends >= this.#limits.maxResends) return;
     session.resends += 1;
     session.lastOutAt = now;
+    session.unsent += session.lastOut.length;
     for (const payload of session.lastOut) this.#put(session.peer, session.id, payload, out);
   }
 
@@ -1026,7 +1045,7 @@ export class IndexSync {
 }
 
 function freshResendable(peer: string, id: number): Resendable {
-  return { peer, id, heard: new Set(), lastOut: [], lastOutAt: -Infinity, answering: undefined, resends: 0 };
+  return { peer, id, heard: new Set(), lastOut: [], lastOutAt: -Infinity, unsent: 0, answering: undefined, resends: 0 };
 }
 
 function finishedKey(peer: string, id: number): string {
