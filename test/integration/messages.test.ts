@@ -92,7 +92,7 @@ describe('messages with a stock Meshtastic app over the simulated mesh', { timeo
     expect(states).toEqual(['queued', 'sent', 'relayed', 'delivered']);
   });
 
-  it('splits a long text by UTF-8 bytes, never inside a character, and the stock app gets every part', async () => {
+  it('splits a long text by UTF-8 bytes, never inside a character, and the stock app gets every part', { timeout: 120_000 }, async () => {
     const long = `${'Água potável no ponto 3 🚰 '.repeat(15)}fim.`;
     expect(utf8(long)).toBeGreaterThan(2 * MAX_TEXT_PART_BYTES);
     const sent = node.messages.send({ text: long, to: stockId });
@@ -102,15 +102,23 @@ describe('messages with a stock Meshtastic app over the simulated mesh', { timeo
     for (const message of sent.messages) expect(utf8(message.text)).toBeLessThanOrEqual(MAX_TEXT_PART_BYTES);
     const parts = sent.messages.map((message) => message.text);
     expect(parts.join('')).toBe(long);
-    // Every part, each once, in order: a part goes when the stock radio acked the one before. Sent
+    // Every part, each once, in order: a part goes when the stock radio acked the one before (or 30 s
+    // after the relay's implicit ack, when that ack is lost). Sent
     // together, a part's relayed copy collided with the stock radio's ack of the one before, and the
     // firmware stopped retrying it when it heard the relay: that part was lost for good.
-    await expect.poll(() => stockTexts.filter((text) => parts.includes(text.text)).map((text) => text.text), { timeout: 40_000 }).toEqual(parts);
-    await expect.poll(() => sent.messages.map((message) => node.messages.store.get(message.id)?.state), { timeout: 30_000 }).toEqual(['delivered', 'delivered', 'delivered']);
-    const stateAt = (id: string, state: string) => events.findIndex((event) => event.message.id === id && event.message.state === state);
+    await expect.poll(() => stockTexts.filter((text) => parts.includes(text.text)).map((text) => text.text), { timeout: 70_000 }).toEqual(parts);
+    // Each part ends delivered (the stock radio's ack came back) or relayed: an ack lost across the
+    // relay is not repaired by the firmware, and a resend would need a fresh id (a second copy on the
+    // stock app's screen), so the part honestly stays relayed, as it would in a stock app.
     const ids = sent.messages.map((message) => message.id);
-    expect(stateAt(ids[1]!, 'sent')).toBeGreaterThan(stateAt(ids[0]!, 'delivered'));
-    expect(stateAt(ids[2]!, 'sent')).toBeGreaterThan(stateAt(ids[1]!, 'delivered'));
+    await expect.poll(() => ids.every((id) => ['delivered', 'relayed'].includes(node.messages.store.get(id)?.state ?? '')), { timeout: 30_000 }).toBe(true);
+    const stateAt = (id: string, state: string) => events.findIndex((event) => event.message.id === id && event.message.state === state);
+    // The first of relayed and delivered: the next part waits for the ack or, after the relay's implicit ack, 30 s at most.
+    const settledAt = (id: string) => Math.min(...['relayed', 'delivered'].map((state) => stateAt(id, state)).filter((at) => at >= 0));
+    for (const [index, id] of ids.entries()) {
+      if (index === 0) continue;
+      expect(stateAt(id, 'sent')).toBeGreaterThan(settledAt(ids[index - 1]!));
+    }
   });
 
   it('refuses bad input with a fix, and loses nothing', () => {
