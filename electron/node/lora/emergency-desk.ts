@@ -376,12 +376,15 @@ export class EmergencyDesk extends EventEmitter<EmergencyDeskEvents> {
   }
 
   /**
-   * Sends our answers to the radio that put the emergency on air, only as many relays away as the
-   * emergency came (a direct message floods like a broadcast within its hop limit).
+   * Sends our answers to the radio that put the emergency on air, one relay further than the
+   * emergency came (a direct message floods like a broadcast within its hop limit, and the way back
+   * is not always as short: answers from 2-3 hops away were lost at exactly the emergency's hops).
+   * To a neighbour: zero hops.
    */
   #answerAuthor(record: EmergencyRecord, answers: { ack?: Uint8Array[]; seen?: Uint8Array[] }, delay: { min: number; spread: number } = { min: 0, spread: 1 }): void {
     const to = record.fromNode && record.fromNode.startsWith('!') ? Number.parseInt(record.fromNode.slice(1), 16) : undefined;
-    const hopLimit = to === undefined ? EMERGENCY_HOP_LIMIT : Math.min(record.hops ?? EMERGENCY_HOP_LIMIT, EMERGENCY_HOP_LIMIT);
+    const hops = record.hops ?? EMERGENCY_HOP_LIMIT;
+    const hopLimit = to === undefined ? EMERGENCY_HOP_LIMIT : Math.min(hops > 0 ? hops + 1 : 0, EMERGENCY_HOP_LIMIT);
     this.#options.air.later(delay, () => {
       for (const frame of [...(answers.ack ?? []), ...(answers.seen ?? [])]) {
         // Across a relay, the firmware's retries; to a neighbour none (the firmware turns want_ack
