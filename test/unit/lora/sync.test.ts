@@ -49,6 +49,17 @@ function collidingIds(random: Random, count: number): ContentId[] {
   });
 }
 
+/** b's sketch to a after a's announce, taken off the channel: nothing answers it unless the test says. */
+function sketchUnanswered(seed: number, ids: number, handsOverAtOnce: boolean): { channel: Channel; sketch: SyncMessage; start: number } {
+  const channel = new Channel(node(1, randomIds(seededRandom(seed), ids), { limits: { startDelayMs: 0 } }), node(2, randomIds(seededRandom(seed + 1), ids), { limits: { startDelayMs: 0 } }));
+  channel.handsOverAtOnce = handsOverAtOnce;
+  channel.announce(channel.a);
+  channel.step();
+  const sketch = channel.queue[0]!.message as SyncMessage;
+  channel.queue.length = 0;
+  return { channel, sketch, start: channel.now };
+}
+
 // ---- two nodes on one LoRa channel: real frames through LoraSender and LoraReceiver ----
 
 type Node = { readonly name: string; readonly num: number; readonly index: DagIndex; readonly sync: IndexSync; readonly sender: ReturnType<typeof senderFor>; readonly rx: ReturnType<typeof receiver> };
@@ -549,13 +560,7 @@ describe('IndexSync repairs a lost leg inside the session', () => {
   });
 
   it('the wait before a resend (and the timeout) counts from when the message went to the radio, not from when it was queued', () => {
-    const channel = new Channel(node(1, randomIds(seededRandom(44), 50), { limits: { startDelayMs: 0 } }), node(2, randomIds(seededRandom(45), 50), { limits: { startDelayMs: 0 } }));
-    channel.handsOverAtOnce = false;
-    channel.announce(channel.a);
-    channel.step();
-    const sketch = channel.queue[0]!.message as SyncMessage;
-    channel.queue.length = 0;
-    const start = channel.now;
+    const { channel, sketch, start } = sketchUnanswered(44, 50, false);
     channel.b.sync.onAir('node-1', sketch.session, start + 100_000); // a long queue before it went
     const resentAfter: number[] = [];
     for (let waited = 5_000; waited <= 300_000; waited += 5_000) if (channel.b.sync.tick(start + waited).send.length > 0) resentAfter.push(waited);
@@ -565,11 +570,7 @@ describe('IndexSync repairs a lost leg inside the session', () => {
   });
 
   it('fragments of the answer arriving hold the resend: it waits the full delay after the last one heard', () => {
-    const channel = new Channel(node(1, randomIds(seededRandom(48), 60), { limits: { startDelayMs: 0 } }), node(2, randomIds(seededRandom(49), 60), { limits: { startDelayMs: 0 } }));
-    channel.announce(channel.a);
-    channel.step();
-    channel.queue.length = 0; // b's sketch went; a's long answer is on its way, fragment by fragment
-    const start = channel.now;
+    const { channel, start } = sketchUnanswered(48, 60, true); // a's long answer is on its way, fragment by fragment
     const resentAt = (talking: readonly number[]) => {
       for (let waited = 5_000; waited <= 170_000; waited += 5_000) {
         if (talking.includes(waited)) channel.b.sync.peerTalking('node-1', start + waited);
@@ -581,13 +582,7 @@ describe('IndexSync repairs a lost leg inside the session', () => {
   });
 
   it('no resend while the message is still going to the radio frame by frame (paced across a relay); each frame keeps the session open', () => {
-    const channel = new Channel(node(1, randomIds(seededRandom(46), 60), { limits: { startDelayMs: 0 } }), node(2, randomIds(seededRandom(47), 60), { limits: { startDelayMs: 0 } }));
-    channel.handsOverAtOnce = false;
-    channel.announce(channel.a);
-    channel.step();
-    const sketch = channel.queue[0]!.message as SyncMessage;
-    channel.queue.length = 0;
-    const start = channel.now;
+    const { channel, sketch, start } = sketchUnanswered(46, 60, false);
     // One frame handed over every 60 s, the last at 240 s: past the resend wait and the 180 s timeout.
     const sent: number[] = [];
     for (let waited = 5_000; waited <= 400_000; waited += 5_000) {
