@@ -38,7 +38,10 @@ export const PeerSyncState = z.object({
   bytesOnAir: z.number().int(),
   /** Of the current or last session, counting the announce that started it. */
   roundTrips: z.number().int(),
-  /** Ids learned in the current or last session (a range plan, one range after another, counts as one). */
+  /**
+   * Ids learned by the latest session or push from this peer that brought any (a range plan, one
+   * range after another, counts as one session). One that brings nothing keeps these.
+   */
   lastSessionLearned: z.number().int(),
   /** The first ids learned in that session: what the operator can request. */
   lastSessionIds: z.array(ContentId).max(LAST_SESSION_IDS_SHOWN),

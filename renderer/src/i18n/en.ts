@@ -526,10 +526,11 @@ export const en = {
     ours: 'ours: {{root}}',
     same: 'same',
     differ: 'differ',
-    lastSessionLearned: 'Learned in the last session: {{count}}',
+    lastSessionLearned: 'Learned last time: {{count}}',
     andMore: 'and {{count}} more',
     request: 'Request',
     requestId: 'Request {{id}} over LoRa',
+    requestAgain: 'Ask again',
     requestedState: 'Requested: {{state}} (see Files)',
   },
   peers: {

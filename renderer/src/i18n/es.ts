@@ -529,10 +529,11 @@ export const es: CatalogOf<typeof en> = {
     ours: 'nuestra: {{root}}',
     same: 'iguales',
     differ: 'difieren',
-    lastSessionLearned: 'Aprendidos en la última sesión: {{count}}',
+    lastSessionLearned: 'Aprendidos la última vez: {{count}}',
     andMore: 'y {{count}} más',
     request: 'Pedir',
     requestId: 'Pedir {{id}} por LoRa',
+    requestAgain: 'Pedir de nuevo',
     requestedState: 'Pedido: {{state}} (ver Archivos)',
   },
   peers: {

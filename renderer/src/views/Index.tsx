@@ -147,17 +147,18 @@ function LearnedIds({ peer }: { peer: PeerSyncState }) {
           <span className="muted small-text">{t('index.lastSessionLearned', { count: peer.lastSessionLearned })}</span>
           <ul className="sync-learned-ids">
             {peer.lastSessionIds.map((id) => {
-              const transfer = transfers.find((entry) => entry.contentId === id && entry.direction === 'incoming' && entry.state !== 'cancelled' && entry.state !== 'failed');
+              const transfer = transfers.find((entry) => entry.contentId === id && entry.direction === 'incoming' && entry.state !== 'cancelled');
               return (
                 <li key={id} data-testid="lora-sync-learned-id" data-id={id}>
                   <code className="cid" title={id}>{shortId(id)}</code>
                   {transfer ? (
-                    <span className="muted small-text" data-testid="lora-sync-requested">{t('index.requestedState', { state: t(`files.state.${transfer.state}`) })}</span>
-                  ) : (
+                    <span className="muted small-text" data-testid="lora-sync-requested" data-state={transfer.state}>{t('index.requestedState', { state: t(`files.state.${transfer.state}`) })}</span>
+                  ) : null}
+                  {!transfer || transfer.state === 'failed' ? (
                     <button type="button" className="small" disabled={busy} onClick={() => void request(id, LORA_FILE_DEFAULT_BYTES)} aria-label={t('index.requestId', { id })}>
-                      {t('index.request')}
+                      {t(transfer ? 'index.requestAgain' : 'index.request')}
                     </button>
-                  )}
+                  ) : null}
                 </li>
               );
             })}

@@ -354,6 +354,33 @@ describe('IndexSync over real frames', () => {
     expect(channel.b.sync.peer('node-1')).toMatchObject({ state: 'changed' });
   });
 
+  it('a push or session that brings nothing new keeps the ids the last one brought (the operator may be requesting one)', () => {
+    const random = seededRandom(25);
+    const common = randomIds(random, 100);
+    const onlyA = randomIds(random, 3);
+    const channel = reconcile(common, onlyA, []);
+    const listed = () => channel.b.sync.peer('node-1')!.lastSessionIds;
+    expect(new Set(listed())).toEqual(new Set(onlyA));
+    // node-1's own push of the same ids, heard after the session: nothing new in it.
+    for (const message of channel.a.sync.push(onlyA)) channel.apply(channel.b, channel.b.sync.onSync('node-1', message, channel.now));
+    expect(new Set(listed())).toEqual(new Set(onlyA));
+    expect(channel.b.sync.peer('node-1')!.lastSessionLearned).toBe(3);
+    // A push with something new replaces the list with what it brought.
+    const news = randomIds(random, 2);
+    channel.a.index.merge(news);
+    for (const message of channel.a.sync.push(news)) channel.apply(channel.b, channel.b.sync.onSync('node-1', message, channel.now));
+    expect(new Set(listed())).toEqual(new Set(news));
+    expect(channel.b.sync.peer('node-1')!.lastSessionLearned).toBe(2);
+    // A session in which only node-1 learns (node-2 stored a block) leaves node-2's list as it was.
+    const storedByB = randomIds(random, 1);
+    channel.b.index.merge(storedByB);
+    channel.announce(channel.b);
+    channel.run();
+    expectConverged(channel, [...common, ...onlyA, ...news, ...storedByB]);
+    expect(channel.b.sync.peer('node-1')!.roundTrips).toBeGreaterThan(0);
+    expect(new Set(listed())).toEqual(new Set(news));
+  });
+
   it('d = 200 converges, asking for more symbols as needed', () => {
     const random = seededRandom(22);
     const onlyA = randomIds(random, 100);

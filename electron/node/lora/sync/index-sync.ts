@@ -136,7 +136,7 @@ export type PeerSyncState = {
   readonly bytesOnAir: number;
   /** Of the current or last session, counting the announce that started it. */
   readonly roundTrips: number;
-  /** Ids learned in the current or last session (a range plan counts as one), and the first of them. */
+  /** Ids learned by the latest session or push that brought any (a range plan counts as one session), and the first of them. */
   readonly lastSessionLearned: number;
   readonly lastSessionIds: ContentId[];
   readonly lastActivityAt: number;
@@ -234,6 +234,8 @@ type PeerRecord = {
   roundTrips: number;
   lastSessionLearned: number;
   lastSessionIds: ContentId[];
+  /** A session or push began since the list was made: the first id it brings starts a new list. */
+  learnedListStale: boolean;
   lastActivityAt: number;
   error: { reason: SyncFailureReason; detail: string } | undefined;
   pendingStartAt: number | undefined;
@@ -477,6 +479,7 @@ export class IndexSync {
         roundTrips: 0,
         lastSessionLearned: 0,
         lastSessionIds: [],
+        learnedListStale: false,
         lastActivityAt: now,
         error: undefined,
         pendingStartAt: undefined,
@@ -533,7 +536,7 @@ export class IndexSync {
       this.#failRecord(record, 'too_many_differences', `the block counts alone differ by ${atLeast}`, now);
       return;
     }
-    forgetLastSession(record);
+    beginLearning(record);
     const session = this.#openEncoder(record, undefined, now);
     const keyBytes = session.snapshot.scheme.keyBytes;
     const wanted = Math.ceil(atLeast * SYMBOLS_PER_DIFFERENCE) + SYMBOLS_MARGIN;
@@ -555,7 +558,7 @@ export class IndexSync {
   /** The plan's next range as one session: a sketch sized for its share of the differences. */
   #startRange(record: PeerRecord, plan: RangePlan, now: number, out: Outbox): void {
     const { first, last } = plan.ranges[plan.next]!;
-    if (plan.next === 0) forgetLastSession(record);
+    if (plan.next === 0) beginLearning(record);
     const session = this.#openEncoder(record, { first, last }, now);
     const range = session.range!;
     const keyBytes = session.snapshot.scheme.keyBytes;
@@ -736,7 +739,7 @@ export class IndexSync {
     record.error = undefined;
     record.pendingStartAt = undefined;
     // The peer's range sessions, one after another, are one session for the console.
-    if (!payload.range || now >= record.peerPlanUntil) forgetLastSession(record);
+    if (!payload.range || now >= record.peerPlanUntil) beginLearning(record);
     this.#leg(session, 'in', now);
     if (!payload.range) return this.#onSymbols(session, payload, now, out);
     // The peer walks the id space range by range: its plan, not ours, until it goes quiet.
@@ -871,7 +874,7 @@ export class IndexSync {
     if (payload.kind !== 'ids' || payload.requests.length > 0 || payload.continued) {
       return this.#rejected(out, record.peer, syncReject('out_of_turn', `a push carries ids only, not ${payload.kind === 'ids' ? 'requests' : payload.kind}`));
     }
-    if (!this.#sessions.has(record.peer)) forgetLastSession(record);
+    if (!this.#sessions.has(record.peer)) beginLearning(record);
     this.#learn(record.peer, payload.ids, out, 'push');
     return out;
   }
@@ -925,6 +928,11 @@ export class IndexSync {
     out.learned.push({ peer, ids, via });
     const record = this.#peers.get(peer)!;
     record.learned += ids.length;
+    if (record.learnedListStale) {
+      record.learnedListStale = false;
+      record.lastSessionLearned = 0;
+      record.lastSessionIds = [];
+    }
     record.lastSessionLearned += ids.length;
     record.lastSessionIds.push(...ids.slice(0, LAST_SESSION_IDS_SHOWN - record.lastSessionIds.length));
   }
@@ -1067,9 +1075,13 @@ function sameFormat(format: KeyFormat, scheme: ShortIdScheme): boolean {
   return format.idBytes === scheme.params.idBytes && format.checkBytes === scheme.params.checkBytes;
 }
 
-function forgetLastSession(record: PeerRecord): void {
-  record.lastSessionLearned = 0;
-  record.lastSessionIds = [];
+/**
+ * A new session or push begins. The list of ids the last one brought stays until this one brings
+ * any: a session or a push that finds nothing new would otherwise empty it under the operator's
+ * hands, while a request from it is on its way.
+ */
+function beginLearning(record: PeerRecord): void {
+  record.learnedListStale = true;
 }
 
 function sameRange(a: SyncRange | undefined, b: SyncRange | undefined): boolean {
