@@ -37,8 +37,10 @@ export const RollCallMember = z.object({
   answeredAt: z.number().optional(),
   /** Repeats sent to it. */
   asks: z.number().int(),
-  /** When it is asked again (silent, repeats on). */
+  /** When it is asked again (silent, repeats on; after the all-clear: sent the all-clear again while unconfirmed). */
   nextAskAt: z.number().optional(),
+  /** After the all-clear, for a radio that had the emergency: whether its radio confirmed the all-clear sent to it. */
+  cleared: z.boolean().optional(),
 });
 export type RollCallMember = z.infer<typeof RollCallMember>;
 

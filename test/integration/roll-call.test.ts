@@ -2,7 +2,9 @@
 // B and C, a stock Meshtastic app on D, and Pakit node E whose radio is switched off after the mesh
 // heard it. A sees B received, C seen (its operator pressed the banner's button), D delivered (its
 // radio confirmed the repeat; a stock app cannot say more) and E silent, asked again and again; the
-// signed all-clear closes the alert on B and C and tells the stock app in words.
+// signed all-clear closes the alert on B and C and tells the stock app in words; then it goes to each
+// radio that had the emergency until that radio confirms it (a flood can be lost at the middle of
+// the line, where B and D cannot hear each other), never to E.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PakitNode } from '../../electron/node/node.ts';
 import { nodeIdOf } from '../../electron/node/radio/session.ts';
@@ -70,8 +72,10 @@ describe('emergency roll-call over a line of five radios, one switched off', { t
     await expect.poll(() => c.lora.emergencies.history().find((record) => record.id === id)?.verified, { timeout: 30_000 }).toBe(true);
     expect(c.lora.emergencies.acknowledge(id)).toBe(true);
     await expect.poll(() => answerOf(radio(c)), { timeout: 30_000 }).toBe('seen');
-    // It goes twice, like the emergency: the roll-call does not ask a radio that already answered "received" again.
-    await expect.poll(() => seenPackets.get(c.radio.device!.nodeNum)?.size ?? 0, { timeout: 30_000 }).toBe(2);
+    // The roll-call does not ask a radio that answered "received" again: C's "seen" goes again until
+    // A's radio acks it, at most 4 times.
+    expect(seenPackets.get(c.radio.device!.nodeNum)?.size ?? 0).toBeGreaterThanOrEqual(1);
+    expect(seenPackets.get(c.radio.device!.nodeNum)?.size ?? 0).toBeLessThanOrEqual(4);
 
     // The stock app got the alert; asked again directly, its radio confirms: delivered.
     await expect.poll(() => stockHeard.some((text) => text.text.startsWith('EMERGENCY (URGENT): Hiker missing')), { timeout: 30_000 }).toBe(true);
@@ -94,6 +98,8 @@ describe('emergency roll-call over a line of five radios, one switched off', { t
     }
     await expect.poll(() => stockHeard.map((text) => text.text), { timeout: 30_000 }).toContain('ALL CLEAR: Found safe at the hut (was: Hiker missing near the east trail)');
     const asksAtClear = members().find((member) => member.node === eRadio)!.asks;
+    const clearedBy = () => Object.fromEntries(members().map((member) => [member.node, member.cleared]));
+    await expect.poll(clearedBy, { timeout: 60_000 }).toEqual({ [radio(b)]: true, [radio(c)]: true, [nodeIdOf(stock.nodeNum)]: true, [eRadio]: undefined });
     expect(a.lora.emergencies.history().find((entry) => entry.id === id)?.rollCall?.repeating).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 10 * 60_000 / TIME_SCALE / 4)); // 2.5 min of radio time
     expect(members().find((member) => member.node === eRadio)!.asks).toBe(asksAtClear);

@@ -12,7 +12,7 @@ import { EmergencyInbox, EmergencyOutbox, emergencyIdOf, type EmergencyAlert } f
 import type { EmergencyPriority, WirePosition } from './messages.ts';
 import type { Delivery } from './receiver.ts';
 import { VIA_IP } from './relayed.ts';
-import { NO_RADIO, RollCall, type RollCallAnswer } from './roll-call.ts';
+import { NO_RADIO, RollCall, type RollCallAnswer, type RollCallMember } from './roll-call.ts';
 import type { TrafficClass } from './scheduler.ts';
 import type { LoraSender } from './sender.ts';
 import { ALERT_APP_PORT, alertTextOf, allClearTextOf, bellAlertText, isCopyOf } from './stock-alerts.ts';
@@ -30,6 +30,8 @@ const HISTORY_SIZE = 200;
  * (receivers that have it drop it as a repeat), sent after the first flood has cleared the mesh.
  */
 const EMERGENCY_REPEAT_MS = { min: 20_000, spread: 10_000 } as const;
+/** A "seen" across a relay goes again until the author's radio acks it: after these pauses, then it stops. */
+const SEEN_RESEND_MS = [EMERGENCY_REPEAT_MS, { min: 60_000, spread: 20_000 }, { min: 120_000, spread: 40_000 }] as const;
 /**
  * Receivers spread their acks so they do not all answer at once (nor on the emergency's own relays).
  * Everyone the emergency reached answers, so the window grows with the crowd: 2 s per radio this
@@ -60,6 +62,7 @@ export type RollCallMemberRecord = {
   answeredAt?: number | undefined;
   asks: number;
   nextAskAt?: number | undefined;
+  cleared?: boolean | undefined;
 };
 
 export type EmergencyRecord = {
@@ -145,11 +148,14 @@ export class EmergencyDesk extends EventEmitter<EmergencyDeskEvents> {
   readonly #outbox: EmergencyOutbox;
   readonly #inbox: EmergencyInbox;
   readonly #history: EmergencyRecord[] = [];
-  /** Our emergencies' roll-calls and the frames a repeat sends, by emergency id. */
-  readonly #rollCalls = new Map<string, { rollCall: RollCall; frames: Uint8Array[] }>();
+  /** Our emergencies' roll-calls, the frames a repeat sends and (once closed) the signed all-clear's, by emergency id. */
+  readonly #rollCalls = new Map<string, { rollCall: RollCall; frames: Uint8Array[]; clearFrames?: Uint8Array[] }>();
   #rollCallTimer: { handle: unknown; at: number } | undefined;
   /** Device packet id of a repeat -> the emergency and radio it asked: that radio's own ack names it. */
-  readonly #askPackets = new Map<number, { id: string; node: number }>();
+  readonly #askPackets = new Map<number, { id: string; node: number; clear: boolean }>();
+  /** Device packet id of our "seen" -> the received emergency it answers; ids whose author's radio acked it. */
+  readonly #seenPackets = new Map<number, string>();
+  readonly #seenConfirmed = new Set<string>();
   #stockRepeats = 0;
   #stopped = false;
 
@@ -288,10 +294,11 @@ export class EmergencyDesk extends EventEmitter<EmergencyDeskEvents> {
     record.acknowledged = true;
     const seen = this.#inbox.markSeen(id, this.#options.clock.now());
     if (seen) {
-      // Twice, like the emergency: the roll-call asks again only radios that never answered, so a
-      // "seen" lost after the automatic "received" got through would never be repaired.
-      this.#answerAuthor(record, { seen });
-      this.#answerAuthor(record, { seen }, EMERGENCY_REPEAT_MS);
+      // The roll-call asks again only radios that never answered, so a "seen" lost after the
+      // automatic "received" got through would never be repaired: it goes again until the author's
+      // radio acks it (to a neighbour, with no ack to wait for, twice, like the emergency).
+      this.#answerAuthor(record, { seen }, undefined, `seen:${id}`);
+      this.#resendSeen(record, seen, 0);
     }
     this.#historyChanged();
     this.#options.air.pump();
@@ -300,7 +307,9 @@ export class EmergencyDesk extends EventEmitter<EmergencyDeskEvents> {
 
   /**
    * Closes one of our emergencies everywhere: a signed all-clear floods the mesh (twice, like the
-   * emergency), stock apps get it as text, and the roll-call stops.
+   * emergency), stock apps get it as text. The roll-call stops asking the silent and, from a minute
+   * on, sends the all-clear to each radio that had the emergency until its radio confirms it: a
+   * flood missed at a hidden-terminal relay is otherwise lost for good, and the alarm there never stops.
    */
   allClear(id: string, why: string): EmergencyActionOutcome {
     const record = this.#history.find((entry) => entry.id === id);
@@ -308,16 +317,16 @@ export class EmergencyDesk extends EventEmitter<EmergencyDeskEvents> {
     if (record.direction !== 'sent') return { ok: false, reason: 'not_ours' };
     if (record.closed) return { ok: false, reason: 'closed' };
     const now = this.#options.clock.now();
-    const seq = Number(id.split(':')[1]);
-    const frames = this.#options.sender.encode({ type: 'emergency-clear', emergencySeq: seq, hopLimit: EMERGENCY_HOP_LIMIT, text: why }, now).frames;
+    const frames = this.#clearFrames(id, why, now);
     const flood = () => frames.forEach((frame) => this.#options.air.enqueue(frame.slice(), 'emergency'));
     flood();
     this.#options.air.later(EMERGENCY_REPEAT_MS, flood);
     const notice = this.#options.link.enqueue({ messageId: `all-clear-${id}`, to: BROADCAST, payload: new TextEncoder().encode(allClearTextOf(record.text, why)), portnum: TEXT_MESSAGE_PORT, wantAck: true });
     if (!notice.ok) this.#options.log('warn', `the all-clear text for stock apps could not be queued: ${notice.error.message}`);
-    this.#rollCalls.get(id)?.rollCall.stop();
+    this.#rollCalls.get(id)?.rollCall.close(now);
     record.closed = { at: now, text: why };
     this.#updateRollCall(record);
+    this.#armRollCallTimer();
     this.#options.log('info', `ALL CLEAR sent for "${record.text}"${why ? `: ${why}` : ''}`);
     this.#historyChanged();
     this.#options.air.pump();
@@ -360,13 +369,16 @@ export class EmergencyDesk extends EventEmitter<EmergencyDeskEvents> {
     const now = this.#options.clock.now();
     for (const { record, frames } of saved.slice(0, HISTORY_SIZE)) {
       this.#history.push(record);
-      if (record.direction !== 'sent' || record.closed || !record.rollCall || !frames?.length || now - record.at > ROLL_CALL_HEARD_WITHIN_MS) continue;
+      // A closed one resumes while radios that had it have not confirmed the all-clear.
+      const clearing = record.closed !== undefined && record.rollCall?.members.some((member) => member.cleared === false);
+      if (record.direction !== 'sent' || (record.closed && !clearing) || !record.rollCall || !frames?.length || now - record.at > ROLL_CALL_HEARD_WITHIN_MS) continue;
       const members = record.rollCall.members.map((member) => ({
         node: member.node === 'via IP' ? NO_RADIO : Number.parseInt(member.node.slice(1), 16),
         keyId: member.keyId,
         answer: member.answer,
         answeredAt: member.answeredAt,
         asks: member.asks,
+        cleared: member.cleared,
       }));
       const rollCall = RollCall.resume(members, now);
       if (!record.rollCall.repeating) rollCall.stop();
@@ -381,7 +393,18 @@ export class EmergencyDesk extends EventEmitter<EmergencyDeskEvents> {
    * is not always as short: answers from 2-3 hops away were lost at exactly the emergency's hops).
    * To a neighbour: zero hops.
    */
-  #answerAuthor(record: EmergencyRecord, answers: { ack?: Uint8Array[]; seen?: Uint8Array[] }, delay: { min: number; spread: number } = { min: 0, spread: 1 }): void {
+  #resendSeen(record: EmergencyRecord, seen: Uint8Array[], resent: number): void {
+    const pause = SEEN_RESEND_MS[resent];
+    const acked = (record.hops ?? EMERGENCY_HOP_LIMIT) > 0;
+    if (!pause || (!acked && resent > 0)) return;
+    this.#options.air.later(pause, () => {
+      if (this.#seenConfirmed.has(record.id) || record.closed) return;
+      this.#answerAuthor(record, { seen }, { min: 0, spread: 1 }, `seen:${record.id}`);
+      this.#resendSeen(record, seen, resent + 1);
+    });
+  }
+
+  #answerAuthor(record: EmergencyRecord, answers: { ack?: Uint8Array[]; seen?: Uint8Array[] }, delay: { min: number; spread: number } = { min: 0, spread: 1 }, tag?: string): void {
     const to = record.fromNode && record.fromNode.startsWith('!') ? Number.parseInt(record.fromNode.slice(1), 16) : undefined;
     const hops = record.hops ?? EMERGENCY_HOP_LIMIT;
     const hopLimit = to === undefined ? EMERGENCY_HOP_LIMIT : Math.min(hops > 0 ? hops + 1 : 0, EMERGENCY_HOP_LIMIT);
@@ -389,7 +412,7 @@ export class EmergencyDesk extends EventEmitter<EmergencyDeskEvents> {
       for (const frame of [...(answers.ack ?? []), ...(answers.seen ?? [])]) {
         // Across a relay, the firmware's retries; to a neighbour none (the firmware turns want_ack
         // with hop limit 0 into 3 hops of flooding): the roll-call asks again for a lost answer.
-        this.#options.air.enqueue(frame.slice(), 'control', { far: true, to, hopLimit, wantAck: to !== undefined && hopLimit > 0 });
+        this.#options.air.enqueue(frame.slice(), 'control', { far: true, to, hopLimit, wantAck: to !== undefined && hopLimit > 0, ...(tag !== undefined && { tag }) });
       }
     });
   }
@@ -434,9 +457,14 @@ export class EmergencyDesk extends EventEmitter<EmergencyDeskEvents> {
   /** A tagged frame reached the device's transmit queue. */
   #onAir(messageId: string, packetId: number): void {
     const [tag, id] = messageId.split('#')[0]!.split(/:(.*)/s);
-    if (tag === 'ask' && id) {
+    if (tag === 'seen' && id) {
+      this.#seenPackets.set(packetId, id);
+      if (this.#seenPackets.size > MAX_ASKS_FOLLOWED) this.#seenPackets.delete(this.#seenPackets.keys().next().value!);
+      return;
+    }
+    if ((tag === 'ask' || tag === 'clear') && id) {
       const [emergency, node] = id.split('@');
-      this.#askPackets.set(packetId, { id: emergency!, node: Number(node) });
+      this.#askPackets.set(packetId, { id: emergency!, node: Number(node), clear: tag === 'clear' });
       if (this.#askPackets.size > MAX_ASKS_FOLLOWED) this.#askPackets.delete(this.#askPackets.keys().next().value!);
       return;
     }
@@ -461,9 +489,22 @@ export class EmergencyDesk extends EventEmitter<EmergencyDeskEvents> {
 
   /** A repeat's destination radio acked it itself (a relay's implicit ack comes first and says less). */
   #onRouting(report: RoutingReport): void {
+    const seenOf = this.#seenPackets.get(report.requestId);
+    if (seenOf !== undefined && !report.error && nodeIdOf(report.from) === this.#history.find((entry) => entry.id === seenOf)?.fromNode) {
+      this.#seenPackets.delete(report.requestId);
+      this.#seenConfirmed.add(seenOf);
+      return;
+    }
     const ask = this.#askPackets.get(report.requestId);
     if (!ask || report.error || report.from !== ask.node) return;
     this.#askPackets.delete(report.requestId);
+    if (ask.clear) {
+      const record = this.#history.find((entry) => entry.id === ask.id);
+      if (!record || !this.#rollCalls.get(ask.id)?.rollCall.cleared(ask.node)) return;
+      this.#updateRollCall(record);
+      this.#historyChanged();
+      return;
+    }
     if (this.#noteAnswer(ask.id, ask.node, undefined, 'delivered', this.#options.clock.now())) this.#historyChanged();
   }
 
@@ -493,9 +534,14 @@ export class EmergencyDesk extends EventEmitter<EmergencyDeskEvents> {
     let changed = false;
     for (const [id, { rollCall, frames }] of this.#rollCalls) {
       const record = this.#history.find((entry) => entry.id === id);
-      const due = record && !record.closed ? rollCall.due(now) : [];
+      const due = record ? rollCall.due(now) : [];
       if (!record || due.length === 0) continue;
       changed = true;
+      if (record.closed) {
+        this.#sendClear(record, due, now);
+        this.#updateRollCall(record);
+        continue;
+      }
       this.#broadcastEmergency(id, frames);
       for (const member of due) {
         const tag = `ask:${id}@${member.node}`;
@@ -514,6 +560,34 @@ export class EmergencyDesk extends EventEmitter<EmergencyDeskEvents> {
     if (!changed) return;
     this.#historyChanged();
     this.#options.air.pump();
+  }
+
+  /**
+   * The all-clear to radios that had the emergency and have not confirmed it: a Pakit node gets the
+   * signed all-clear addressed to it, any other radio the stock text; the firmware ack of either,
+   * from that radio, confirms it.
+   */
+  #sendClear(record: EmergencyRecord, due: readonly RollCallMember[], now: number): void {
+    const frames = this.#clearFrames(record.id, record.closed!.text, now);
+    for (const member of due) {
+      const tag = `clear:${record.id}@${member.node}`;
+      if (member.keyId !== undefined) {
+        for (const frame of frames) this.#options.air.enqueue(frame.slice(), 'control', { far: true, to: member.node, tag });
+        continue;
+      }
+      const text = new TextEncoder().encode(allClearTextOf(record.text, record.closed!.text));
+      const queued = this.#options.link.enqueue({ messageId: `${tag}#${now}-${this.#stockRepeats++}`, to: member.node, payload: text, portnum: TEXT_MESSAGE_PORT, wantAck: true, hopLimit: EMERGENCY_HOP_LIMIT });
+      if (!queued.ok) this.#options.log('warn', `the all-clear to ${nodeIdOf(member.node)} could not be queued: ${queued.error.message}`);
+    }
+  }
+
+  /** The signed all-clear of our emergency `id`, made once (a restart signs it anew from the saved text). */
+  #clearFrames(id: string, why: string, now: number): Uint8Array[] {
+    const entry = this.#rollCalls.get(id);
+    if (entry?.clearFrames) return entry.clearFrames;
+    const frames = this.#options.sender.encode({ type: 'emergency-clear', emergencySeq: Number(id.split(':')[1]), hopLimit: EMERGENCY_HOP_LIMIT, text: why }, now).frames;
+    if (entry) entry.clearFrames = frames;
+    return frames;
   }
 
   /** Our signed emergency on air once more, as a flood; each send is followed on air on its own. */

@@ -1,5 +1,7 @@
 // Roll-call for one of our emergencies: who answered, how far (their radio, their node, a person),
-// and when to ask the silent ones again. Pure: time is passed in; the service sends the asks.
+// and when to ask the silent ones again; after the all-clear, which radios that had the emergency
+// confirmed the all-clear, and when to send it again to the others. Pure: time is passed in; the
+// service sends the asks.
 import type { KeyId } from './wire.ts';
 
 /**
@@ -22,8 +24,14 @@ export type RollCallMember = {
   readonly answeredAt: number | undefined;
   /** Repeats sent to it. */
   readonly asks: number;
-  /** When it is asked again while silent; undefined once it answered or repeats stopped. */
+  /** When it is asked again while silent (after the all-clear: while unconfirmed); undefined once it answered or repeats stopped. */
   readonly nextAskAt: number | undefined;
+  /**
+   * After the all-clear, for a radio that had the emergency (it answered): whether its radio
+   * confirmed the all-clear sent to it (a firmware ack). Undefined while the emergency is open, for
+   * a radio that never answered (it has no alert to close), and for an answer over IP.
+   */
+  readonly cleared: boolean | undefined;
 };
 
 export type RollCallView = { readonly repeating: boolean; readonly members: readonly RollCallMember[] };
@@ -49,18 +57,20 @@ export const DEFAULT_ROLL_CALL: Required<RollCallOptions> = {
   maxMembers: 64,
 };
 
-type Member = { node: number; keyId: KeyId | undefined; answer: RollCallAnswer; answeredAt: number | undefined; asks: number; nextAskAt: number };
+type Member = { node: number; keyId: KeyId | undefined; answer: RollCallAnswer; answeredAt: number | undefined; asks: number; nextAskAt: number; cleared: boolean | undefined; clearAsks: number };
 
 export class RollCall {
   readonly #options: Required<RollCallOptions>;
   readonly #members: Member[] = [];
   #repeating = true;
+  /** The all-clear went out: rounds send it to radios that had the emergency, instead of asking the silent. */
+  #closing = false;
   #nextRoundAt = -Infinity;
 
   constructor(expected: readonly { node: number; keyId: KeyId | undefined }[], sentAt: number, options: RollCallOptions = {}) {
     this.#options = { ...DEFAULT_ROLL_CALL, ...options };
     for (const { node, keyId } of expected.slice(0, this.#options.maxMembers)) {
-      this.#members.push({ node, keyId, answer: 'silent', answeredAt: undefined, asks: 0, nextAskAt: sentAt + this.#options.firstAskAfterMs });
+      this.#members.push({ node, keyId, answer: 'silent', answeredAt: undefined, asks: 0, nextAskAt: sentAt + this.#options.firstAskAfterMs, cleared: undefined, clearAsks: 0 });
     }
   }
 
@@ -70,9 +80,11 @@ export class RollCall {
    */
   static resume(members: readonly Omit<RollCallMember, 'nextAskAt'>[], now: number, options: RollCallOptions = {}): RollCall {
     const call = new RollCall([], now, options);
+    call.#closing = members.some((member) => member.cleared !== undefined);
     for (const member of members.slice(0, call.#options.maxMembers)) {
       const backoff = Math.min(call.#options.firstAskAfterMs * 2 ** member.asks, call.#options.maxAskIntervalMs);
-      call.#members.push({ ...member, nextAskAt: member.answer === 'silent' ? now + backoff : Infinity });
+      const waiting = call.#closing ? member.cleared === false : member.answer === 'silent';
+      call.#members.push({ ...member, nextAskAt: waiting ? now + (call.#closing ? call.#options.firstAskAfterMs : backoff) : Infinity, clearAsks: 0 });
     }
     return call;
   }
@@ -87,7 +99,7 @@ export class RollCall {
     member ??= from.node === undefined ? undefined : this.#members.find((entry) => entry.node === from.node && (entry.keyId === undefined || from.keyId === undefined));
     if (!member) {
       if (this.#members.length >= this.#options.maxMembers) return false;
-      member = { node: from.node ?? NO_RADIO, keyId: from.keyId, answer: 'silent', answeredAt: undefined, asks: 0, nextAskAt: Infinity };
+      member = { node: from.node ?? NO_RADIO, keyId: from.keyId, answer: 'silent', answeredAt: undefined, asks: 0, nextAskAt: Infinity, cleared: undefined, clearAsks: 0 };
       this.#members.push(member);
     }
     const learnedKey = from.keyId !== undefined && member.keyId === undefined;
@@ -98,17 +110,23 @@ export class RollCall {
     return true;
   }
 
-  /** The silent members to ask now (at most a round's worth, longest waiting first); each is booked for its next ask. */
+  /**
+   * The members to send to now (at most a round's worth, longest waiting first): the silent, asked
+   * with the emergency, or after the all-clear the unconfirmed, sent the all-clear. Each is booked
+   * for its next send.
+   */
   due(now: number): RollCallMember[] {
     if (!this.#repeating || now < this.#nextRoundAt) return [];
     const due = this.#members
-      .filter((member) => member.answer === 'silent' && member.nextAskAt <= now)
+      .filter((member) => this.#waiting(member) && member.nextAskAt <= now)
       .sort((a, b) => a.nextAskAt - b.nextAskAt)
       .slice(0, this.#options.asksPerRound);
     if (due.length > 0) this.#nextRoundAt = now + this.#options.roundGapMs;
     for (const member of due) {
       member.asks += 1;
-      member.nextAskAt = now + Math.min(this.#options.firstAskAfterMs * 2 ** member.asks, this.#options.maxAskIntervalMs);
+      if (this.#closing) member.clearAsks += 1;
+      const sent = this.#closing ? member.clearAsks : member.asks;
+      member.nextAskAt = now + Math.min(this.#options.firstAskAfterMs * 2 ** sent, this.#options.maxAskIntervalMs);
     }
     return due.map((member) => this.#viewOf(member));
   }
@@ -116,8 +134,34 @@ export class RollCall {
   /** When `due` has someone next; undefined when nobody is waiting. */
   wakeAt(): number | undefined {
     if (!this.#repeating) return undefined;
-    const next = Math.min(...this.#members.filter((member) => member.answer === 'silent').map((member) => member.nextAskAt));
+    const next = Math.min(...this.#members.filter((member) => this.#waiting(member)).map((member) => member.nextAskAt));
     return Number.isFinite(next) ? Math.max(next, this.#nextRoundAt) : undefined;
+  }
+
+  /**
+   * The all-clear went out (as a flood, which a radio can miss). From now on the rounds send it to
+   * each radio that had the emergency, from `firstAskAfterMs` on, until its radio confirms it; the
+   * silent are no longer asked. Repeats stopped by the operator start again: this is a new message.
+   */
+  close(now: number): void {
+    this.#closing = true;
+    this.#repeating = true;
+    this.#nextRoundAt = -Infinity;
+    for (const member of this.#members) {
+      const hadIt = member.answer !== 'silent' && member.node !== NO_RADIO;
+      member.cleared = hadIt ? false : undefined;
+      member.clearAsks = 0;
+      member.nextAskAt = hadIt ? now + this.#options.firstAskAfterMs : Infinity;
+    }
+  }
+
+  /** The radio `node` confirmed the all-clear sent to it. True when the view changed. */
+  cleared(node: number): boolean {
+    const member = this.#members.find((entry) => entry.node === node && entry.cleared === false);
+    if (!member) return false;
+    member.cleared = true;
+    member.nextAskAt = Infinity;
+    return true;
   }
 
   /** The operator stopped the repeats, or the emergency is closed. */
@@ -130,11 +174,16 @@ export class RollCall {
   view(): RollCallView {
     // Who still owes an answer first, then by how far their answer went.
     const members = this.#members.map((member) => this.#viewOf(member)).sort((a, b) => RANK[a.answer] - RANK[b.answer] || a.node - b.node);
-    return { repeating: this.#repeating && members.some((member) => member.answer === 'silent'), members };
+    return { repeating: this.#repeating && this.#members.some((member) => this.#waiting(member)), members };
+  }
+
+  /** Still owes us something: an answer while the emergency is open, a confirmation after the all-clear. */
+  #waiting(member: Member): boolean {
+    return this.#closing ? member.cleared === false : member.answer === 'silent';
   }
 
   #viewOf(member: Member): RollCallMember {
-    const waiting = this.#repeating && member.answer === 'silent' && Number.isFinite(member.nextAskAt);
-    return { node: member.node, keyId: member.keyId, answer: member.answer, answeredAt: member.answeredAt, asks: member.asks, nextAskAt: waiting ? member.nextAskAt : undefined };
+    const waiting = this.#repeating && this.#waiting(member) && Number.isFinite(member.nextAskAt);
+    return { node: member.node, keyId: member.keyId, answer: member.answer, answeredAt: member.answeredAt, asks: member.asks, nextAskAt: waiting ? member.nextAskAt : undefined, cleared: member.cleared };
   }
 }

@@ -16,6 +16,7 @@ export function RollCall({ record }: { record: EmergencyRecord }) {
   const t = useT();
   const members = record.rollCall?.members ?? [];
   const open = record.direction === 'sent' && !record.closed;
+  const clearing = record.direction === 'sent' && record.closed !== undefined && record.rollCall?.repeating === true;
 
   const sendAllClear = async () => {
     if (await allClear(record.id, why.trim())) {
@@ -46,6 +47,7 @@ export function RollCall({ record }: { record: EmergencyRecord }) {
               <th scope="col">{t('emergency.answer')}</th>
               <th scope="col">{t('emergency.answeredAt')}</th>
               <th scope="col">{t('emergency.asks')}</th>
+              {record.closed ? <th scope="col">{t('emergency.allClearColumn')}</th> : null}
             </tr>
           </thead>
           <tbody>
@@ -63,11 +65,22 @@ export function RollCall({ record }: { record: EmergencyRecord }) {
                   {member.asks}
                   {member.nextAskAt !== undefined ? <span className="muted"> · {t('emergency.nextAsk', { time: formatTime(member.nextAskAt) })}</span> : null}
                 </td>
+                {record.closed ? (
+                  <td data-testid="roll-call-cleared" data-cleared={member.cleared === undefined ? 'none' : String(member.cleared)}>
+                    {member.cleared === undefined ? t('common.none') : t(member.cleared ? 'emergency.clearConfirmed' : 'emergency.clearSending')}
+                  </td>
+                ) : null}
               </tr>
             ))}
           </tbody>
         </table>
       )}
+      {clearing ? (
+        <div className="toolbar">
+          <p className="muted" data-testid="roll-call-repeating">{t('emergency.clearRepeating')}</p>
+          <button type="button" onClick={() => void stopRepeats(record.id)} data-testid="stop-repeats">{t('emergency.stopRepeats')}</button>
+        </div>
+      ) : null}
       {open ? (
         <>
           <p className="muted" data-testid="roll-call-repeating">{record.rollCall?.repeating ? t('emergency.repeating') : t('emergency.notRepeating')}</p>

@@ -64,12 +64,49 @@ describe('RollCall', () => {
     expect(call.view().members.every((member) => member.nextAskAt === undefined)).toBe(true);
   });
 
+  it('after the all-clear, sends it to each radio that had the emergency until its radio confirms it, and no longer asks the silent', () => {
+    const call = new RollCall(members, NOW, { firstAskAfterMs: 60_000, maxAskIntervalMs: 240_000, asksPerRound: 4, roundGapMs: 20_000 });
+    call.answer({ node: 1 }, 'seen', NOW + 1_000);
+    call.answer({ node: 2 }, 'delivered', NOW + 2_000);
+    call.stop(); // the operator had stopped the repeats: the all-clear is a new message, sent all the same
+    const closedAt = NOW + 100_000;
+    call.close(closedAt);
+    expect(call.view().members.map((member) => [member.node, member.cleared])).toEqual([[3, undefined], [2, false], [1, false]]);
+    expect(call.view().repeating).toBe(true);
+    expect(call.due(closedAt + 59_999)).toEqual([]); // the floods go first
+    expect(call.due(closedAt + 60_000).map((member) => member.node)).toEqual([1, 2]); // never the silent 3
+    expect(call.cleared(1)).toBe(true);
+    expect(call.cleared(1)).toBe(false);
+    expect(call.cleared(3)).toBe(false); // it had no alert to close
+    expect(call.wakeAt()).toBe(closedAt + 180_000);
+    expect(call.due(closedAt + 180_000).map((member) => [member.node, member.asks])).toEqual([[2, 2]]);
+    expect(call.cleared(2)).toBe(true);
+    expect(call.wakeAt()).toBeUndefined();
+    expect(call.view()).toMatchObject({ repeating: false });
+    expect(call.view().members.map((member) => [member.node, member.cleared])).toEqual([[3, undefined], [2, true], [1, true]]);
+  });
+
+  it('resumes sending the all-clear after a restart to the radios that did not confirm it', () => {
+    const restarted = NOW + 3_600_000;
+    const call = RollCall.resume(
+      [
+        { node: 1, keyId: 'aaaaaaaaaaaaaaaa', answer: 'seen', answeredAt: NOW + 5, asks: 2, cleared: true },
+        { node: 2, keyId: undefined, answer: 'delivered', answeredAt: NOW + 9, asks: 3, cleared: false },
+        { node: 3, keyId: undefined, answer: 'silent', answeredAt: undefined, asks: 5, cleared: undefined },
+      ],
+      restarted,
+      { firstAskAfterMs: 60_000, maxAskIntervalMs: 240_000 },
+    );
+    expect(call.wakeAt()).toBe(restarted + 60_000);
+    expect(call.due(restarted + 60_000).map((member) => member.node)).toEqual([2]);
+  });
+
   it('resumes after a restart: answers kept, the silent asked again after their backoff from now, no burst', () => {
     const restarted = NOW + 3_600_000;
     const call = RollCall.resume(
       [
-        { node: 1, keyId: 'aaaaaaaaaaaaaaaa', answer: 'seen', answeredAt: NOW + 5, asks: 0 },
-        { node: 2, keyId: undefined, answer: 'silent', answeredAt: undefined, asks: 3 },
+        { node: 1, keyId: 'aaaaaaaaaaaaaaaa', answer: 'seen', answeredAt: NOW + 5, asks: 0, cleared: undefined },
+        { node: 2, keyId: undefined, answer: 'silent', answeredAt: undefined, asks: 3, cleared: undefined },
       ],
       restarted,
       { firstAskAfterMs: 60_000, maxAskIntervalMs: 240_000 },
