@@ -119,6 +119,7 @@ describe('Emergency roll-call in Chromium', { timeout: 180_000 }, () => {
     await expect.poll(() => rollCall.getByTestId('emergency-air').textContent()).toMatch(/closed: all clear/);
     // Each radio that answered is owed the all-clear until its radio confirms it: the column says which.
     await expect.poll(async () => (await rollCall.getByTestId('roll-call-cleared').evaluateAll((cells) => cells.map((cell) => cell.getAttribute('data-cleared')))).some((state) => state === 'false' || state === 'true')).toBe(true);
+    await rollCall.screenshot({ path: join(artifactsDir, 'console-emergency-all-clear-sender.png') });
     await expect.poll(() => river.locator('[data-testid="emergency-row"]').first().getByTestId('emergency-state').textContent(), { timeout: 60_000 }).toMatch(/closed: all clear at .* \(Carried out, at the clinic\)/);
     const ridge = await open(nodes[1]!, 'emergency');
     await expect.poll(() => ridge.locator('[data-testid="emergency-row"]').first().getByTestId('emergency-state').textContent(), { timeout: 60_000 }).toMatch(/closed/);
