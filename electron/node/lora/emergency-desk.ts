@@ -45,7 +45,10 @@ export function ackDelay(radiosHeard: number): Delay {
 const REANSWER_DELAY_MS = { min: 500, spread: 2_000 } as const;
 /** The roll-call lists the radios heard this recently when the emergency goes out. */
 const ROLL_CALL_HEARD_WITHIN_MS = 24 * 60 * 60_000;
-const MAX_ASKS_FOLLOWED = 256;
+const MAX_PACKETS_FOLLOWED = 256;
+/** Frames addressed to one radio whose ack from that radio is followed, by the tag they go with. */
+const FOLLOWED_KINDS = ['ask', 'clear', 'seen'] as const;
+type FollowedKind = (typeof FOLLOWED_KINDS)[number];
 
 /** What became of our own emergency on air: the device's queue, its transmission, a relay's echo. */
 export type EmergencyAirState = {
@@ -151,10 +154,12 @@ export class EmergencyDesk extends EventEmitter<EmergencyDeskEvents> {
   /** Our emergencies' roll-calls, the frames a repeat sends and (once closed) the signed all-clear's, by emergency id. */
   readonly #rollCalls = new Map<string, { rollCall: RollCall; frames: Uint8Array[]; clearFrames?: Uint8Array[] }>();
   #rollCallTimer: { handle: unknown; at: number } | undefined;
-  /** Device packet id of a repeat -> the emergency and radio it asked: that radio's own ack names it. */
-  readonly #askPackets = new Map<number, { id: string; node: number; clear: boolean }>();
-  /** Device packet id of our "seen" -> the received emergency it answers; ids whose author's radio acked it. */
-  readonly #seenPackets = new Map<number, string>();
+  /**
+   * Device packet id of a frame addressed to one radio -> what it carried (a repeat, an all-clear, our
+   * "seen"), the emergency and that radio: the radio's own ack names it.
+   */
+  readonly #followedPackets = new Map<number, { kind: FollowedKind; id: string; node: number }>();
+  /** Received emergencies whose author's radio acked our "seen". */
   readonly #seenConfirmed = new Set<string>();
   #stockRepeats = 0;
   #stopped = false;
@@ -297,8 +302,8 @@ export class EmergencyDesk extends EventEmitter<EmergencyDeskEvents> {
       // The roll-call asks again only radios that never answered, so a "seen" lost after the
       // automatic "received" got through would never be repaired: it goes again until the author's
       // radio acks it (to a neighbour, with no ack to wait for, twice, like the emergency).
-      this.#answerAuthor(record, { seen }, undefined, `seen:${id}`);
-      this.#resendSeen(record, seen, 0);
+      const acked = this.#answerAuthor(record, { seen }, undefined, 'seen');
+      this.#resendSeen(record, seen, acked, 0);
     }
     this.#historyChanged();
     this.#options.air.pump();
@@ -393,28 +398,31 @@ export class EmergencyDesk extends EventEmitter<EmergencyDeskEvents> {
    * is not always as short: answers from 2-3 hops away were lost at exactly the emergency's hops).
    * To a neighbour: zero hops.
    */
-  #resendSeen(record: EmergencyRecord, seen: Uint8Array[], resent: number): void {
+  #resendSeen(record: EmergencyRecord, seen: Uint8Array[], acked: boolean, resent: number): void {
     const pause = SEEN_RESEND_MS[resent];
-    const acked = (record.hops ?? EMERGENCY_HOP_LIMIT) > 0;
     if (!pause || (!acked && resent > 0)) return;
     this.#options.air.later(pause, () => {
       if (this.#seenConfirmed.has(record.id) || record.closed) return;
-      this.#answerAuthor(record, { seen }, { min: 0, spread: 1 }, `seen:${record.id}`);
-      this.#resendSeen(record, seen, resent + 1);
+      this.#answerAuthor(record, { seen }, undefined, 'seen');
+      this.#resendSeen(record, seen, acked, resent + 1);
     });
   }
 
-  #answerAuthor(record: EmergencyRecord, answers: { ack?: Uint8Array[]; seen?: Uint8Array[] }, delay: { min: number; spread: number } = { min: 0, spread: 1 }, tag?: string): void {
+  /** True when the answers go with want_ack: the author's radio acks them, and `follow` may watch for that ack. */
+  #answerAuthor(record: EmergencyRecord, answers: { ack?: Uint8Array[]; seen?: Uint8Array[] }, delay: Delay = { min: 0, spread: 1 }, follow?: FollowedKind): boolean {
     const to = record.fromNode && record.fromNode.startsWith('!') ? Number.parseInt(record.fromNode.slice(1), 16) : undefined;
     const hops = record.hops ?? EMERGENCY_HOP_LIMIT;
     const hopLimit = to === undefined ? EMERGENCY_HOP_LIMIT : Math.min(hops > 0 ? hops + 1 : 0, EMERGENCY_HOP_LIMIT);
+    // Across a relay, the firmware's retries; to a neighbour none (the firmware turns want_ack with
+    // hop limit 0 into 3 hops of flooding): the roll-call asks again for a lost answer.
+    const wantAck = to !== undefined && hopLimit > 0;
+    const tag = wantAck && follow ? `${follow}:${record.id}@${to}` : undefined;
     this.#options.air.later(delay, () => {
       for (const frame of [...(answers.ack ?? []), ...(answers.seen ?? [])]) {
-        // Across a relay, the firmware's retries; to a neighbour none (the firmware turns want_ack
-        // with hop limit 0 into 3 hops of flooding): the roll-call asks again for a lost answer.
-        this.#options.air.enqueue(frame.slice(), 'control', { far: true, to, hopLimit, wantAck: to !== undefined && hopLimit > 0, ...(tag !== undefined && { tag }) });
+        this.#options.air.enqueue(frame.slice(), 'control', { far: true, to, hopLimit, wantAck, ...(tag !== undefined && { tag }) });
       }
     });
+    return wantAck;
   }
 
   /** Our emergency was sent to this radio again (a repeat addressed to us): its answers were lost on the way back. */
@@ -457,15 +465,11 @@ export class EmergencyDesk extends EventEmitter<EmergencyDeskEvents> {
   /** A tagged frame reached the device's transmit queue. */
   #onAir(messageId: string, packetId: number): void {
     const [tag, id] = messageId.split('#')[0]!.split(/:(.*)/s);
-    if (tag === 'seen' && id) {
-      this.#seenPackets.set(packetId, id);
-      if (this.#seenPackets.size > MAX_ASKS_FOLLOWED) this.#seenPackets.delete(this.#seenPackets.keys().next().value!);
-      return;
-    }
-    if ((tag === 'ask' || tag === 'clear') && id) {
+    const kind = FOLLOWED_KINDS.find((followed) => followed === tag);
+    if (kind && id) {
       const [emergency, node] = id.split('@');
-      this.#askPackets.set(packetId, { id: emergency!, node: Number(node), clear: tag === 'clear' });
-      if (this.#askPackets.size > MAX_ASKS_FOLLOWED) this.#askPackets.delete(this.#askPackets.keys().next().value!);
+      this.#followedPackets.set(packetId, { kind, id: emergency!, node: Number(node) });
+      if (this.#followedPackets.size > MAX_PACKETS_FOLLOWED) this.#followedPackets.delete(this.#followedPackets.keys().next().value!);
       return;
     }
     if (tag !== 'emergency' || !id) return;
@@ -487,25 +491,23 @@ export class EmergencyDesk extends EventEmitter<EmergencyDeskEvents> {
     this.#historyChanged();
   }
 
-  /** A repeat's destination radio acked it itself (a relay's implicit ack comes first and says less). */
+  /** A followed frame's destination radio acked it itself (a relay's implicit ack comes first and says less). */
   #onRouting(report: RoutingReport): void {
-    const seenOf = this.#seenPackets.get(report.requestId);
-    if (seenOf !== undefined && !report.error && nodeIdOf(report.from) === this.#history.find((entry) => entry.id === seenOf)?.fromNode) {
-      this.#seenPackets.delete(report.requestId);
-      this.#seenConfirmed.add(seenOf);
+    const followed = this.#followedPackets.get(report.requestId);
+    if (!followed || report.error || report.from !== followed.node) return;
+    this.#followedPackets.delete(report.requestId);
+    if (followed.kind === 'seen') {
+      this.#seenConfirmed.add(followed.id);
       return;
     }
-    const ask = this.#askPackets.get(report.requestId);
-    if (!ask || report.error || report.from !== ask.node) return;
-    this.#askPackets.delete(report.requestId);
-    if (ask.clear) {
-      const record = this.#history.find((entry) => entry.id === ask.id);
-      if (!record || !this.#rollCalls.get(ask.id)?.rollCall.cleared(ask.node)) return;
+    if (followed.kind === 'clear') {
+      const record = this.#history.find((entry) => entry.id === followed.id);
+      if (!record || !this.#rollCalls.get(followed.id)?.rollCall.cleared(followed.node)) return;
       this.#updateRollCall(record);
       this.#historyChanged();
       return;
     }
-    if (this.#noteAnswer(ask.id, ask.node, undefined, 'delivered', this.#options.clock.now())) this.#historyChanged();
+    if (this.#noteAnswer(followed.id, followed.node, undefined, 'delivered', this.#options.clock.now())) this.#historyChanged();
   }
 
   #armRollCallTimer(): void {
@@ -543,18 +545,8 @@ export class EmergencyDesk extends EventEmitter<EmergencyDeskEvents> {
         continue;
       }
       this.#broadcastEmergency(id, frames);
-      for (const member of due) {
-        const tag = `ask:${id}@${member.node}`;
-        if (member.keyId !== undefined) {
-          for (const frame of frames) {
-            this.#options.air.enqueue(frame.slice(), 'control', { far: true, to: member.node, tag });
-          }
-        } else {
-          const text = new TextEncoder().encode(alertTextOf(record.priority, record.text, record.position));
-          const queued = this.#options.link.enqueue({ messageId: `${tag}#${now}-${this.#stockRepeats++}`, to: member.node, payload: text, portnum: ALERT_APP_PORT, wantAck: true, hopLimit: EMERGENCY_HOP_LIMIT });
-          if (!queued.ok) this.#options.log('warn', `a repeat of the emergency to ${nodeIdOf(member.node)} could not be queued: ${queued.error.message}`);
-        }
-      }
+      const stockAlert = { text: alertTextOf(record.priority, record.text, record.position), portnum: ALERT_APP_PORT, what: 'a repeat of the emergency' };
+      for (const member of due) this.#sendToMember(member, `ask:${id}@${member.node}`, frames, stockAlert, now);
       this.#updateRollCall(record);
     }
     if (!changed) return;
@@ -569,16 +561,19 @@ export class EmergencyDesk extends EventEmitter<EmergencyDeskEvents> {
    */
   #sendClear(record: EmergencyRecord, due: readonly RollCallMember[], now: number): void {
     const frames = this.#clearFrames(record.id, record.closed!.text, now);
-    for (const member of due) {
-      const tag = `clear:${record.id}@${member.node}`;
-      if (member.keyId !== undefined) {
-        for (const frame of frames) this.#options.air.enqueue(frame.slice(), 'control', { far: true, to: member.node, tag });
-        continue;
-      }
-      const text = new TextEncoder().encode(allClearTextOf(record.text, record.closed!.text));
-      const queued = this.#options.link.enqueue({ messageId: `${tag}#${now}-${this.#stockRepeats++}`, to: member.node, payload: text, portnum: TEXT_MESSAGE_PORT, wantAck: true, hopLimit: EMERGENCY_HOP_LIMIT });
-      if (!queued.ok) this.#options.log('warn', `the all-clear to ${nodeIdOf(member.node)} could not be queued: ${queued.error.message}`);
+    const stockText = { text: allClearTextOf(record.text, record.closed!.text), portnum: TEXT_MESSAGE_PORT, what: 'the all-clear' };
+    for (const member of due) this.#sendToMember(member, `clear:${record.id}@${member.node}`, frames, stockText, now);
+  }
+
+  /** Our signed `frames` addressed to a Pakit member's radio, or the stock text to any other radio (with want_ack). */
+  #sendToMember(member: RollCallMember, tag: string, frames: readonly Uint8Array[], stock: { text: string; portnum: number; what: string }, now: number): void {
+    if (member.keyId !== undefined) {
+      for (const frame of frames) this.#options.air.enqueue(frame.slice(), 'control', { far: true, to: member.node, tag });
+      return;
     }
+    const payload = new TextEncoder().encode(stock.text);
+    const queued = this.#options.link.enqueue({ messageId: `${tag}#${now}-${this.#stockRepeats++}`, to: member.node, payload, portnum: stock.portnum, wantAck: true, hopLimit: EMERGENCY_HOP_LIMIT });
+    if (!queued.ok) this.#options.log('warn', `${stock.what} to ${nodeIdOf(member.node)} could not be queued: ${queued.error.message}`);
   }
 
   /** The signed all-clear of our emergency `id`, made once (a restart signs it anew from the saved text). */
