@@ -9,15 +9,17 @@ import { startHeadlessNode, type RunningNode } from '../helpers/headless-node.ts
 /**
  * The demo radios broadcast Position 45 s and telemetry 60 s after switch-on (3 s apart), then every
  * 3 min: every field is in by ~75 s, by ~4 min when a first broadcast was lost to a collision, and by
- * ~7 min when the second was lost too (the demo's Pakit nodes keep the channel busy; CI took 249 s).
+ * ~7 min when the second was lost too. The first ones meet the demo's Pakit nodes' start-up traffic at
+ * the relay: in two runs here, 4 of the 6 first broadcasts of the two far radios were lost (CI took
+ * 232-249 s). Waited for: the third broadcast, with 3 min to spare.
  */
-const FILLED_WITHIN_MS = 430_000;
+const FILLED_WITHIN_MS = 600_000;
 
 const cell = (row: Locator, column: string) => row.locator(`td[data-column="${column}"]`);
 const radioRows = (page: Page) => page.locator('[data-testid="node-table"] tbody tr[data-node-id^="!"]');
 const shownIds = (page: Page) => page.locator('[data-testid="node-table"] tbody tr[data-node-id]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-node-id')));
 
-describe('Nodes view in Chromium against the demo', { timeout: 540_000 }, () => {
+describe('Nodes view in Chromium against the demo', { timeout: 720_000 }, () => {
   let node: RunningNode;
   let browser: Browser;
   beforeAll(async () => {
