@@ -21,7 +21,7 @@ const NAMES = [
   { longName: 'Hill lookout', shortName: 'HILL' },
 ];
 
-describe('Emergency roll-call in Chromium', { timeout: 300_000 }, () => {
+describe('Emergency roll-call in Chromium', { timeout: 420_000 }, () => {
   let sim: ChildProcess;
   let browser: Browser;
   const devices: { id: string; port: number }[] = [];
@@ -59,19 +59,22 @@ describe('Emergency roll-call in Chromium', { timeout: 300_000 }, () => {
     for (const client of clients) await expect.poll(async () => ((await client.call('radio.state', {})) as { ok: boolean; value?: { phase: string } }).value?.phase, { timeout: 30_000 }).toBe('ready');
     for (const [index, client] of clients.entries()) {
       // The firmware floods a new name once; on a line that flood can be lost, so rename again as an
-      // operator would (up to 3 times) until every listener lists it.
+      // operator would (up to 5 times) until every listener lists it (CI once lost 3 in a row from the
+      // line's far end, while the nodes' start-up announces were on air).
       const heardName = async (listener: number) => (await nodesOf(clients[listener]!)).find((node) => node.nodeId === devices[index]!.id)?.longName === NAMES[index]!.longName;
       const heardByAll = async () => (await Promise.all(listenersOf(index).map(heardName))).every(Boolean);
       for (let attempt = 0; ; attempt++) {
         expect(await client.call('radio.setOwner', NAMES[index]!)).toMatchObject({ ok: true });
         const heard = await expect.poll(heardByAll, { timeout: 20_000 }).toBe(true).then(() => true, () => false);
         if (heard) break;
-        expect(attempt, `${listenersOf(index).map((listener) => NAMES[listener]!.longName).join(' or ')} never heard the name ${NAMES[index]!.longName}`).toBeLessThan(2);
+        expect(attempt, `${listenersOf(index).map((listener) => NAMES[listener]!.longName).join(' or ')} never heard the name ${NAMES[index]!.longName}`).toBeLessThan(4);
       }
     }
     sim.stdin!.write('kill 4\n'); // Hill lookout's radio goes dark; Base camp still lists it
-    // Base camp has Ridge relay's key: its key announcement ties its radio to its identity.
-    await expect.poll(async () => ((await clients[0]!.call('mesh.peers', { includeFiltered: true })) as { value: { radioNodeId?: string; fingerprint?: string }[] }).value.find((peer) => peer.radioNodeId === devices[1]!.id)?.fingerprint, { timeout: 60_000 }).toBeDefined();
+    // Base camp has Ridge relay's key: its key announcement ties its radio to its identity. A node
+    // announces its key 1-21 s after connecting, alongside the renames' floods; one lost is asked for
+    // when the index announce (30-90 s after connecting) arrives unverifiable: up to ~2 min.
+    await expect.poll(async () => ((await clients[0]!.call('mesh.peers', { includeFiltered: true })) as { value: { radioNodeId?: string; fingerprint?: string }[] }).value.find((peer) => peer.radioNodeId === devices[1]!.id)?.fingerprint, { timeout: 150_000 }).toBeDefined();
 
     const base = await open(nodes[0]!, 'emergency');
     await base.getByTestId('emergency-text').fill('Rockfall on the river path, one person hurt');
